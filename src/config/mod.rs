@@ -1,0 +1,126 @@
+//! Layered configuration: built-in defaults, then `roles/<role>.toml`, then `--config FILE`,
+//! then `PYEXEC_*` environment variables (`__` for nesting). Unknown keys are errors.
+
+mod secret;
+mod settings;
+
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+
+pub use secret::Secret;
+pub use settings::{
+    ClassifierSettings, LlmSettings, LogFormat, LogSettings, ServerSettings, Settings,
+    ValidatorSettings,
+};
+
+use crate::policy::Embedded;
+
+/// Environment variables with the `PYEXEC_` prefix that are command-line options, not
+/// configuration keys.
+const NON_CONFIG_ENV: &[&str] = &["config", "roles_dir"];
+
+/// The roles the binary can take, each with its own configuration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Question in, validated code out, executed, answered.
+    Llm,
+    /// The warm sandbox and its REST API.
+    Executor,
+    /// The LLM and executor roles in one process, on embedded defaults.
+    All,
+    /// The runner inside a heavy Job.
+    JobRun,
+}
+
+impl Role {
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Role::Llm => "llm.toml",
+            Role::Executor => "executor.toml",
+            Role::All => "all.toml",
+            Role::JobRun => "job-run.toml",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read role file {path}")]
+    RoleFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {0} does not exist")]
+    MissingConfigFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+/// Where the role files and policies come from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// A folder laid out like the repository's `roles/`; the copies built into the binary
+    /// are used when it is `None`.
+    pub roles_dir: Option<PathBuf>,
+    /// An extra TOML file layered over the role file.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Sources {
+    /// Loads the effective settings of `role`.
+    pub fn load(&self, role: Role) -> Result<Settings, ConfigError> {
+        self.figment(role)?
+            .extract()
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    fn figment(&self, role: Role) -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        figment = match &self.roles_dir {
+            Some(dir) => {
+                let path = dir.join(role.file_name());
+                let text =
+                    std::fs::read_to_string(&path).map_err(|source| ConfigError::RoleFile {
+                        path: path.clone(),
+                        source,
+                    })?;
+                figment.merge(Toml::string(&text))
+            }
+            None => figment.merge(Toml::string(Embedded::role_file(role))),
+        };
+        if let Some(file) = &self.config_file {
+            if !file.is_file() {
+                return Err(ConfigError::MissingConfigFile(file.clone()));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        let env = Env::prefixed("PYEXEC_")
+            .split("__")
+            .filter(|key| !NON_CONFIG_ENV.contains(&key.as_str()));
+        Ok(figment.merge(env))
+    }
+
+    /// Reads a policy file: from `roles_dir/policy/` when set, else the built-in copy.
+    pub fn policy_file(&self, name: &str) -> Result<String, crate::policy::PolicyError> {
+        match &self.roles_dir {
+            Some(dir) => read_policy(&dir.join("policy").join(name)),
+            None => Embedded::policy_file(name)
+                .map(str::to_owned)
+                .ok_or_else(|| crate::policy::PolicyError::Missing(name.to_owned())),
+        }
+    }
+}
+
+fn read_policy(path: &Path) -> Result<String, crate::policy::PolicyError> {
+    std::fs::read_to_string(path).map_err(|source| crate::policy::PolicyError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests;

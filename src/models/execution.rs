@@ -1,0 +1,106 @@
+use serde::{Deserialize, Serialize};
+
+use super::{Finding, TierChoice};
+
+/// Limits for one execution. Every field is optional in a request; the service fills what is
+/// missing from its configuration and refuses values above its configured maximums.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceLimits {
+    /// Wall-clock limit in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<f64>,
+    /// Memory limit of the whole process tree, in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<u64>,
+    /// CPU share in cores (0.5 = half a core).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<f64>,
+    /// Most processes and threads at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_pids: Option<u32>,
+    /// Bytes kept of each of stdout and stderr; the rest is dropped and flagged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_output_bytes: Option<u64>,
+    /// Size of the private work folder, in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disk_mb: Option<u64>,
+}
+
+/// A program to run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeExecutionRequest {
+    pub code: String,
+    /// Generated when absent; echoed in the result and on every log line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    #[serde(default)]
+    pub tier: TierChoice,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<ResourceLimits>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecutionStatus {
+    /// The program ran to completion with exit code 0.
+    Ok,
+    /// An exception in user code, or a non-zero exit.
+    Error,
+    Timeout,
+    MemoryLimit,
+    /// Killed by a signal other than the timeout or memory limit.
+    Killed,
+    /// Refused by the validator; `findings` says why. Nothing ran.
+    Rejected,
+    /// The sandbox failed, not the code; `error` says what failed.
+    InternalError,
+}
+
+/// What came of one execution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionResult {
+    pub request_id: String,
+    pub status: ExecutionStatus,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub stdout_truncated: bool,
+    pub stderr_truncated: bool,
+    pub duration_ms: f64,
+    pub cpu_ms: f64,
+    pub peak_memory_kb: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<Finding>,
+    /// For `internal_error`: what failed, one entry per attempt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+    /// The isolation layers that were in force (`validator`, `guards`, `namespaces`...).
+    #[serde(default)]
+    pub layers: Vec<String>,
+}
+
+impl ExecutionResult {
+    /// A result for code the validator refused: nothing ran.
+    pub fn rejected(request_id: String, findings: Vec<Finding>) -> Self {
+        Self {
+            request_id,
+            status: ExecutionStatus::Rejected,
+            exit_code: None,
+            signal: None,
+            stdout: String::new(),
+            stderr: String::new(),
+            stdout_truncated: false,
+            stderr_truncated: false,
+            duration_ms: 0.0,
+            cpu_ms: 0.0,
+            peak_memory_kb: 0,
+            findings,
+            errors: Vec::new(),
+            layers: vec!["validator".to_owned()],
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! Serde models shared by every role: what goes over the wire and into the job history.
+//! Their JSON shapes are snapshot-tested (`tests/models.rs`) and documented in
+//! `docs/models.md`.
+
+mod errors;
+mod execution;
+mod validation;
+
+pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError, JobError, ValidationError};
+pub use execution::{CodeExecutionRequest, ExecutionResult, ExecutionStatus, ResourceLimits};
+pub use validation::{Finding, ReasonKind, Tier, TierChoice, TierReason, ValidationResult};

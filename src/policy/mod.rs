@@ -1,0 +1,166 @@
+//! Policy data from `roles/policy/`: what each tier may import, which names are never
+//! reachable, and which attribute names are escapes. The files are compiled into the binary
+//! ([`Embedded`]) and may be replaced at start-up by a folder (`--roles-dir`).
+
+mod deny;
+mod embedded;
+mod tier;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use deny::{DenyEntry, DenyList};
+pub use embedded::Embedded;
+pub use tier::{IoFunction, IoPolicy, TierPolicy};
+
+use crate::config::Sources;
+use crate::models::Tier;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy file {0} is not built in")]
+    Missing(String),
+    #[error("cannot read policy file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid policy file {file}")]
+    Parse {
+        file: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    #[error("policy file {file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+/// Every policy the validator needs, loaded once at start-up.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    pub lightweight: TierPolicy,
+    pub heavy: TierPolicy,
+    pub deny: DenyList,
+    pub attributes: AttributePolicy,
+    /// Names of modules that must never be reached through another module's attributes.
+    pub module_names: HashSet<String>,
+}
+
+impl PolicySet {
+    pub fn load(sources: &Sources) -> Result<Self, PolicyError> {
+        let lightweight = TierPolicy::parse(
+            "lightweight.toml",
+            &sources.policy_file("lightweight.toml")?,
+            None,
+        )?;
+        let heavy = TierPolicy::parse(
+            "heavy.toml",
+            &sources.policy_file("heavy.toml")?,
+            Some(&lightweight),
+        )?;
+        let deny = DenyList::parse("denylist.toml", &sources.policy_file("denylist.toml")?)?;
+        let attributes = parse_toml::<AttributePolicy>(
+            "attributes.toml",
+            &sources.policy_file("attributes.toml")?,
+        )?;
+        let module_names = sources
+            .policy_file("module-names.txt")?
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        Ok(Self {
+            lightweight,
+            heavy,
+            deny,
+            attributes,
+            module_names,
+        })
+    }
+
+    /// The built-in policies; they are checked by the test suite, so this cannot fail in a
+    /// released binary, but the error is still returned rather than hidden.
+    pub fn embedded() -> Result<Self, PolicyError> {
+        Self::load(&Sources::default())
+    }
+
+    pub fn tier(&self, tier: Tier) -> &TierPolicy {
+        match tier {
+            Tier::Lightweight => &self.lightweight,
+            Tier::Heavy => &self.heavy,
+        }
+    }
+}
+
+/// `attributes.toml`: which dunders are harmless and which plain names are escapes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributePolicy {
+    pub safe_dunders: HashSet<String>,
+    pub escape_attributes: HashSet<String>,
+}
+
+impl AttributePolicy {
+    /// True for a dunder name outside the safe list, or a frame/code attribute.
+    pub fn is_escape(&self, name: &str) -> bool {
+        is_dunder(name) && !self.safe_dunders.contains(name)
+            || self.escape_attributes.contains(name)
+    }
+}
+
+pub fn is_dunder(name: &str) -> bool {
+    name.len() > 4 && name.starts_with("__") && name.ends_with("__")
+}
+
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+) -> Result<T, PolicyError> {
+    toml::from_str(text).map_err(|source| PolicyError::Parse {
+        file: file.to_owned(),
+        source: Box::new(source),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_policies_load() {
+        let policy = PolicySet::embedded().expect("embedded policy is valid");
+        assert!(policy.lightweight.allows("math"));
+        assert!(!policy.lightweight.allows("pandas"));
+        assert!(policy.heavy.allows("pandas"));
+        assert!(policy.heavy.allows("math"), "heavy extends lightweight");
+        assert!(policy.module_names.contains("os"));
+        assert!(policy.attributes.is_escape("__class__"));
+        assert!(!policy.attributes.is_escape("__init__"));
+        assert!(policy.attributes.is_escape("gi_frame"));
+    }
+
+    #[test]
+    fn every_allowed_module_has_a_reason() {
+        let policy = PolicySet::embedded().expect("embedded policy is valid");
+        for tier in [&policy.lightweight, &policy.heavy] {
+            for (module, reason) in tier.imports() {
+                assert!(reason.len() > 10, "{module} needs a real reason");
+            }
+        }
+    }
+
+    #[test]
+    fn no_allowed_module_is_denied() {
+        let policy = PolicySet::embedded().expect("embedded policy is valid");
+        for (module, _) in policy.heavy.imports() {
+            assert!(
+                policy.deny.find(module).is_none(),
+                "{module} is both allowed and denied"
+            );
+        }
+    }
+}

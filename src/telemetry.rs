@@ -1,0 +1,83 @@
+//! One logging set-up for every role: JSON lines for services (and whenever stderr is not a
+//! terminal), readable text on a terminal. Logs go to stderr; stdout carries command output.
+//!
+//! Request handling opens a span with a `request_id` field ([`request_span`]); both formats
+//! print the fields of the current span on every line written inside it.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{fmt, EnvFilter};
+
+use crate::config::{LogFormat, LogSettings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("invalid log filter {filter:?}")]
+    Filter {
+        filter: String,
+        #[source]
+        source: tracing_subscriber::filter::ParseError,
+    },
+    #[error("a global logger is already installed")]
+    AlreadyInstalled,
+}
+
+/// Installs the global subscriber. `RUST_LOG`, when set, overrides `settings.level`.
+pub fn init(settings: &LogSettings) -> Result<(), TelemetryError> {
+    let filter_text = std::env::var("RUST_LOG").unwrap_or_else(|_| settings.level.clone());
+    let filter = EnvFilter::try_new(&filter_text).map_err(|source| TelemetryError::Filter {
+        filter: filter_text.clone(),
+        source,
+    })?;
+    let json = match settings.format {
+        LogFormat::Json => true,
+        LogFormat::Text => false,
+        LogFormat::Auto => !std::io::stderr().is_terminal(),
+    };
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = if json {
+        registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init()
+    } else {
+        registry
+            .with(fmt::layer().with_writer(std::io::stderr))
+            .try_init()
+    };
+    result.map_err(|_| TelemetryError::AlreadyInstalled)
+}
+
+/// The span every request is handled in: every line logged inside carries `request_id`.
+pub fn request_span(request_id: &str) -> tracing::Span {
+    tracing::info_span!("request", request_id = %request_id)
+}
+
+/// A new request id (UUID v4).
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Logs an error with its whole chain of causes, and a backtrace when one was captured
+/// (`RUST_BACKTRACE=1`).
+pub fn log_error(context: &str, error: &anyhow::Error) {
+    let chain = error
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    let backtrace = error.backtrace();
+    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+        tracing::error!(error.chain = %chain, backtrace = %backtrace, "{context}");
+    } else {
+        tracing::error!(error.chain = %chain, "{context}");
+    }
+}

@@ -1,0 +1,215 @@
+//! First pass over the tree: which names are bound by imports (wherever they stand: nested
+//! functions, `try` blocks, class bodies), and what each name is assigned elsewhere.
+//!
+//! Resolution is flow-insensitive on purpose: a name bound by an import anywhere resolves to
+//! that import everywhere, so reordering code cannot hide an alias.
+
+use std::collections::HashMap;
+
+use ruff_python_ast::visitor::{
+    walk_except_handler, walk_expr, walk_parameter, walk_pattern, walk_stmt, Visitor,
+};
+use ruff_python_ast::{
+    ExceptHandler, Expr, ExprContext, Parameter, Pattern, PatternMatchAs, PatternMatchMapping,
+    PatternMatchStar, Stmt,
+};
+
+/// What an import statement bound a name to.
+#[derive(Debug, Clone)]
+pub(crate) struct Binding {
+    /// The qualified path the name stands for (`os` for `import os.path`, `os.system` for
+    /// `from os import system as s`).
+    pub path: String,
+    /// The module or `module.name` the statement imported; the allowlist is checked on it.
+    pub imported: String,
+    /// `from M import x` (true) or `import M` (false).
+    pub from_import: bool,
+}
+
+/// What a name or `name.attr.attr` chain refers to.
+#[derive(Debug)]
+pub(crate) struct Resolved<'b> {
+    /// Fully qualified: `os.path.join`, `builtins.open`.
+    pub path: String,
+    /// The import binding it goes through; `None` for builtins.
+    pub binding: Option<&'b Binding>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Bindings<'a> {
+    imports: HashMap<String, Vec<Binding>>,
+    /// Every module named by an import statement, in order of first appearance.
+    pub modules: Vec<String>,
+    /// For each name: every value assigned to it with a plain `name = value`, or `None` for
+    /// a binding whose value cannot be read statically (parameters, loop targets, `+=`...).
+    assignments: HashMap<String, Vec<Option<&'a Expr>>>,
+}
+
+impl<'a> Bindings<'a> {
+    pub fn collect(body: &'a [Stmt]) -> Self {
+        let mut collector = Self::default();
+        collector.visit_body(body);
+        collector
+    }
+
+    pub fn imports(&self, name: &str) -> &[Binding] {
+        self.imports
+            .get(name)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Every qualified path `expr` may refer to: one per import binding of its root name,
+    /// or `builtins.NAME` for a name no import binds. Empty for anything but a name or an
+    /// attribute chain rooted in a name.
+    pub fn resolve(&self, expr: &Expr) -> Vec<Resolved<'_>> {
+        let mut attrs = Vec::new();
+        let mut current = expr;
+        while let Expr::Attribute(attribute) = current {
+            attrs.push(attribute.attr.id.as_str());
+            current = &attribute.value;
+        }
+        let Expr::Name(name) = current else {
+            return Vec::new();
+        };
+        let suffix: String = attrs.iter().rev().flat_map(|a| [".", a]).collect();
+        let bindings = self.imports(name.id.as_str());
+        if bindings.is_empty() {
+            return vec![Resolved {
+                path: format!("builtins.{}{suffix}", name.id),
+                binding: None,
+            }];
+        }
+        bindings
+            .iter()
+            .map(|binding| Resolved {
+                path: format!("{}{suffix}", binding.path),
+                binding: Some(binding),
+            })
+            .collect()
+    }
+
+    pub fn assignments(&self, name: &str) -> Option<&[Option<&'a Expr>]> {
+        self.assignments.get(name).map(Vec::as_slice)
+    }
+
+    fn bind_import(&mut self, name: &str, binding: Binding) {
+        self.imports
+            .entry(name.to_owned())
+            .or_default()
+            .push(binding);
+    }
+
+    fn note_module(&mut self, module: &str) {
+        if !self.modules.iter().any(|m| m == module) {
+            self.modules.push(module.to_owned());
+        }
+    }
+
+    fn assign(&mut self, name: &str, value: Option<&'a Expr>) {
+        self.assignments
+            .entry(name.to_owned())
+            .or_default()
+            .push(value);
+    }
+}
+
+impl<'a> Visitor<'a> for Bindings<'a> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(import) => {
+                for alias in &import.names {
+                    let module = alias.name.id.as_str();
+                    self.note_module(module);
+                    let (name, path) = match &alias.asname {
+                        Some(asname) => (asname.id.as_str(), module),
+                        // `import a.b.c` binds `a`.
+                        None => {
+                            let root = module.split('.').next().unwrap_or(module);
+                            (root, root)
+                        }
+                    };
+                    self.bind_import(
+                        name,
+                        Binding {
+                            path: path.to_owned(),
+                            imported: module.to_owned(),
+                            from_import: false,
+                        },
+                    );
+                }
+            }
+            Stmt::ImportFrom(import) => {
+                let module = import.module.as_ref().map_or("", |m| m.id.as_str());
+                let dots = ".".repeat(import.level as usize);
+                let module = format!("{dots}{module}");
+                self.note_module(&module);
+                for alias in &import.names {
+                    let member = alias.name.id.as_str();
+                    let name = alias.asname.as_ref().map_or(member, |a| a.id.as_str());
+                    let path = format!("{module}.{member}");
+                    self.bind_import(
+                        name,
+                        Binding {
+                            path: path.clone(),
+                            imported: path,
+                            from_import: true,
+                        },
+                    );
+                }
+            }
+            Stmt::Assign(assign) => {
+                for target in &assign.targets {
+                    match target {
+                        Expr::Name(name) => self.assign(name.id.as_str(), Some(&assign.value)),
+                        other => self.visit_expr(other),
+                    }
+                }
+                self.visit_expr(&assign.value);
+                return;
+            }
+            Stmt::FunctionDef(def) => self.assign(def.name.id.as_str(), None),
+            Stmt::ClassDef(def) => self.assign(def.name.id.as_str(), None),
+            _ => {}
+        }
+        walk_stmt(self, stmt);
+    }
+
+    fn visit_except_handler(&mut self, handler: &'a ExceptHandler) {
+        let ExceptHandler::ExceptHandler(inner) = handler;
+        if let Some(name) = &inner.name {
+            self.assign(name.id.as_str(), None);
+        }
+        walk_except_handler(self, handler);
+    }
+
+    fn visit_pattern(&mut self, pattern: &'a Pattern) {
+        match pattern {
+            Pattern::MatchAs(PatternMatchAs {
+                name: Some(name), ..
+            })
+            | Pattern::MatchStar(PatternMatchStar {
+                name: Some(name), ..
+            }) => self.assign(name.id.as_str(), None),
+            Pattern::MatchMapping(PatternMatchMapping {
+                rest: Some(name), ..
+            }) => self.assign(name.id.as_str(), None),
+            _ => {}
+        }
+        walk_pattern(self, pattern);
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        if let Expr::Name(name) = expr {
+            if matches!(name.ctx, ExprContext::Store | ExprContext::Del) {
+                self.assign(name.id.as_str(), None);
+            }
+        }
+        walk_expr(self, expr);
+    }
+
+    fn visit_parameter(&mut self, parameter: &'a Parameter) {
+        self.assign(parameter.name.id.as_str(), None);
+        walk_parameter(self, parameter);
+    }
+}

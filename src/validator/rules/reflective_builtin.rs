@@ -1,0 +1,69 @@
+use ruff_python_ast::{Expr, ExprCall};
+use ruff_text_size::Ranged;
+
+use super::declare_rule;
+use crate::validator::bindings::Resolved;
+use crate::validator::checker::Checker;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `getattr`, `setattr` and `delattr` with a computed attribute name or a private
+    /// one (starting with `_`), and references to the namespace and debugging builtins
+    /// `globals`, `locals`, `vars`, `breakpoint`, `help`, `input`, and the `inspect`, `gc`,
+    /// `traceback` modules and `operator.attrgetter`/`methodcaller`.
+    ///
+    /// ## Why is this bad
+    /// A computed attribute name hides from every other rule what is being reached:
+    /// `getattr(x, "__cl" + "ass__")`. Namespace builtins hand out `__builtins__` and every
+    /// global at once.
+    ///
+    /// ## Example
+    /// ```python
+    /// name = "".join(["__", "globals", "__"])
+    /// getattr(print, name)
+    /// ```
+    pub static REFLECTIVE_BUILTIN = {
+        code: "PX301",
+        name: "reflective-builtin",
+        summary: "computed getattr/setattr/delattr, globals/locals/vars, inspect, gc",
+        see_also: "ruff B009/B010 (constant getattr/setattr) for the benign form",
+    };
+}
+
+const REFLECTIVE: &[&str] = &["builtins.getattr", "builtins.setattr", "builtins.delattr"];
+
+pub(crate) fn check_reflective_call(
+    checker: &mut Checker<'_, '_>,
+    call: &ExprCall,
+    resolved: &[Resolved<'_>],
+) {
+    let Some(function) = resolved
+        .iter()
+        .find(|r| REFLECTIVE.contains(&r.path.as_str()))
+        .map(|r| r.path.trim_start_matches("builtins.").to_owned())
+    else {
+        return;
+    };
+    let name_arg = call.arguments.args.get(1).or_else(|| {
+        call.arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.id.as_str() == "name"))
+            .map(|k| &k.value)
+    });
+    let message = match name_arg {
+        Some(Expr::StringLiteral(literal)) => {
+            let name = literal.value.to_str();
+            if !name.starts_with('_') {
+                return;
+            }
+            format!("`{function}` with private attribute name {name:?}")
+        }
+        Some(_) => format!("`{function}` with a computed attribute name; write `obj.name` instead"),
+        None if call.arguments.args.iter().any(|a| a.is_starred_expr()) => {
+            format!("`{function}` with unpacked arguments hides the attribute name")
+        }
+        None => return,
+    };
+    checker.report(&REFLECTIVE_BUILTIN, call.range(), message);
+}
