@@ -28,16 +28,14 @@ pub(crate) fn classify(
         found: Vec::new(),
         loop_product: 1,
     };
-    for module in &bindings.modules {
+    for (module, at) in &bindings.modules {
         let root = module
             .trim_start_matches('.')
             .split('.')
             .next()
             .unwrap_or_default();
         if settings.heavy_imports.iter().any(|h| h == root) {
-            classifier
-                .found
-                .push((ReasonKind::HeavyImport, module.clone(), None));
+            classifier.note(ReasonKind::HeavyImport, module.clone(), *at);
         }
     }
     classifier.visit_body(body);
@@ -50,7 +48,7 @@ pub(crate) fn classify(
         if reasons.iter().any(|r| r.kind == kind && r.detail == detail) {
             continue;
         }
-        let line = offset.map_or(0, |o| index.line_index(o).get());
+        let line = index.line_index(offset).get();
         reasons.push(TierReason {
             kind,
             detail,
@@ -60,18 +58,18 @@ pub(crate) fn classify(
     reasons
 }
 
-struct Classifier<'s> {
+struct Classifier<'s, 'a> {
     settings: &'s ClassifierSettings,
     io: Option<&'s IoPolicy>,
-    bindings: &'s Bindings<'s>,
-    found: Vec<(ReasonKind, String, Option<TextSize>)>,
+    bindings: &'s Bindings<'a>,
+    found: Vec<(ReasonKind, String, TextSize)>,
     /// Product of the iteration counts of the enclosing constant-range loops.
     loop_product: u64,
 }
 
-impl Classifier<'_> {
+impl Classifier<'_, '_> {
     fn note(&mut self, kind: ReasonKind, detail: String, at: TextSize) {
-        self.found.push((kind, detail, Some(at)));
+        self.found.push((kind, detail, at));
     }
 
     /// Enters a loop of `count` iterations (1 when unknown); returns the previous product.
@@ -98,9 +96,9 @@ impl Classifier<'_> {
                 return;
             }
         }
-        for resolved in self.bindings.resolve(&call.func) {
-            let path = resolved.path;
-            if io.function(&path).is_some() && path != "builtins.open" {
+        for resolved in self.bindings.resolve(&call.func).iter() {
+            let path = &resolved.path;
+            if io.function(path).is_some() && path != "builtins.open" {
                 self.note(ReasonKind::StorageIo, format!("{path}()"), call.start());
                 return;
             }
@@ -108,7 +106,7 @@ impl Classifier<'_> {
     }
 }
 
-impl<'a> Visitor<'a> for Classifier<'_> {
+impl<'a> Visitor<'a> for Classifier<'_, '_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
         if let Stmt::For(for_stmt) = stmt {
             self.visit_expr(&for_stmt.iter);

@@ -6,7 +6,7 @@ mod deny;
 mod embedded;
 mod tier;
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::path::PathBuf;
 
 use serde::Deserialize;

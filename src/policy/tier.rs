@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Deserialize;
 
 use super::{parse_toml, PolicyError};
@@ -30,6 +31,16 @@ pub struct IoPolicy {
     pub output_dir_names: Vec<String>,
     pub functions: Vec<IoFunction>,
     pub methods: IoMethods,
+    /// Indices into `functions`, built after loading: the validator looks up every call.
+    #[serde(skip)]
+    index: IoIndex,
+}
+
+#[derive(Debug, Clone, Default)]
+struct IoIndex {
+    exact: FxHashMap<String, usize>,
+    /// `pandas.read_*` as `pandas` -> [(`read_`, index)].
+    globs: FxHashMap<String, Vec<(String, usize)>>,
 }
 
 /// A function whose path argument is checked.
@@ -51,13 +62,38 @@ pub struct IoMethods {
 }
 
 impl IoPolicy {
+    fn build_index(&mut self) {
+        let mut index = IoIndex::default();
+        for (i, function) in self.functions.iter().enumerate() {
+            match function.path.strip_suffix('*') {
+                Some(glob) => {
+                    let (parent, part) = glob.rsplit_once('.').unwrap_or(("", glob));
+                    index
+                        .globs
+                        .entry(parent.to_owned())
+                        .or_default()
+                        .push((part.to_owned(), i));
+                }
+                None => {
+                    index.exact.entry(function.path.clone()).or_insert(i);
+                }
+            }
+        }
+        self.index = index;
+    }
+
+    /// The entry for the function `path`: an exact entry first, then the first pattern whose
+    /// parent equals the path's parent and whose prefix starts its last part.
     pub fn function(&self, path: &str) -> Option<&IoFunction> {
-        self.functions
+        if let Some(&i) = self.index.exact.get(path) {
+            return self.functions.get(i);
+        }
+        let (parent, part) = path.rsplit_once('.').unwrap_or(("", path));
+        let globs = self.index.globs.get(parent)?;
+        let &(_, i) = globs
             .iter()
-            .find(|f| match f.path.strip_suffix('*') {
-                Some(prefix) => path.starts_with(prefix) && !path[prefix.len()..].contains('.'),
-                None => f.path == path,
-            })
+            .find(|(glob, _)| part.starts_with(glob.as_str()))?;
+        self.functions.get(i)
     }
 
     pub fn is_method(&self, name: &str) -> bool {
@@ -74,7 +110,10 @@ impl IoPolicy {
 /// What one tier allows.
 #[derive(Debug, Clone)]
 pub struct TierPolicy {
+    /// Allowed modules with their reasons, sorted for listing.
     imports: BTreeMap<String, String>,
+    /// The same modules, for the lookups the validator makes on every name it resolves.
+    allowed: FxHashSet<String>,
     pub io: Option<IoPolicy>,
 }
 
@@ -100,15 +139,21 @@ impl TierPolicy {
             }
             imports.insert(entry.module, entry.reason);
         }
+        let allowed = imports.keys().cloned().collect();
+        let mut io = parsed.io;
+        if let Some(io) = io.as_mut() {
+            io.build_index();
+        }
         Ok(Self {
             imports,
-            io: parsed.io,
+            allowed,
+            io,
         })
     }
 
     /// True when `module` (a full dotted name) may be imported.
     pub fn allows(&self, module: &str) -> bool {
-        self.imports.contains_key(module)
+        self.allowed.contains(module)
     }
 
     /// The longest allowed module that `path` starts with (`collections.abc` for

@@ -4,7 +4,12 @@
 //! Resolution is flow-insensitive on purpose: a name bound by an import anywhere resolves to
 //! that import everywhere, so reordering code cannot hide an alias.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap as HashMap;
+
+use ruff_text_size::{Ranged, TextSize};
 
 use ruff_python_ast::visitor::{
     walk_except_handler, walk_expr, walk_parameter, walk_pattern, walk_stmt, Visitor,
@@ -28,31 +33,40 @@ pub(crate) struct Binding {
 
 /// What a name or `name.attr.attr` chain refers to.
 #[derive(Debug)]
-pub(crate) struct Resolved<'b> {
+pub(crate) struct Resolved {
     /// Fully qualified: `os.path.join`, `builtins.open`.
     pub path: String,
     /// The import binding it goes through; `None` for builtins.
-    pub binding: Option<&'b Binding>,
+    pub binding: Option<Rc<Binding>>,
 }
 
 #[derive(Debug, Default)]
 pub(crate) struct Bindings<'a> {
-    imports: HashMap<String, Vec<Binding>>,
-    /// Every module named by an import statement, in order of first appearance.
-    pub modules: Vec<String>,
+    imports: HashMap<String, Vec<Rc<Binding>>>,
+    /// Every module named by an import statement, in order of first appearance, with where.
+    pub modules: Vec<(String, TextSize)>,
     /// For each name: every value assigned to it with a plain `name = value`, or `None` for
     /// a binding whose value cannot be read statically (parameters, loop targets, `+=`...).
-    assignments: HashMap<String, Vec<Option<&'a Expr>>>,
+    assignments: HashMap<&'a str, Vec<Option<&'a Expr>>>,
+    source: &'a str,
+    /// Resolutions by the chain's source text: resolution is flow-insensitive, so it depends
+    /// only on that text, and programs repeat the same few names thousands of times.
+    resolved: RefCell<HashMap<&'a str, Rc<[Resolved]>>>,
+    nothing: Rc<[Resolved]>,
 }
 
 impl<'a> Bindings<'a> {
-    pub fn collect(body: &'a [Stmt]) -> Self {
-        let mut collector = Self::default();
+    pub fn collect(source: &'a str, body: &'a [Stmt]) -> Self {
+        let mut collector = Self {
+            source,
+            nothing: Rc::from(Vec::new()),
+            ..Self::default()
+        };
         collector.visit_body(body);
         collector
     }
 
-    pub fn imports(&self, name: &str) -> &[Binding] {
+    pub fn imports(&self, name: &str) -> &[Rc<Binding>] {
         self.imports
             .get(name)
             .map(Vec::as_slice)
@@ -62,7 +76,30 @@ impl<'a> Bindings<'a> {
     /// Every qualified path `expr` may refer to: one per import binding of its root name,
     /// or `builtins.NAME` for a name no import binds. Empty for anything but a name or an
     /// attribute chain rooted in a name.
-    pub fn resolve(&self, expr: &Expr) -> Vec<Resolved<'_>> {
+    pub fn resolve(&self, expr: &Expr) -> Rc<[Resolved]> {
+        let mut current = expr;
+        while let Expr::Attribute(attribute) = current {
+            current = &attribute.value;
+        }
+        if !current.is_name_expr() {
+            return Rc::clone(&self.nothing);
+        }
+        let range = expr.range();
+        let Some(key) = self
+            .source
+            .get(range.start().to_usize()..range.end().to_usize())
+        else {
+            return self.resolve_uncached(expr);
+        };
+        if let Some(found) = self.resolved.borrow().get(key) {
+            return Rc::clone(found);
+        }
+        let found = self.resolve_uncached(expr);
+        self.resolved.borrow_mut().insert(key, Rc::clone(&found));
+        found
+    }
+
+    fn resolve_uncached(&self, expr: &Expr) -> Rc<[Resolved]> {
         let mut attrs = Vec::new();
         let mut current = expr;
         while let Expr::Attribute(attribute) = current {
@@ -70,21 +107,21 @@ impl<'a> Bindings<'a> {
             current = &attribute.value;
         }
         let Expr::Name(name) = current else {
-            return Vec::new();
+            return Rc::clone(&self.nothing);
         };
         let suffix: String = attrs.iter().rev().flat_map(|a| [".", a]).collect();
         let bindings = self.imports(name.id.as_str());
         if bindings.is_empty() {
-            return vec![Resolved {
+            return Rc::from(vec![Resolved {
                 path: format!("builtins.{}{suffix}", name.id),
                 binding: None,
-            }];
+            }]);
         }
         bindings
             .iter()
             .map(|binding| Resolved {
                 path: format!("{}{suffix}", binding.path),
-                binding: Some(binding),
+                binding: Some(Rc::clone(binding)),
             })
             .collect()
     }
@@ -97,20 +134,21 @@ impl<'a> Bindings<'a> {
         self.imports
             .entry(name.to_owned())
             .or_default()
-            .push(binding);
+            .push(Rc::new(binding));
     }
 
-    fn note_module(&mut self, module: &str) {
-        if !self.modules.iter().any(|m| m == module) {
-            self.modules.push(module.to_owned());
+    fn note_module(&mut self, module: &str, at: TextSize) {
+        if !self.modules.iter().any(|(m, _)| m == module) {
+            self.modules.push((module.to_owned(), at));
         }
     }
 
-    fn assign(&mut self, name: &str, value: Option<&'a Expr>) {
-        self.assignments
-            .entry(name.to_owned())
-            .or_default()
-            .push(value);
+    pub fn module_names(&self) -> Vec<String> {
+        self.modules.iter().map(|(m, _)| m.clone()).collect()
+    }
+
+    fn assign(&mut self, name: &'a str, value: Option<&'a Expr>) {
+        self.assignments.entry(name).or_default().push(value);
     }
 }
 
@@ -120,7 +158,7 @@ impl<'a> Visitor<'a> for Bindings<'a> {
             Stmt::Import(import) => {
                 for alias in &import.names {
                     let module = alias.name.id.as_str();
-                    self.note_module(module);
+                    self.note_module(module, alias.start());
                     let (name, path) = match &alias.asname {
                         Some(asname) => (asname.id.as_str(), module),
                         // `import a.b.c` binds `a`.
@@ -143,7 +181,7 @@ impl<'a> Visitor<'a> for Bindings<'a> {
                 let module = import.module.as_ref().map_or("", |m| m.id.as_str());
                 let dots = ".".repeat(import.level as usize);
                 let module = format!("{dots}{module}");
-                self.note_module(&module);
+                self.note_module(&module, import.start());
                 for alias in &import.names {
                     let member = alias.name.id.as_str();
                     let name = alias.asname.as_ref().map_or(member, |a| a.id.as_str());

@@ -12,6 +12,10 @@ use ruff_python_ast::visitor::{
 use ruff_python_ast::{Expr, ExprAttribute, ExprCall, InterpolatedStringElement, Pattern, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
 use super::bindings::{Bindings, Resolved};
 use super::rules::{self, Rule};
 use crate::policy::{PolicySet, TierPolicy};
@@ -29,15 +33,27 @@ pub(crate) struct Checker<'a, 'b> {
     pub policy: &'b PolicySet,
     pub bindings: &'b Bindings<'a>,
     pub findings: Vec<RawFinding>,
+    source: &'a str,
+    /// What judging each distinct name chain found, by its source text. Resolution is
+    /// flow-insensitive, so a chain's verdict depends only on its text; real programs repeat
+    /// the same few names thousands of times.
+    chains: FxHashMap<&'a str, Vec<(&'static Rule, String)>>,
 }
 
 impl<'a, 'b> Checker<'a, 'b> {
-    pub fn new(tier: &'b TierPolicy, policy: &'b PolicySet, bindings: &'b Bindings<'a>) -> Self {
+    pub fn new(
+        source: &'a str,
+        tier: &'b TierPolicy,
+        policy: &'b PolicySet,
+        bindings: &'b Bindings<'a>,
+    ) -> Self {
         Self {
             tier,
             policy,
             bindings,
             findings: Vec::new(),
+            source,
+            chains: FxHashMap::default(),
         }
     }
 
@@ -49,13 +65,13 @@ impl<'a, 'b> Checker<'a, 'b> {
         });
     }
 
-    pub fn resolve(&self, expr: &Expr) -> Vec<Resolved<'b>> {
+    pub fn resolve(&self, expr: &Expr) -> Rc<[Resolved]> {
         self.bindings.resolve(expr)
     }
 
     /// Judges a reference to `path`: the deny list, then, for paths reached through an
     /// import, the allowlist and module re-exports.
-    fn check_reference(&mut self, resolved: &Resolved<'_>, range: TextRange) {
+    fn check_reference(&mut self, resolved: &Resolved, range: TextRange) {
         if let Some(entry) = self.policy.deny.find(&resolved.path) {
             let rule = rules::by_name(&entry.rule).unwrap_or(&rules::IMPORT_NOT_ALLOWED);
             let shown = resolved.path.trim_start_matches("builtins.");
@@ -63,15 +79,37 @@ impl<'a, 'b> Checker<'a, 'b> {
             self.report(rule, range, message);
             return;
         }
-        if let Some(binding) = resolved.binding {
+        if let Some(binding) = &resolved.binding {
             rules::check_module_path(self, binding, &resolved.path, range, true);
         }
     }
 
     /// A name or attribute chain rooted in a name.
     fn check_chain(&mut self, expr: &Expr) {
-        for resolved in self.resolve(expr) {
-            self.check_reference(&resolved, expr.range());
+        let range = expr.range();
+        let key = self
+            .source
+            .get(range.start().to_usize()..range.end().to_usize());
+        if let Some(cached) = key.and_then(|key| self.chains.get(key)) {
+            for (rule, message) in cached {
+                self.findings.push(RawFinding {
+                    rule,
+                    range,
+                    message: message.clone(),
+                });
+            }
+            return;
+        }
+        let before = self.findings.len();
+        for resolved in self.resolve(expr).iter() {
+            self.check_reference(resolved, range);
+        }
+        if let Some(key) = key {
+            let found = self.findings[before..]
+                .iter()
+                .map(|f| (f.rule, f.message.clone()))
+                .collect();
+            self.chains.insert(key, found);
         }
     }
 

@@ -111,7 +111,7 @@ impl Validator {
             }
         };
         let module = parsed.syntax();
-        let bindings = Bindings::collect(&module.body);
+        let bindings = Bindings::collect(source, &module.body);
         let reasons = classifier::classify(
             &module.body,
             source,
@@ -125,7 +125,7 @@ impl Validator {
             TierChoice::Auto if reasons.is_empty() => Tier::Lightweight,
             TierChoice::Auto => Tier::Heavy,
         };
-        let mut checker = Checker::new(self.policy.tier(tier), &self.policy, &bindings);
+        let mut checker = Checker::new(source, self.policy.tier(tier), &self.policy, &bindings);
         checker.visit_body(&module.body);
         let findings = positioned(source, checker.findings);
         ValidationResult {
@@ -133,7 +133,7 @@ impl Validator {
             tier,
             reasons,
             findings,
-            imports: bindings.modules.clone(),
+            imports: bindings.module_names(),
             elapsed_us: elapsed_us(start),
         }
     }

@@ -35,7 +35,7 @@ const REFLECTIVE: &[&str] = &["builtins.getattr", "builtins.setattr", "builtins.
 pub(crate) fn check_reflective_call(
     checker: &mut Checker<'_, '_>,
     call: &ExprCall,
-    resolved: &[Resolved<'_>],
+    resolved: &[Resolved],
 ) {
     let Some(function) = resolved
         .iter()

@@ -45,14 +45,20 @@ const MAX_DEPTH: u8 = 8;
 pub(crate) fn check_io_call(
     checker: &mut Checker<'_, '_>,
     call: &ExprCall,
-    resolved: &[Resolved<'_>],
+    resolved: &[Resolved],
 ) -> bool {
     let Some(io) = checker.tier.io.as_ref() else {
         return false;
     };
-    let function = resolved
-        .iter()
-        .find_map(|r| io.function(&r.path).map(|f| (f.arg, f.keyword.as_str())));
+    // An I/O entry that names a function exactly (`builtins.open`) overrides the deny list;
+    // a pattern does not: `pandas.read_pickle` matches `pandas.read_*` but stays refused as
+    // dynamic code.
+    let function = resolved.iter().find_map(|r| {
+        let function = io.function(&r.path)?;
+        let exact = !function.path.ends_with('*');
+        (exact || checker.policy.deny.find(&r.path).is_none())
+            .then_some((function.arg, function.keyword.as_str()))
+    });
     let (position, keyword, handled) = match function {
         Some((position, keyword)) => (position, keyword, true),
         None => match call.func.as_ref() {
