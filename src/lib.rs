@@ -8,7 +8,9 @@
 pub mod classifier;
 pub mod cli;
 pub mod config;
+pub mod executor;
 pub mod models;
 pub mod policy;
+pub mod sandbox;
 pub mod telemetry;
 pub mod validator;

@@ -3,6 +3,7 @@
 //! command itself could not run).
 
 mod config_show;
+mod exec;
 mod rules;
 mod serve;
 mod validate;
@@ -50,6 +51,8 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Run one heavy job (inside a Kubernetes Job or the local job backend).
     JobRun(serve::JobRunArgs),
+    /// Run one program in the sandbox, without a server, and print its result.
+    Exec(exec::ExecArgs),
     /// Check a Python program against the validator's rules and print the verdict.
     Validate(validate::ValidateArgs),
     /// Print the documentation of a rule.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::serve(&sources, &args),
         Command::JobRun(args) => serve::job_run(&sources, &args),
+        Command::Exec(args) => exec::run(&sources, &args),
         Command::Validate(args) => validate::run(&sources, &args),
         Command::Explain(args) => rules::explain(&args),
         Command::Rules(args) => rules::list(&args),
@@ -105,5 +109,5 @@ pub(crate) fn load_settings(
     use anyhow::Context as _;
     sources
         .load(role)
-        .with_context(|| format!("cannot load the configuration of role {role:?}"))
+        .with_context(|| format!("cannot load the configuration of role {role}"))
 }

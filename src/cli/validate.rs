@@ -51,7 +51,7 @@ pub fn run(sources: &Sources, args: &ValidateArgs) -> anyhow::Result<Outcome> {
     })
 }
 
-fn read_source(file: &PathBuf) -> anyhow::Result<(String, Vec<u8>)> {
+pub(crate) fn read_source(file: &PathBuf) -> anyhow::Result<(String, Vec<u8>)> {
     if file.as_os_str() == "-" {
         let mut buffer = Vec::new();
         std::io::stdin()

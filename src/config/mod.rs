@@ -11,8 +11,8 @@ use figment::Figment;
 
 pub use secret::Secret;
 pub use settings::{
-    ClassifierSettings, LlmSettings, LogFormat, LogSettings, ServerSettings, Settings,
-    ValidatorSettings,
+    ClassifierSettings, ExecutorSettings, LimitSettings, LlmSettings, LogFormat, LogSettings,
+    SandboxSettings, ServerSettings, Settings, ValidatorSettings,
 };
 
 use crate::policy::Embedded;
@@ -33,6 +33,17 @@ pub enum Role {
     All,
     /// The runner inside a heavy Job.
     JobRun,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Llm => "llm",
+            Role::Executor => "executor",
+            Role::All => "all",
+            Role::JobRun => "job-run",
+        })
+    }
 }
 
 impl Role {
@@ -56,8 +67,8 @@ pub enum ConfigError {
     },
     #[error("config file {0} does not exist")]
     MissingConfigFile(PathBuf),
-    #[error("invalid configuration: {0}")]
-    Invalid(#[from] Box<figment::Error>),
+    #[error("invalid configuration")]
+    Invalid(#[source] Box<figment::Error>),
 }
 
 /// Where the role files and policies come from.

@@ -1,6 +1,7 @@
 //! The configuration tree shared by every role. Each role reads only the sections it uses.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,7 @@ pub struct Settings {
     pub validator: ValidatorSettings,
     pub classifier: ClassifierSettings,
     pub llm: LlmSettings,
+    pub executor: ExecutorSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +143,118 @@ impl Default for LlmSettings {
             timeout_secs: 120,
             max_retries: 3,
             max_corrections: 3,
+        }
+    }
+}
+
+/// The executor's sandbox pool.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExecutorSettings {
+    /// Warm sandbox slots; each runs one execution at a time.
+    pub pool_size: usize,
+    /// Requests that may wait for a slot; past this the answer is "busy" (HTTP 503).
+    pub max_queue: usize,
+    /// Retries of an infrastructure failure (a slot died, the sandbox could not be set up).
+    pub max_retries: u32,
+    /// Cap of the exponential backoff between retries, in seconds (2^attempt, at most this).
+    pub max_backoff_secs: u64,
+    /// Seconds given to in-flight executions on SIGTERM before they are killed.
+    pub shutdown_grace_secs: u64,
+    /// Limits applied when a request names none.
+    pub default_limits: LimitSettings,
+    /// The most a request may ask for.
+    pub max_limits: LimitSettings,
+    pub sandbox: SandboxSettings,
+}
+
+impl Default for ExecutorSettings {
+    fn default() -> Self {
+        Self {
+            pool_size: 2,
+            max_queue: 64,
+            max_retries: 2,
+            max_backoff_secs: 60,
+            shutdown_grace_secs: 10,
+            default_limits: LimitSettings::default(),
+            max_limits: LimitSettings {
+                timeout_secs: 60.0,
+                memory_mb: 1024,
+                cpus: 1.0,
+                max_pids: 128,
+                max_output_bytes: 4 << 20,
+                disk_mb: 256,
+            },
+            sandbox: SandboxSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    pub timeout_secs: f64,
+    pub memory_mb: u64,
+    pub cpus: f64,
+    pub max_pids: u32,
+    pub max_output_bytes: u64,
+    pub disk_mb: u64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        Self {
+            timeout_secs: 10.0,
+            memory_mb: 256,
+            cpus: 1.0,
+            max_pids: 32,
+            max_output_bytes: 1 << 20,
+            disk_mb: 64,
+        }
+    }
+}
+
+/// How sandboxes are built. The seccomp policy lives in `roles/executor/seccomp.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SandboxSettings {
+    /// The interpreter that runs lightweight code.
+    pub python: PathBuf,
+    /// Host paths the sandbox sees, read-only, at the same place: the runtime and nothing else.
+    /// Symlinks are recreated, not followed; list their targets too.
+    pub runtime_paths: Vec<PathBuf>,
+    /// Host uid and gid the sandboxes run as when the executor starts as root.
+    pub uid: u32,
+    pub gid: u32,
+    /// Where cgroup file systems are mounted.
+    pub cgroup_root: PathBuf,
+    /// Start even when an isolation layer is unavailable, reporting the missing ones in
+    /// `/api/v1/health` and in every result. Off by default: the executor refuses to start.
+    pub allow_weaker: bool,
+    /// Most open files of an execution.
+    pub max_open_files: u64,
+    /// Address space allowed above the memory limit (interpreter mappings, thread stacks);
+    /// RLIMIT_AS is a backstop to the memory cgroup.
+    pub address_space_headroom_mb: u64,
+}
+
+impl Default for SandboxSettings {
+    fn default() -> Self {
+        Self {
+            python: PathBuf::from("/usr/bin/python3"),
+            runtime_paths: vec![
+                PathBuf::from("/usr/lib/python3.11"),
+                PathBuf::from("/usr/lib/x86_64-linux-gnu"),
+                PathBuf::from("/usr/lib64"),
+                PathBuf::from("/lib64"),
+                PathBuf::from("/lib"),
+            ],
+            uid: 65534,
+            gid: 65534,
+            cgroup_root: PathBuf::from("/sys/fs/cgroup"),
+            allow_weaker: false,
+            max_open_files: 256,
+            address_space_headroom_mb: 1024,
         }
     }
 }

@@ -87,8 +87,26 @@ impl ExecutionResult {
     /// A result for code the validator refused: nothing ran.
     pub fn rejected(request_id: String, findings: Vec<Finding>) -> Self {
         Self {
+            findings,
+            layers: vec!["validator".to_owned()],
+            ..Self::nothing_ran(request_id, ExecutionStatus::Rejected)
+        }
+    }
+
+    /// A result for a request the infrastructure failed after every retry: `errors` says
+    /// what failed each time.
+    pub fn internal_error(request_id: String, errors: Vec<String>, layers: Vec<String>) -> Self {
+        Self {
+            errors,
+            layers,
+            ..Self::nothing_ran(request_id, ExecutionStatus::InternalError)
+        }
+    }
+
+    fn nothing_ran(request_id: String, status: ExecutionStatus) -> Self {
+        Self {
             request_id,
-            status: ExecutionStatus::Rejected,
+            status,
             exit_code: None,
             signal: None,
             stdout: String::new(),
@@ -98,9 +116,9 @@ impl ExecutionResult {
             duration_ms: 0.0,
             cpu_ms: 0.0,
             peak_memory_kb: 0,
-            findings,
+            findings: Vec::new(),
             errors: Vec::new(),
-            layers: vec!["validator".to_owned()],
+            layers: Vec::new(),
         }
     }
 }

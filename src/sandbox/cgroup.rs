@@ -1,0 +1,257 @@
+//! One cgroup per slot's executions, on cgroup v2 where the host has it and v1 otherwise.
+//!
+//! The executor creates `pyexec-<pid>/slot-<n>` under the memory, pids and cpu controllers,
+//! sets the limits of each execution before it starts, and opens the `cgroup.procs` files that
+//! the forked child writes `0` into to join them (the write is checked against the opener's
+//! credentials). The zygote itself stays outside, so an execution is charged only for itself.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+const V1_CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
+const CPU_PERIOD_US: u64 = 100_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Version {
+    V1,
+    V2,
+}
+
+/// Where this executor's cgroups live.
+#[derive(Debug, Clone)]
+pub struct Hierarchy {
+    pub version: Version,
+    /// v2: one folder; v1: one per controller, in `V1_CONTROLLERS` order.
+    bases: Vec<PathBuf>,
+}
+
+impl Hierarchy {
+    /// Finds the controllers and creates this executor's folder under each.
+    pub fn create(mount: &Path, name: &str) -> anyhow::Result<Self> {
+        let unified = mount.join("cgroup.controllers");
+        if let Ok(controllers) = fs::read_to_string(&unified) {
+            let have: Vec<&str> = controllers.split_whitespace().collect();
+            for needed in ["memory", "pids", "cpu"] {
+                if !have.contains(&needed) {
+                    bail!(
+                        "cgroup v2 at {} lacks the {needed} controller",
+                        mount.display()
+                    );
+                }
+            }
+            let own = own_v2_cgroup(mount)?;
+            let base = own.join(name);
+            fs::create_dir_all(&base)
+                .with_context(|| format!("create cgroup {}", base.display()))?;
+            fs::write(base.join("cgroup.subtree_control"), "+memory +pids +cpu")
+                .with_context(|| format!("enable controllers under {}", base.display()))?;
+            return Ok(Self {
+                version: Version::V2,
+                bases: vec![base],
+            });
+        }
+        let mut bases = Vec::new();
+        for controller in V1_CONTROLLERS {
+            let root = mount.join(controller);
+            if !root.join("cgroup.procs").exists() {
+                bail!(
+                    "no cgroup v2 and no v1 {controller} controller under {}",
+                    mount.display()
+                );
+            }
+            let base = root.join(name);
+            fs::create_dir_all(&base)
+                .with_context(|| format!("create cgroup {}", base.display()))?;
+            bases.push(base);
+        }
+        Ok(Self {
+            version: Version::V1,
+            bases,
+        })
+    }
+
+    pub fn slot(&self, slot: usize) -> anyhow::Result<Cgroup> {
+        let dirs: Vec<PathBuf> = self
+            .bases
+            .iter()
+            .map(|b| b.join(format!("slot-{slot}")))
+            .collect();
+        for dir in &dirs {
+            fs::create_dir_all(dir).with_context(|| format!("create cgroup {}", dir.display()))?;
+        }
+        Ok(Cgroup {
+            version: self.version,
+            dirs,
+        })
+    }
+
+    /// Removes this executor's folders (they must be empty of processes).
+    pub fn remove(&self) {
+        for base in &self.bases {
+            if let Ok(entries) = fs::read_dir(base) {
+                for entry in entries.flatten() {
+                    if entry.path().is_dir() {
+                        let _ = fs::remove_dir(entry.path());
+                    }
+                }
+            }
+            let _ = fs::remove_dir(base);
+        }
+    }
+}
+
+fn own_v2_cgroup(mount: &Path) -> anyhow::Result<PathBuf> {
+    let text = fs::read_to_string("/proc/self/cgroup")?;
+    let relative = text
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .context("no cgroup v2 entry in /proc/self/cgroup")?;
+    // A process may not sit in a cgroup whose subtree controllers are enabled, so use the
+    // parent of our own cgroup when we are not at the root.
+    let own = mount.join(relative.trim_start_matches('/'));
+    Ok(if relative == "/" {
+        own
+    } else {
+        own.parent().map(Path::to_path_buf).unwrap_or(own)
+    })
+}
+
+/// The cgroup of one slot's executions.
+#[derive(Debug, Clone)]
+pub struct Cgroup {
+    pub version: Version,
+    dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Usage {
+    pub peak_memory_bytes: u64,
+    pub oom_kills: u64,
+}
+
+impl Cgroup {
+    fn file(&self, controller: usize, v1: &str, v2: &str) -> PathBuf {
+        match self.version {
+            Version::V1 => self.dirs[controller].join(v1),
+            Version::V2 => self.dirs[0].join(v2),
+        }
+    }
+
+    /// Sets the limits of the next execution and resets its peak-memory counter.
+    pub fn prepare(&self, memory_bytes: u64, max_pids: u32, cpus: f64) -> anyhow::Result<()> {
+        let quota = ((cpus * CPU_PERIOD_US as f64) as u64).max(1000);
+        match self.version {
+            Version::V1 => {
+                // Swap must not extend the limit; the file is absent without swap accounting.
+                // memory+swap may never be below memory alone, so the order depends on
+                // whether the limit grows or shrinks.
+                let memory = self.file(0, "memory.limit_in_bytes", "");
+                let swap = self.file(0, "memory.memsw.limit_in_bytes", "");
+                if swap.exists() {
+                    let current = read_u64(&swap).unwrap_or(u64::MAX);
+                    if memory_bytes > current {
+                        write(swap, memory_bytes)?;
+                        write(memory, memory_bytes)?;
+                    } else {
+                        write(memory, memory_bytes)?;
+                        write(swap, memory_bytes)?;
+                    }
+                } else {
+                    write(memory, memory_bytes)?;
+                }
+                write(self.file(0, "memory.max_usage_in_bytes", ""), 0)?;
+                write(self.file(1, "pids.max", ""), max_pids)?;
+                write(self.file(2, "cpu.cfs_period_us", ""), CPU_PERIOD_US)?;
+                write(self.file(2, "cpu.cfs_quota_us", ""), quota)?;
+            }
+            Version::V2 => {
+                write(self.file(0, "", "memory.max"), memory_bytes)?;
+                write(self.file(0, "", "memory.swap.max"), 0)?;
+                let peak = self.file(0, "", "memory.peak");
+                // Writing resets the peak on kernels >= 6.12; older ones refuse, harmlessly.
+                let _ = fs::write(peak, "0");
+                write(self.file(0, "", "pids.max"), max_pids)?;
+                fs::write(
+                    self.file(0, "", "cpu.max"),
+                    format!("{quota} {CPU_PERIOD_US}"),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `cgroup.procs` of every controller, opened for writing, for the child to join.
+    pub fn procs_files(&self) -> anyhow::Result<Vec<File>> {
+        self.dirs
+            .iter()
+            .map(|dir| {
+                let path = dir.join("cgroup.procs");
+                OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .with_context(|| format!("open {}", path.display()))
+            })
+            .collect()
+    }
+
+    pub fn usage(&self) -> Usage {
+        let peak = match self.version {
+            Version::V1 => read_u64(&self.file(0, "memory.max_usage_in_bytes", "")),
+            Version::V2 => read_u64(&self.file(0, "", "memory.peak")),
+        };
+        let oom_kills = match self.version {
+            Version::V1 => keyed(&self.file(0, "memory.oom_control", ""), "oom_kill"),
+            Version::V2 => keyed(&self.file(0, "", "memory.events"), "oom_kill"),
+        };
+        Usage {
+            peak_memory_bytes: peak.unwrap_or(0),
+            oom_kills: oom_kills.unwrap_or(0),
+        }
+    }
+
+    /// Processes still in the cgroup.
+    pub fn processes(&self) -> Vec<i32> {
+        let Ok(text) = fs::read_to_string(self.dirs[0].join("cgroup.procs")) else {
+            return Vec::new();
+        };
+        text.lines().filter_map(|l| l.trim().parse().ok()).collect()
+    }
+
+    /// Kills every process left in the cgroup (the PID namespace makes this a backstop).
+    pub fn kill_all(&self) {
+        if self.version == Version::V2 && fs::write(self.dirs[0].join("cgroup.kill"), "1").is_ok() {
+            return;
+        }
+        for _ in 0..50 {
+            let pids = self.processes();
+            if pids.is_empty() {
+                return;
+            }
+            for pid in pids {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    }
+}
+
+fn write(path: PathBuf, value: impl std::fmt::Display) -> anyhow::Result<()> {
+    fs::write(&path, value.to_string()).with_context(|| format!("write {}", path.display()))
+}
+
+fn read_u64(path: &Path) -> Option<u64> {
+    fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+fn keyed(path: &Path, key: &str) -> Option<u64> {
+    fs::read_to_string(path).ok()?.lines().find_map(|line| {
+        let (k, v) = line.split_once(' ')?;
+        (k == key).then(|| v.trim().parse().ok()).flatten()
+    })
+}

@@ -1,0 +1,96 @@
+//! The OS-level sandbox: a pool of warm, isolated Python fork servers.
+//!
+//! Each slot is a Python zygote inside its own user, mount, network, IPC and UTS namespaces
+//! with only the runtime visible read-only (`init.rs`). An execution is one fork of the zygote:
+//! the child becomes PID 1 of a fresh PID namespace, mounts a private size-capped tmpfs work
+//! folder, joins the slot's cgroup, sets rlimits, landlocks itself, drops every capability,
+//! sets no_new_privs, installs the seccomp filter (`roles/executor/seccomp.json`) and, unless
+//! the operator turned them off, the Python guards (`zygote.py`). Killing that PID 1 at the
+//! timeout kills everything the code started. Nothing survives into the next execution: the
+//! child's memory, mounts and processes die with it, and the zygote never runs user code.
+
+mod cgroup;
+pub mod init;
+mod pool;
+mod slot;
+
+pub use cgroup::Version as CgroupVersion;
+pub use pool::{Health, Job, Pool, PoolOptions};
+
+/// The zygote, written into each slot's root.
+const ZYGOTE: &str = include_str!("zygote.py");
+/// The seccomp policy of every execution, with a reason per syscall.
+const SECCOMP_POLICY: &str = include_str!("../../roles/executor/seccomp.json");
+
+/// Compiles the seccomp policy to the BPF bytes `prctl(PR_SET_SECCOMP)` takes.
+pub fn seccomp_program(policy_json: &str) -> anyhow::Result<Vec<u8>> {
+    let arch = seccompiler::TargetArch::try_from(std::env::consts::ARCH)
+        .map_err(|e| anyhow::anyhow!("seccomp: unsupported architecture: {e:?}"))?;
+    let mut filters = seccompiler::compile_from_json(policy_json.as_bytes(), arch)
+        .map_err(|e| anyhow::anyhow!("seccomp policy does not compile: {e}"))?;
+    let program = filters
+        .remove("child")
+        .ok_or_else(|| anyhow::anyhow!("seccomp policy has no `child` filter"))?;
+    let mut bytes = Vec::with_capacity(program.len() * 8);
+    for instruction in program {
+        bytes.extend_from_slice(&instruction.code.to_ne_bytes());
+        bytes.push(instruction.jt);
+        bytes.push(instruction.jf);
+        bytes.extend_from_slice(&instruction.k.to_ne_bytes());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_seccomp_policy_compiles_and_every_rule_has_a_reason() {
+        let program = super::seccomp_program(super::SECCOMP_POLICY).expect("compiles");
+        assert!(program.len() > 100 * 8);
+        let policy: serde_json::Value =
+            serde_json::from_str(super::SECCOMP_POLICY).expect("valid JSON");
+        let rules = policy["child"]["filter"].as_array().expect("rules");
+        for rule in rules {
+            let reason = rule["comment"].as_str().unwrap_or_default();
+            assert!(reason.len() > 3, "{rule} has no reason");
+        }
+        let clone = rules
+            .iter()
+            .find(|r| r["syscall"] == "clone")
+            .expect("clone rule");
+        let namespaces = libc::CLONE_NEWNS
+            | libc::CLONE_NEWCGROUP
+            | libc::CLONE_NEWUTS
+            | libc::CLONE_NEWIPC
+            | libc::CLONE_NEWUSER
+            | libc::CLONE_NEWPID
+            | libc::CLONE_NEWNET;
+        assert_eq!(
+            clone["args"][0]["op"]["masked_eq"].as_u64(),
+            u64::try_from(namespaces).ok(),
+            "clone must be refused with any namespace flag"
+        );
+        assert_eq!(clone["args"][0]["val"].as_u64(), Some(0));
+        let names: Vec<&str> = rules.iter().filter_map(|r| r["syscall"].as_str()).collect();
+        for forbidden in [
+            "execve",
+            "execveat",
+            "socket",
+            "ptrace",
+            "mount",
+            "unshare",
+            "setns",
+            "bpf",
+            "keyctl",
+            "clone3",
+            "io_uring_setup",
+            "userfaultfd",
+            "memfd_create",
+        ] {
+            assert!(
+                !names.contains(&forbidden),
+                "{forbidden} must not be allowed"
+            );
+        }
+    }
+}

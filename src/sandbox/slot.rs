@@ -1,0 +1,241 @@
+//! One warm sandbox slot: the `__sandbox-init` process that became the Python zygote, the pipes
+//! to it, and its cgroup.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::unix::pipe;
+
+use super::cgroup::{Cgroup, Usage};
+use super::init::Setup;
+
+/// Biggest reply accepted from a zygote: two capped outputs and some JSON.
+const MAX_REPLY: usize = 64 << 20;
+/// First cgroup fd number in the slot (0, 1, 2 are the pipes and stderr).
+const FIRST_CGROUP_FD: i32 = 3;
+
+/// What the executor asks one execution to do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub id: String,
+    pub code: String,
+    pub timeout: f64,
+    pub memory_bytes: u64,
+    pub max_pids: u32,
+    pub max_output: u64,
+    pub disk_mb: u64,
+    pub guards: bool,
+    /// Enforced by the cgroup, not sent to the zygote.
+    #[serde(skip)]
+    pub cpus: f64,
+}
+
+/// What the zygote reports.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reply {
+    pub outcome: String,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub stdout_truncated: bool,
+    pub stderr_truncated: bool,
+    pub duration_ms: f64,
+    pub cpu_ms: f64,
+    pub maxrss_kb: u64,
+    pub setup_error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Ready {
+    ready: bool,
+}
+
+pub struct Slot {
+    pub index: usize,
+    child: Child,
+    requests: pipe::Sender,
+    replies: pipe::Receiver,
+    pub cgroup: Option<Cgroup>,
+}
+
+pub struct SpawnConfig<'a> {
+    pub program: &'a std::path::Path,
+    pub setup: &'a Setup,
+    pub uid: Option<(u32, u32)>,
+    pub start_timeout: Duration,
+}
+
+impl Slot {
+    pub async fn start(
+        index: usize,
+        config: &SpawnConfig<'_>,
+        cgroup: Option<Cgroup>,
+    ) -> anyhow::Result<Self> {
+        let cgroup_files = match &cgroup {
+            Some(cgroup) => cgroup.procs_files()?,
+            None => Vec::new(),
+        };
+        let (request_read, request_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let (reply_read, reply_write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let mut command = Command::new(config.program);
+        command
+            .arg("__sandbox-init")
+            .env_clear()
+            .stdin(Stdio::from(request_read))
+            .stdout(Stdio::from(reply_write))
+            .stderr(Stdio::piped());
+        if let Some((uid, gid)) = config.uid {
+            command.uid(uid).gid(gid);
+        }
+        let fds: Vec<i32> = cgroup_files.iter().map(AsRawFd::as_raw_fd).collect();
+        // SAFETY: the closure runs in the forked child before exec and only calls dup2, which
+        // is async-signal-safe; it touches no locks and allocates nothing (`fds` was built
+        // before the fork and is only read).
+        unsafe {
+            command.pre_exec(move || {
+                for (i, fd) in fds.iter().enumerate() {
+                    let target = FIRST_CGROUP_FD + i as i32;
+                    if libc::dup2(*fd, target) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().context("start the sandbox slot")?;
+        // The child's ends of the pipes live in `command`: close them here, so that a slot
+        // that dies is seen at once as a closed pipe.
+        drop(command);
+        drop(cgroup_files);
+        if let Some(stderr) = child.stderr.take() {
+            forward_stderr(index, stderr);
+        }
+        let requests = pipe::Sender::from_owned_fd(request_write)?;
+        let replies = pipe::Receiver::from_owned_fd(reply_read)?;
+        let mut slot = Self {
+            index,
+            child,
+            requests,
+            replies,
+            cgroup,
+        };
+        let setup = serde_json::to_vec(config.setup)?;
+        slot.send(&setup).await?;
+        let ready: Ready = match tokio::time::timeout(config.start_timeout, slot.receive()).await {
+            Ok(frame) => serde_json::from_slice(&frame.context("the slot did not start")?)?,
+            Err(_) => bail!(
+                "the slot did not become ready within {:?}",
+                config.start_timeout
+            ),
+        };
+        if !ready.ready {
+            bail!("the slot reported it is not ready");
+        }
+        Ok(slot)
+    }
+
+    async fn send(&mut self, body: &[u8]) -> anyhow::Result<()> {
+        let len = u32::try_from(body.len()).context("frame too large")?;
+        self.requests.write_all(&len.to_be_bytes()).await?;
+        self.requests.write_all(body).await?;
+        Ok(())
+    }
+
+    async fn receive(&mut self) -> anyhow::Result<Vec<u8>> {
+        let mut header = [0u8; 4];
+        self.replies
+            .read_exact(&mut header)
+            .await
+            .context("the slot closed its reply pipe")?;
+        let len = u32::from_be_bytes(header) as usize;
+        if len > MAX_REPLY {
+            bail!("the slot sent a {len}-byte reply");
+        }
+        let mut body = vec![0u8; len];
+        self.replies.read_exact(&mut body).await?;
+        Ok(body)
+    }
+
+    /// Runs one request. An error means the slot is broken and must be replaced.
+    pub async fn execute(&mut self, request: &Request) -> anyhow::Result<(Reply, Usage)> {
+        // OOM-kill counters are cumulative: the execution's own is the difference.
+        let oom_before = self.cgroup.as_ref().map_or(0, |c| c.usage().oom_kills);
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.prepare(request.memory_bytes, request.max_pids, request.cpus)?;
+        }
+        self.send(&serde_json::to_vec(request)?).await?;
+        // The zygote enforces the timeout; this is the backstop for a zygote that hangs.
+        let backstop = Duration::from_secs_f64(request.timeout + 10.0);
+        let frame = tokio::time::timeout(backstop, self.receive())
+            .await
+            .map_err(|_| anyhow::anyhow!("the slot did not answer within {backstop:?}"))??;
+        let value: serde_json::Value =
+            serde_json::from_slice(&frame).context("bad reply from the slot")?;
+        if let Some(fatal) = value.get("fatal").and_then(|f| f.as_str()) {
+            bail!("the slot failed: {fatal}");
+        }
+        let reply: Reply = serde_json::from_value(value).context("bad reply from the slot")?;
+        let usage = match &self.cgroup {
+            Some(cgroup) => {
+                let mut usage = cgroup.usage();
+                usage.oom_kills = usage.oom_kills.saturating_sub(oom_before);
+                if !cgroup.processes().is_empty() {
+                    tracing::warn!(
+                        slot = self.index,
+                        "processes left in the cgroup; killing them"
+                    );
+                    cgroup.kill_all();
+                }
+                usage
+            }
+            None => Usage::default(),
+        };
+        Ok((reply, usage))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Stops the zygote and everything under it: closing its request pipe makes it kill its
+    /// namespace and exit (so every process is reaped by its own parent); SIGKILL follows if
+    /// it has not gone within half a second.
+    pub fn kill(self) {
+        let Self {
+            mut child,
+            requests,
+            cgroup,
+            ..
+        } = self;
+        drop(requests);
+        for _ in 0..50 {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if let Some(cgroup) = &cgroup {
+            cgroup.kill_all();
+        }
+    }
+}
+
+fn forward_stderr(index: usize, stderr: std::process::ChildStderr) {
+    let Ok(receiver) = pipe::Receiver::from_owned_fd(OwnedFd::from(stderr)) else {
+        return;
+    };
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(receiver).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            tracing::warn!(slot = index, "sandbox slot: {line}");
+        }
+    });
+}

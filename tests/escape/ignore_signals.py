@@ -1,0 +1,10 @@
+# what: ignoring and blocking every catchable signal, then spinning forever
+# expect: timeout|killed
+# timeout: 2
+import signal
+for sig in [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM, signal.SIGXCPU, signal.SIGQUIT,
+            signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE, signal.SIGVTALRM, signal.SIGPROF]:
+    signal.signal(sig, signal.SIG_IGN)
+signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP})
+while True:
+    pass

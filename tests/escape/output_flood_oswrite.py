@@ -1,0 +1,8 @@
+# what: output flood through raw os.write on stdout and stderr
+# expect: timeout|ok|error|killed
+# timeout: 2
+import os
+chunk = b"x" * 65536
+while True:
+    os.write(1, chunk)
+    os.write(2, chunk)
