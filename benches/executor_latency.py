@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""End-to-end latency of POST /api/v1/execute_snippet for print(1+1), against a bubblewrap
+baseline measured in the same run.
+
+Usage: benches/executor_latency.py [--requests N] [--binary target/release/pyexec]
+Starts `pyexec serve --role executor` on a free port, sends N sequential requests, then N more
+from two concurrent clients, then runs `bwrap --unshare-all ... python3 -I -S -c 'print(1+1)'`
+N/5 times, and prints p50/p99 for each and the throughput with two clients.
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+BODY = json.dumps({"code": "print(1+1)"}).encode()
+
+
+def pct(samples, p):
+    s = sorted(samples)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+def client(host, port, n, out):
+    conn = http.client.HTTPConnection(host, port)
+    for _ in range(n):
+        t = time.perf_counter()
+        conn.request("POST", "/api/v1/execute_snippet", BODY, {"content-type": "application/json"})
+        r = conn.getresponse()
+        body = r.read()
+        out.append((time.perf_counter() - t) * 1000)
+        if r.status != 200 or json.loads(body)["stdout"] != "2\n":
+            raise SystemExit(f"bad answer: {r.status} {body[:200]!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--binary", default="target/release/pyexec")
+    args = ap.parse_args()
+    env = dict(os.environ, PYEXEC_LOG__LEVEL="warn", PYEXEC_EXECUTOR__POOL_SIZE="2")
+    proc = subprocess.Popen([args.binary, "serve", "--role", "executor", "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, env=env)
+    try:
+        line = proc.stdout.readline().decode().strip()
+        host, port = line.removeprefix("listening on ").rsplit(":", 1)
+        port = int(port)
+        warm = []
+        client(host, port, 50, warm)
+        seq = []
+        client(host, port, args.requests, seq)
+        conc = [[], []]
+        t = time.perf_counter()
+        threads = [threading.Thread(target=client, args=(host, port, args.requests // 2, conc[i])) for i in range(2)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        elapsed = time.perf_counter() - t
+        both = conc[0] + conc[1]
+    finally:
+        proc.terminate()
+        proc.wait()
+    print(f"pyexec sequential ({len(seq)} requests): p50 {pct(seq, 50):.2f} ms, p99 {pct(seq, 99):.2f} ms")
+    print(f"pyexec 2 clients ({len(both)} requests): p50 {pct(both, 50):.2f} ms, p99 {pct(both, 99):.2f} ms, "
+          f"{len(both) / elapsed:.0f} executions/s")
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        print("bwrap not installed: no baseline")
+        return
+    python = os.path.realpath("/usr/bin/python3")
+    cmd = [bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
+           "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+           "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+           python, "-I", "-S", "-c", "print(1+1)"]
+    base = []
+    for _ in range(max(50, args.requests // 5)):
+        t = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True)
+        base.append((time.perf_counter() - t) * 1000)
+        if out.stdout != b"2\n":
+            raise SystemExit(f"bwrap baseline failed: {out.stderr[:300]!r}")
+    print(f"bwrap --unshare-all python3 -I -S ({len(base)} runs): p50 {pct(base, 50):.2f} ms, p99 {pct(base, 99):.2f} ms")
+    print(f"ratio at p50: {pct(base, 50) / pct(seq, 50):.1f}x faster than bubblewrap")
+
+
+main()
