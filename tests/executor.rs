@@ -80,6 +80,60 @@ impl Service {
     }
 }
 
+impl Service {
+    fn terminate(&self) {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .expect("SIGTERM");
+    }
+
+    /// Waits for the service to exit and returns its exit code.
+    fn wait_exit(&mut self, within: Duration) -> Option<i32> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service did not exit within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn wait_busy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.health()["pool"]["busy"] != 1 {
+            assert!(Instant::now() < deadline, "the execution never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// SIGKILLs every sandbox process of this service: each slot's init, zygote and child.
+    fn kill_sandboxes(&self) {
+        let pids = pids_of(self.uid);
+        assert!(!pids.is_empty(), "no sandbox processes to kill");
+        for pid in pids {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while processes_of(self.uid) > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "sandbox processes survived SIGKILL"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
 impl Drop for Service {
     fn drop(&mut self) {
         if let Ok(pid) = i32::try_from(self.child.id()) {
@@ -93,7 +147,12 @@ impl Drop for Service {
 }
 
 fn processes_of(uid: u32) -> usize {
-    let mut count = 0;
+    pids_of(uid).len()
+}
+
+/// Live (not zombie) processes running as `uid`.
+fn pids_of(uid: u32) -> Vec<i32> {
+    let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
         let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
             continue;
@@ -107,10 +166,12 @@ fn processes_of(uid: u32) -> usize {
             .and_then(|l| l.split_whitespace().next())
             .and_then(|u| u.parse::<u32>().ok());
         if owner == Some(uid) && !zombie {
-            count += 1;
+            if let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+                pids.push(pid);
+            }
         }
     }
-    count
+    pids
 }
 
 fn post_json(url: &str, body: &Value) -> (u16, Value) {
@@ -151,15 +212,23 @@ fn probes() -> Vec<PathBuf> {
     files
 }
 
-/// Waits for the slots to be idle again and for leftovers to be gone.
+/// Live sandbox processes when every slot is ready: per slot, the init process waiting on its
+/// zygote, the zygote, and the child it prepared for the next request.
+fn steady(service: &Service) -> usize {
+    service.pool_size * 3
+}
+
+/// Waits for every slot to be ready again (its next child prepared) and returns the number of
+/// sandbox processes then: anything above `steady` outlived its execution.
 fn settle(service: &Service) -> usize {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
+        let ready = service.health()["pool"]["ready"].as_u64() == Some(service.pool_size as u64);
         let count = service.sandbox_processes();
-        if count <= service.pool_size * 2 || Instant::now() > deadline {
+        if (ready && count == steady(service)) || Instant::now() > deadline {
             return count;
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -169,8 +238,8 @@ fn escape_probes_are_contained_by_the_os_layer_alone() {
     let baseline = settle(&service);
     assert_eq!(
         baseline,
-        service.pool_size * 2,
-        "one init and one zygote per slot"
+        steady(&service),
+        "one init, one zygote and one prepared child per slot"
     );
     let mut failures = Vec::new();
     let files = probes();
@@ -220,7 +289,7 @@ fn escape_probes_are_contained_by_the_os_layer_alone() {
                 }
             }
             let left = settle(&service);
-            if left != service.pool_size * 2 {
+            if left != steady(&service) {
                 failures.push(format!("{name}: {left} sandbox processes after the result"));
             }
             let health = service.health();
@@ -427,4 +496,137 @@ fn a_full_queue_answers_busy_with_retry_after() {
     // And it recovers.
     let (code, result) = service.execute(&json!({"code": "print(3)"}));
     assert_eq!((code, result["stdout"].as_str()), (200, Some("3\n")));
+}
+
+#[test]
+fn sigterm_lets_in_flight_work_finish_then_exits_cleanly() {
+    let mut service = Service::start(&[], &[]);
+    let url = service.url("/api/v1/execute_snippet");
+    let slow = std::thread::spawn(move || {
+        post_json(
+            &url,
+            &json!({"code": "import time\ntime.sleep(1)\nprint('finished')"}),
+        )
+    });
+    service.wait_busy();
+    service.terminate();
+    let (code, result) = slow.join().expect("thread");
+    assert_eq!(code, 200, "{result}");
+    assert_eq!(result["status"], "ok", "{result}");
+    assert_eq!(result["stdout"], "finished\n");
+    assert_eq!(service.wait_exit(Duration::from_secs(10)), Some(0));
+    assert_eq!(
+        processes_of(service.uid),
+        0,
+        "sandbox processes outlived the service"
+    );
+    // And it no longer accepts work.
+    assert!(ureq::get(&service.url("/api/v1/health")).call().is_err());
+}
+
+#[test]
+fn sigterm_kills_work_that_outlasts_the_grace_period() {
+    let mut service = Service::start(&[], &[("PYEXEC_EXECUTOR__SHUTDOWN_GRACE_SECS", "1")]);
+    let url = service.url("/api/v1/execute_snippet");
+    let slow = std::thread::spawn(move || {
+        post_json(
+            &url,
+            &json!({"code": "import time\ntime.sleep(30)", "limits": {"timeout_secs": 40}}),
+        )
+    });
+    service.wait_busy();
+    let signalled = Instant::now();
+    service.terminate();
+    let (code, result) = slow.join().expect("thread");
+    // The grace period is 1 s: the 30 s sleep was cut short, with an answer, not a hang-up.
+    assert!(
+        signalled.elapsed() < Duration::from_secs(20),
+        "not killed at the grace period"
+    );
+    assert_eq!(code, 500, "{result}");
+    assert_eq!(result["status"], "internal_error", "{result}");
+    assert_eq!(service.wait_exit(Duration::from_secs(10)), Some(0));
+    assert_eq!(
+        processes_of(service.uid),
+        0,
+        "sandbox processes outlived the service"
+    );
+}
+
+#[test]
+fn slots_that_die_are_replaced() {
+    let service = Service::start(&[], &[]);
+    assert_eq!(settle(&service), steady(&service));
+    // Idle slots killed from outside come back without any request asking.
+    service.kill_sandboxes();
+    assert_eq!(settle(&service), steady(&service));
+    // A slot killed under a running execution: the request is retried on a fresh slot.
+    let url = service.url("/api/v1/execute_snippet");
+    let request = std::thread::spawn(move || {
+        post_json(
+            &url,
+            &json!({"code": "import time\ntime.sleep(0.5)\nprint('after retry')"}),
+        )
+    });
+    service.wait_busy();
+    service.kill_sandboxes();
+    let (code, result) = request.join().expect("thread");
+    assert_eq!(code, 200, "{result}");
+    assert_eq!(result["status"], "ok", "{result}");
+    assert_eq!(result["stdout"], "after retry\n");
+    assert_eq!(settle(&service), steady(&service));
+    assert_eq!(service.health()["status"], "ok");
+}
+
+#[test]
+fn exhausted_retries_say_what_failed_each_time() {
+    let service = Service::start(&[], &[("PYEXEC_EXECUTOR__MAX_RETRIES", "1")]);
+    assert_eq!(settle(&service), steady(&service));
+    // Kill the slots, then keep killing the replacement while the request retries.
+    let url = service.url("/api/v1/execute_snippet");
+    service.kill_sandboxes();
+    let request = std::thread::spawn(move || {
+        post_json(
+            &url,
+            &json!({"code": "print('never')", "request_id": "doomed"}),
+        )
+    });
+    let uid = service.uid;
+    let deadline = Instant::now() + Duration::from_secs(4);
+    while !request.is_finished() && Instant::now() < deadline {
+        for pid in pids_of(uid) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let (code, result) = request.join().expect("thread");
+    assert_eq!(code, 500, "{result}");
+    assert_eq!(result["status"], "internal_error", "{result}");
+    assert_eq!(result["request_id"], "doomed");
+    let errors = result["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 2, "one error per attempt: {result}");
+    assert!(
+        errors[0]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("attempt 1:"),
+        "{result}"
+    );
+    assert!(
+        errors[1]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("attempt 2:"),
+        "{result}"
+    );
+    // The service itself is fine and serves the next request on fresh slots.
+    let (code, result) = service.execute(&json!({"code": "print(2)"}));
+    assert_eq!(
+        (code, result["stdout"].as_str()),
+        (200, Some("2\n")),
+        "{result}"
+    );
 }

@@ -183,6 +183,18 @@ impl Cgroup {
         Ok(())
     }
 
+    /// Resets the peak-memory counter, so that it measures the next execution only.
+    pub fn reset_peak(&self) -> anyhow::Result<()> {
+        match self.version {
+            Version::V1 => write(self.file(0, "memory.max_usage_in_bytes", ""), 0),
+            Version::V2 => {
+                // Writing resets the peak on kernels >= 6.12; older ones refuse, harmlessly.
+                let _ = fs::write(self.file(0, "", "memory.peak"), "0");
+                Ok(())
+            }
+        }
+    }
+
     /// `cgroup.procs` of every controller, opened for writing, for the child to join.
     pub fn procs_files(&self) -> anyhow::Result<Vec<File>> {
         self.dirs

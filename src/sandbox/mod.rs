@@ -1,13 +1,15 @@
 //! The OS-level sandbox: a pool of warm, isolated Python fork servers.
 //!
-//! Each slot is a Python zygote inside its own user, mount, network, IPC and UTS namespaces
-//! with only the runtime visible read-only (`init.rs`). An execution is one fork of the zygote:
-//! the child becomes PID 1 of a fresh PID namespace, mounts a private size-capped tmpfs work
-//! folder, joins the slot's cgroup, sets rlimits, landlocks itself, drops every capability,
-//! sets no_new_privs, installs the seccomp filter (`roles/executor/seccomp.json`) and, unless
-//! the operator turned them off, the Python guards (`zygote.py`). Killing that PID 1 at the
-//! timeout kills everything the code started. Nothing survives into the next execution: the
-//! child's memory, mounts and processes die with it, and the zygote never runs user code.
+//! Each slot is a Python zygote, PID 1 of its own PID namespace, inside its own user, mount,
+//! network, IPC and UTS namespaces with only the runtime visible read-only (`init.rs`). An
+//! execution is one fork of the zygote, made ahead of the request: the child unshares a mount
+//! namespace, mounts a private size-capped tmpfs work folder, joins the slot's cgroup, sets
+//! rlimits, landlocks itself, drops every capability, sets no_new_privs, installs the seccomp
+//! filter (`roles/executor/seccomp.json`) and, unless the operator turned them off, the Python
+//! guards (`zygote.py`); only then does it wait for code. When the code ends or times out the
+//! zygote kills every other process of its namespace, so nothing survives into the next
+//! execution: the child's memory, mounts and processes die with it, and the zygote never runs
+//! user code. The next child is forked only after that clean-up.
 
 mod cgroup;
 pub mod init;

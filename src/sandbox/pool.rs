@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use serde::Serialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::cgroup::{Hierarchy, Usage};
 use super::init::Setup;
-use super::slot::{Reply, Request, Slot, SpawnConfig};
+use super::slot::{Limits, Reply, Request, Slot, SpawnConfig};
 use crate::config::{ExecutorSettings, LimitSettings};
 use crate::models::{ExecutionError, ExecutionResult, ExecutionStatus, ResourceLimits};
 
@@ -63,7 +63,9 @@ struct Inner {
     guards: bool,
     slots: Mutex<Vec<State>>,
     pids: Mutex<Vec<Option<u32>>>,
-    permits: Semaphore,
+    /// One permit per slot: held from taking a slot until it is ready again (its next child
+    /// prepared), so a permit always finds a ready or an empty slot.
+    permits: Arc<Semaphore>,
     queued: AtomicUsize,
     active: AtomicUsize,
     closing: AtomicBool,
@@ -156,7 +158,7 @@ impl Pool {
         }
         let size = settings.pool_size.max(1);
         let inner = Arc::new(Inner {
-            permits: Semaphore::new(size),
+            permits: Arc::new(Semaphore::new(size)),
             slots: Mutex::new((0..size).map(|_| State::InUse).collect()),
             pids: Mutex::new(vec![None; size]),
             settings,
@@ -172,11 +174,15 @@ impl Pool {
             missing,
         });
         let pool = Self { inner };
+        let defaults = pool.slot_limits(&pool.inner.settings.default_limits);
         for index in 0..size {
-            let slot = pool
+            let mut slot = pool
                 .start_slot(index)
                 .await
                 .with_context(|| format!("starting sandbox slot {index}"))?;
+            slot.prepare(&defaults)
+                .await
+                .with_context(|| format!("preparing sandbox slot {index}"))?;
             pool.put_back(index, Some(slot));
         }
         // Self-test: every layer must come up in a real execution before we serve.
@@ -198,6 +204,10 @@ impl Pool {
                 result.errors
             );
         }
+        tokio::spawn(supervise(Arc::downgrade(&pool.inner)));
+        // Serve only once every slot is ready again after the self-test.
+        let size = u32::try_from(size).context("pool size")?;
+        drop(pool.inner.permits.acquire_many(size).await?);
         Ok(pool)
     }
 
@@ -258,17 +268,23 @@ impl Pool {
                 message: "the executor is shutting down".to_owned(),
             });
         }
-        let permit = match inner.permits.try_acquire() {
+        let permit = match inner.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                if inner.queued.fetch_add(1, Ordering::SeqCst) >= inner.settings.max_queue {
+                // Past the bound only while every slot is running code: a slot that is just
+                // preparing its next child is a wait of a millisecond or two, not "busy".
+                let all_running =
+                    inner.active.load(Ordering::SeqCst) >= inner.settings.pool_size.max(1);
+                if inner.queued.fetch_add(1, Ordering::SeqCst) >= inner.settings.max_queue
+                    && all_running
+                {
                     inner.queued.fetch_sub(1, Ordering::SeqCst);
                     return Err(ExecutionError::Busy {
                         slots: inner.settings.pool_size,
                         retry_after_secs: 1,
                     });
                 }
-                let permit = inner.permits.acquire().await;
+                let permit = inner.permits.clone().acquire_owned().await;
                 inner.queued.fetch_sub(1, Ordering::SeqCst);
                 permit.map_err(|_| ExecutionError::SandboxSetup {
                     message: "the pool is closed".to_owned(),
@@ -276,13 +292,50 @@ impl Pool {
             }
         };
         inner.active.fetch_add(1, Ordering::SeqCst);
-        let outcome = self.run_with_retries(&job).await;
+        let outcome = self.run_with_retries(&job, permit).await;
         inner.active.fetch_sub(1, Ordering::SeqCst);
-        drop(permit);
         outcome
     }
 
-    async fn run_with_retries(&self, job: &Job) -> Result<ExecutionResult, ExecutionError> {
+    fn slot_limits(&self, limits: &LimitSettings) -> Limits {
+        Limits {
+            timeout: limits.timeout_secs,
+            memory_bytes: limits.memory_mb << 20,
+            max_pids: limits.max_pids,
+            disk_mb: limits.disk_mb,
+            guards: self.inner.guards,
+            cpus: limits.cpus,
+        }
+    }
+
+    /// Hands a slot back once its next child is prepared (with the limits its last request
+    /// used), in the background: the answer does not wait for it, but the slot's permit
+    /// does, so no request can take the slot half-ready.
+    fn rearm(&self, index: usize, mut slot: Slot, limits: Limits, permit: OwnedSemaphorePermit) {
+        let pool = self.clone();
+        tokio::spawn(async move {
+            let prepared = slot.prepare(&limits).await;
+            if let Err(err) = &prepared {
+                tracing::error!(slot = index, error = %format!("{err:#}"), "sandbox slot failed to prepare; replacing it");
+            }
+            if prepared.is_err() || pool.inner.closing.load(Ordering::SeqCst) {
+                if let Ok(mut pids) = pool.inner.pids.lock() {
+                    pids[index] = None;
+                }
+                pool.put_back(index, None);
+                let _ = tokio::task::spawn_blocking(move || slot.kill()).await;
+            } else {
+                pool.put_back(index, Some(slot));
+            }
+            drop(permit);
+        });
+    }
+
+    async fn run_with_retries(
+        &self,
+        job: &Job,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<ExecutionResult, ExecutionError> {
         let inner = &self.inner;
         let Some((index, mut slot)) = self.take() else {
             return Err(ExecutionError::SandboxSetup {
@@ -292,17 +345,17 @@ impl Pool {
         let request = Request {
             id: job.request_id.clone(),
             code: job.code.clone(),
-            timeout: job.limits.timeout_secs,
-            memory_bytes: job.limits.memory_mb << 20,
-            max_pids: job.limits.max_pids,
             max_output: job.limits.max_output_bytes,
-            disk_mb: job.limits.disk_mb,
-            guards: inner.guards,
-            cpus: job.limits.cpus,
+            limits: self.slot_limits(&job.limits),
         };
         let mut errors = Vec::new();
+        let mut dead_slot = None;
         let attempts = inner.settings.max_retries + 1;
         for attempt in 0..attempts {
+            if attempt > 0 && inner.closing.load(Ordering::SeqCst) {
+                errors.push("not retried: the executor is shutting down".to_owned());
+                break;
+            }
             if attempt > 0 {
                 let backoff = (1u64 << (attempt - 1).min(16)).min(inner.settings.max_backoff_secs);
                 tracing::warn!(
@@ -312,7 +365,29 @@ impl Pool {
                 );
                 tokio::time::sleep(Duration::from_secs(backoff)).await;
             }
+            if let Some(candidate) = slot.as_mut() {
+                if candidate.exited() {
+                    dead_slot = slot.take();
+                }
+            }
             let mut current = match slot.take() {
+                None if dead_slot.is_some() => {
+                    let dead = dead_slot.take();
+                    // Died while idle (the supervisor had not seen it yet): not this
+                    // request's failure, just start a fresh one.
+                    tracing::warn!(slot = index, "sandbox slot died while idle; replacing it");
+                    if let Some(dead) = dead {
+                        tokio::task::spawn_blocking(move || dead.kill());
+                    }
+                    match self.start_slot(index).await {
+                        Ok(slot) => slot,
+                        Err(err) => {
+                            errors
+                                .push(format!("attempt {}: starting a slot: {err:#}", attempt + 1));
+                            continue;
+                        }
+                    }
+                }
                 Some(slot) => slot,
                 None => match self.start_slot(index).await {
                     Ok(slot) => slot,
@@ -329,7 +404,7 @@ impl Pool {
                         slot = Some(current);
                         continue;
                     }
-                    self.put_back(index, Some(current));
+                    self.rearm(index, current, request.limits, permit);
                     return Ok(self.result(job, reply, usage));
                 }
                 Err(err) => {
@@ -451,6 +526,64 @@ impl Pool {
             }
         })
         .await;
+    }
+}
+
+/// Every half second, replaces idle slots whose processes died (killed from outside, or
+/// crashed), so that no request pays for finding out. Holds a permit while it does, so that
+/// requests never see a slot in the middle of being replaced.
+async fn supervise(pool: std::sync::Weak<Inner>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(inner) = pool.upgrade() else { return };
+        if inner.closing.load(Ordering::SeqCst) {
+            return;
+        }
+        let pool = Pool { inner };
+        let slots = pool.inner.settings.pool_size.max(1);
+        for index in 0..slots {
+            let Ok(permit) = pool.inner.permits.clone().try_acquire_owned() else {
+                break;
+            };
+            let dead = pool.inner.slots.lock().ok().and_then(|mut slots| {
+                let died = match &mut slots[index] {
+                    State::Idle(slot) => slot.exited(),
+                    _ => false,
+                };
+                if !died {
+                    return None;
+                }
+                match std::mem::replace(&mut slots[index], State::InUse) {
+                    State::Idle(slot) => Some(slot),
+                    _ => None,
+                }
+            });
+            let Some(dead) = dead else {
+                drop(permit);
+                continue;
+            };
+            tracing::warn!(slot = index, "sandbox slot died while idle; replacing it");
+            let _ = tokio::task::spawn_blocking(move || dead.kill()).await;
+            let defaults = pool.slot_limits(&pool.inner.settings.default_limits);
+            let replacement = match pool.start_slot(index).await {
+                Ok(mut slot) => match slot.prepare(&defaults).await {
+                    Ok(()) => Some(slot),
+                    Err(err) => {
+                        tracing::error!(slot = index, error = %format!("{err:#}"), "replacement slot failed to prepare");
+                        let _ = tokio::task::spawn_blocking(move || slot.kill()).await;
+                        None
+                    }
+                },
+                Err(err) => {
+                    tracing::error!(slot = index, error = %format!("{err:#}"), "replacement slot failed to start");
+                    None
+                }
+            };
+            pool.put_back(index, replacement);
+            drop(permit);
+        }
     }
 }
 

@@ -16,23 +16,46 @@ use super::init::Setup;
 
 /// Biggest reply accepted from a zygote: two capped outputs and some JSON.
 const MAX_REPLY: usize = 64 << 20;
+/// How long the zygote may take to fork and lock down a child (it gives up after 10 s).
+const PREPARE_TIMEOUT: Duration = Duration::from_secs(15);
 /// First cgroup fd number in the slot (0, 1, 2 are the pipes and stderr).
 const FIRST_CGROUP_FD: i32 = 3;
+
+/// The limits a child is locked down with before it is handed code: a child prepared with
+/// one set of limits only ever runs a request with the same limits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Limits {
+    pub timeout: f64,
+    pub memory_bytes: u64,
+    pub max_pids: u32,
+    pub disk_mb: u64,
+    pub guards: bool,
+    /// Enforced by the cgroup, not sent to the zygote.
+    #[serde(skip)]
+    pub cpus: f64,
+}
 
 /// What the executor asks one execution to do.
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
     pub id: String,
     pub code: String,
-    pub timeout: f64,
-    pub memory_bytes: u64,
-    pub max_pids: u32,
     pub max_output: u64,
-    pub disk_mb: u64,
-    pub guards: bool,
-    /// Enforced by the cgroup, not sent to the zygote.
-    #[serde(skip)]
-    pub cpus: f64,
+    pub limits: Limits,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+enum Message<'a> {
+    Prepare { limits: &'a Limits },
+    Discard,
+    Run(&'a Request),
+}
+
+#[derive(Debug, Deserialize)]
+struct Prepared {
+    prepared: bool,
+    error: Option<String>,
 }
 
 /// What the zygote reports.
@@ -62,6 +85,8 @@ pub struct Slot {
     requests: pipe::Sender,
     replies: pipe::Receiver,
     pub cgroup: Option<Cgroup>,
+    /// The limits of the child the zygote holds ready, if any; the cgroup is set to them.
+    prepared: Option<Limits>,
 }
 
 pub struct SpawnConfig<'a> {
@@ -124,6 +149,7 @@ impl Slot {
             requests,
             replies,
             cgroup,
+            prepared: None,
         };
         let setup = serde_json::to_vec(config.setup)?;
         slot.send(&setup).await?;
@@ -162,16 +188,80 @@ impl Slot {
         Ok(body)
     }
 
+    async fn call(&mut self, message: &Message<'_>, within: Duration) -> anyhow::Result<Vec<u8>> {
+        self.send(&serde_json::to_vec(message)?).await?;
+        tokio::time::timeout(within, self.receive())
+            .await
+            .map_err(|_| anyhow::anyhow!("the slot did not answer within {within:?}"))?
+    }
+
+    /// Has the zygote fork and lock down the next child ahead of its request, with `limits`
+    /// (the cgroup gets them first, so the child never runs under another execution's
+    /// limits). Off the request path: an execution with the same limits then costs only
+    /// handing the code over. An error means the slot is broken.
+    pub async fn prepare(&mut self, limits: &Limits) -> anyhow::Result<()> {
+        self.discard().await?;
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.prepare(limits.memory_bytes, limits.max_pids, limits.cpus)?;
+        }
+        let frame = self
+            .call(&Message::Prepare { limits }, PREPARE_TIMEOUT)
+            .await?;
+        let answer: Prepared = serde_json::from_slice(&frame).context("bad reply from the slot")?;
+        if !answer.prepared {
+            bail!(
+                "the slot could not prepare a child: {}",
+                answer.error.unwrap_or_default()
+            );
+        }
+        // Backstop for the zygote's own clean-up: the prepared child must now be the only
+        // process in the cgroup.
+        if let Some(cgroup) = &self.cgroup {
+            let processes = cgroup.processes();
+            if processes.len() != 1 {
+                tracing::warn!(
+                    slot = self.index,
+                    processes = processes.len(),
+                    "unexpected processes in the slot's cgroup; killing them"
+                );
+                cgroup.kill_all();
+                bail!(
+                    "{} processes in the slot's cgroup where only the prepared child belongs",
+                    processes.len()
+                );
+            }
+        }
+        self.prepared = Some(limits.clone());
+        Ok(())
+    }
+
+    /// Ends the prepared child, if any, so the cgroup may take other limits.
+    async fn discard(&mut self) -> anyhow::Result<()> {
+        if self.prepared.take().is_some() {
+            self.call(&Message::Discard, PREPARE_TIMEOUT).await?;
+        }
+        Ok(())
+    }
+
     /// Runs one request. An error means the slot is broken and must be replaced.
     pub async fn execute(&mut self, request: &Request) -> anyhow::Result<(Reply, Usage)> {
+        if self.prepared.as_ref() != Some(&request.limits) {
+            // The zygote forks a child for these limits inline.
+            self.discard().await?;
+            if let Some(cgroup) = &self.cgroup {
+                let limits = &request.limits;
+                cgroup.prepare(limits.memory_bytes, limits.max_pids, limits.cpus)?;
+            }
+        } else if let Some(cgroup) = &self.cgroup {
+            cgroup.reset_peak()?;
+        }
+        self.prepared = None;
         // OOM-kill counters are cumulative: the execution's own is the difference.
         let oom_before = self.cgroup.as_ref().map_or(0, |c| c.usage().oom_kills);
-        if let Some(cgroup) = &self.cgroup {
-            cgroup.prepare(request.memory_bytes, request.max_pids, request.cpus)?;
-        }
-        self.send(&serde_json::to_vec(request)?).await?;
+        self.send(&serde_json::to_vec(&Message::Run(request))?)
+            .await?;
         // The zygote enforces the timeout; this is the backstop for a zygote that hangs.
-        let backstop = Duration::from_secs_f64(request.timeout + 10.0);
+        let backstop = Duration::from_secs_f64(request.limits.timeout) + PREPARE_TIMEOUT;
         let frame = tokio::time::timeout(backstop, self.receive())
             .await
             .map_err(|_| anyhow::anyhow!("the slot did not answer within {backstop:?}"))??;
@@ -185,18 +275,16 @@ impl Slot {
             Some(cgroup) => {
                 let mut usage = cgroup.usage();
                 usage.oom_kills = usage.oom_kills.saturating_sub(oom_before);
-                if !cgroup.processes().is_empty() {
-                    tracing::warn!(
-                        slot = self.index,
-                        "processes left in the cgroup; killing them"
-                    );
-                    cgroup.kill_all();
-                }
                 usage
             }
             None => Usage::default(),
         };
         Ok((reply, usage))
+    }
+
+    /// Whether the slot's process has gone (killed from outside, crashed).
+    pub fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
     }
 
     pub fn pid(&self) -> u32 {

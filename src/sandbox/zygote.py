@@ -90,8 +90,10 @@ def drop_capabilities():
     # NOROOT | NOROOT_LOCKED | NO_SETUID_FIXUP | NO_SETUID_FIXUP_LOCKED | KEEP_CAPS_LOCKED
     check(libc.prctl(PR_SET_SECUREBITS, 0x2F, 0, 0, 0), "securebits")
     for cap in range(64):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 and ctypes.get_errno() != 22:
-            raise OSError(ctypes.get_errno(), f"drop capability {cap}")
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0:
+            if ctypes.get_errno() != 22 or cap < 38:  # 37 (CAP_AUDIT_READ) exists since Linux 4.1
+                raise OSError(ctypes.get_errno(), f"drop capability {cap}")
+            break  # EINVAL: past the kernel's last capability
     check(libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clear ambient capabilities")
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)
     data = (ctypes.c_uint32 * 6)()
@@ -108,7 +110,7 @@ def seccomp():
 
 
 def lock_down(req):
-    """Runs in the child, which is PID 1 of a fresh PID namespace."""
+    """Runs in the child, before it is handed any code."""
     check(libc.unshare(CLONE_NEWNS), "unshare mount namespace")
     check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
     opts = f"size={req['disk_mb']}m,nr_inodes=8192,mode=0700".encode()
@@ -213,45 +215,98 @@ def install_audit_hook(allowed, state):
     sys.addaudithook(hook)
 
 
-def child(req, out_w, err_w, status_w, out_r, err_r, status_r):
-    try:
-        for fd in (out_r, err_r, status_r, REQ_FD, REP_FD):
+class Prepared:
+    """A child forked and locked down ahead of a request, waiting for its code."""
+
+    def __init__(self, limits):
+        self.limits = limits
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        status_r, status_w = os.pipe()
+        code_r, code_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            child(limits, code_r, out_w, err_w, status_w)
+        for fd in (out_w, err_w, status_w, code_r):
             os.close(fd)
+        self.pid, self.out_r, self.err_r, self.status_r, self.code_w = pid, out_r, err_r, status_r, code_w
+        self.pidfd = os.pidfd_open(pid)
+        self.forked = time.monotonic()
+        # The child writes one byte when it is locked down, or an error and exits.
+        ready, _, _ = select.select([status_r], [], [], PREPARE_TIMEOUT)
+        first = os.read(status_r, 4096) if ready else b""
+        if first != b"R":
+            error = first.decode("utf-8", "replace") or "the child did not lock down in time"
+            self.discard()
+            raise OSError(f"sandbox set-up: {error}")
+
+    def discard(self):
+        for fd in (self.out_r, self.err_r, self.status_r, self.code_w, self.pidfd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        kill_the_rest()
+
+
+def child(limits, code_r, out_w, err_w, status_w):
+    try:
+        os.close(REQ_FD)
+        os.close(REP_FD)
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         for fd in (null, out_w, err_w):
             os.close(fd)
-        lock_down(req)
+        lock_down(limits)
         for fd in CONFIG["cgroup_fds"]:
             os.close(fd)
-        os.closerange(3, status_w)
-        os.closerange(status_w + 1, 1 << 16)
-        code = compile(req["code"], "<snippet>", "exec")
-        sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+        low, high = sorted((code_r, status_w))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, 1 << 16)
+        sys.stdout, sys.stderr = STDOUT, STDERR
         for name in ("ctypes", "_ctypes", "resource", "select"):
             sys.modules.pop(name, None)
-        if req["guards"]:
-            namespace = {"__builtins__": guarded_namespace(set(CONFIG["allowed_imports"])), "__name__": "__main__"}
+        if limits["guards"]:
+            namespace = {"__builtins__": GUARDED_BUILTINS, "__name__": "__main__"}
         else:
             import builtins
             namespace = {"__builtins__": builtins, "__name__": "__main__"}
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         seccomp()
-        os.close(status_w)
-    except SyntaxError as err:
-        os.write(2, f"SyntaxError: {err}\n".encode())
-        os._exit(1)
-    except BaseException as err:  # the setup failed: report it, run nothing
+        os.write(status_w, b"R")
+    except BaseException as err:  # the set-up failed: report it, run nothing
         try:
             os.write(status_w, f"{type(err).__name__}: {err}".encode()[:4000])
         finally:
             os._exit(121)
+    # Locked down: wait for the code (the zygote closes its end once it is all written).
+    source = bytearray()
+    while True:
+        chunk = os.read(code_r, 1 << 16)
+        if not chunk:
+            break
+        source += chunk
+    os.close(code_r)
+    started = resource.getrusage(resource.RUSAGE_SELF)
+    try:
+        code = compile(source.decode("utf-8"), "<snippet>", "exec")
+    except SyntaxError as err:
+        os.write(2, f"SyntaxError: {err}\n".encode())
+        done(status_w, 1, started)
+    except BaseException as err:
+        os.write(2, f"{type(err).__name__}: {err}\n".encode())
+        done(status_w, 1, started)
     state = {}
     status = 1
     try:
-        if req["guards"]:
+        if limits["guards"]:
             install_audit_hook(set(CONFIG["allowed_imports"]), state)
         status = 0
         try:
@@ -270,7 +325,30 @@ def child(req, out_w, err_w, status_w, out_r, err_r, status_r):
         status = status or 1
     finally:
         # The child never returns into the zygote's loop, whatever happened above.
-        os._exit(status & 0xFF)
+        done(status_w, status & 0xFF, started)
+
+
+def done(status_w, status, started):
+    """Tells the zygote the code has finished and its output is all written, then exits. The
+    zygote answers at once instead of waiting for the exit itself (tearing down a forked
+    address space costs half a millisecond here), and kills and reaps this process and any
+    other in the namespace before it prepares the next child. Code that forges this message
+    only misreports its own result: it is killed all the same."""
+    try:
+        ended = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime)
+        cpu_us, rss = int(cpu * 1e6), ended.ru_maxrss
+        os.write(status_w, b"D %d %d %d\n" % (status, cpu_us, rss))
+    finally:
+        os._exit(status)
+
+
+def signal_the_rest():
+    """SIGKILL every other process of the slot's namespace, without waiting for them."""
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def kill_the_rest():
@@ -281,31 +359,39 @@ def kill_the_rest():
         pass
     while True:
         try:
-            pid, _ = os.waitpid(-1, 0)
+            os.waitpid(-1, 0)
         except ChildProcessError:
             return
 
 
-def run(req):
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    status_r, status_w = os.pipe()
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def run(req, prepared):
+    """Runs `req` in `prepared` (a child locked down with the request's limits)."""
+    limits = req["limits"]
+    pid, pidfd = prepared.pid, prepared.pidfd
+    out_r, err_r, status_r = prepared.out_r, prepared.err_r, prepared.status_r
     start = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    pid = os.fork()
-    if pid == 0:
-        child(req, out_w, err_w, status_w, out_r, err_r, status_r)
-    for fd in (out_w, err_w, status_w):
-        os.close(fd)
-    pidfd = os.pidfd_open(pid)
+    setup_error = None
+    try:
+        write_all(prepared.code_w, req["code"].encode("utf-8", "surrogatepass"))
+    except OSError as err:
+        setup_error = f"handing the code over: {err}"
+        os.kill(pid, signal.SIGKILL)
+    os.close(prepared.code_w)
     cap = req["max_output"]
     bufs = {out_r: bytearray(), err_r: bytearray(), status_r: bytearray()}
     truncated = {out_r: False, err_r: False, status_r: False}
     open_fds = {out_r, err_r, status_r}
-    deadline = start + req["timeout"]
+    deadline = start + limits["timeout"]
     timed_out = False
     exited = False
-    status = usage = None
+    status = usage = finished = None
     while open_fds or not exited:
         now = time.monotonic()
         if not timed_out and now >= deadline:
@@ -320,7 +406,7 @@ def run(req):
             elif fd == REQ_FD:
                 # The executor went away (EOF) or broke protocol: stop the child and leave.
                 os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                kill_the_rest()
                 os._exit(0)
             else:
                 chunk = os.read(fd, 65536)
@@ -333,6 +419,9 @@ def run(req):
                     bufs[fd] += chunk[:room]
                 if len(chunk) > room:
                     truncated[fd] = True
+        if not timed_out and bufs[status_r].startswith(b"D ") and bufs[status_r].endswith(b"\n"):
+            finished = bufs[status_r].split()
+            break
         if exited and status is None:
             _, status, usage = os.wait4(pid, 0)
             # Everything else in this PID namespace belongs to the execution: end it now, so
@@ -340,28 +429,62 @@ def run(req):
             kill_the_rest()
         if exited and timed_out and not ready:
             break
+    if finished is not None:
+        # The child said it is done and has written all its output: stop every process of
+        # the execution now (reaping waits until after the answer), then take what the pipes
+        # still hold.
+        signal_the_rest()
+        for fd in (out_r, err_r):
+            while fd in open_fds and select.select([fd], [], [], 0)[0]:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                    os.close(fd)
+                    break
+                room = cap - len(bufs[fd])
+                if room > 0:
+                    bufs[fd] += chunk[:room]
+                if len(chunk) > room:
+                    truncated[fd] = True
     os.close(pidfd)
     for fd in open_fds:
         os.close(fd)
-    kill_the_rest()
     elapsed = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    reply = {
+    if finished is not None:
+        code, cpu_us, rss = (int(x) for x in finished[1:4])
+        outcome, exit_code, signum, cpu_ms = "exited", code, None, cpu_us / 1000.0
+        setup_error = None
+    else:
+        kill_the_rest()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_ms = ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000.0
+        outcome = "timeout" if timed_out else ("signaled" if os.WIFSIGNALED(status) else "exited")
+        exit_code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+        signum = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+        rss = usage.ru_maxrss
+        setup_error = setup_error or bufs[status_r].decode("utf-8", "replace") or None
+    return {
         "id": req["id"],
-        "outcome": "timeout" if timed_out else ("signaled" if os.WIFSIGNALED(status) else "exited"),
-        "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-        "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+        "outcome": outcome,
+        "exit_code": exit_code,
+        "signal": signum,
         "stdout": bufs[out_r].decode("utf-8", "replace"),
         "stderr": bufs[err_r].decode("utf-8", "replace"),
         "stdout_truncated": truncated[out_r],
         "stderr_truncated": truncated[err_r],
         "duration_ms": elapsed * 1000.0,
-        "cpu_ms": cpu * 1000.0,
-        "maxrss_kb": usage.ru_maxrss,
-        "setup_error": bufs[status_r].decode("utf-8", "replace") or None,
+        "cpu_ms": cpu_ms,
+        "maxrss_kb": rss,
+        "setup_error": setup_error,
     }
-    return reply
+
+
+def set_up_failed(req, error):
+    return {
+        "id": req["id"], "outcome": "exited", "exit_code": None, "signal": None, "stdout": "",
+        "stderr": "", "stdout_truncated": False, "stderr_truncated": False, "duration_ms": 0.0,
+        "cpu_ms": 0.0, "maxrss_kb": 0, "setup_error": error,
+    }
 
 
 def read_exact(n):
@@ -396,20 +519,65 @@ def main():
         except Exception:
             pass
     import traceback  # noqa: F401  (warm: used by every failing execution)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    global STDOUT, STDERR, GUARDED_BUILTINS
+    # Built once here, copied into every child by fork.
+    STDOUT = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+    STDERR = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+    GUARDED_BUILTINS = guarded_namespace(set(CONFIG["allowed_imports"]))
+    # A write to a child that died must be an error here, not the zygote's death.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     send({"ready": True, "pid": os.getpid()})
+    prepared = None
     while True:
         header = read_exact(4)
         if header is None:
-            return
+            break
         body = read_exact(struct.unpack(">I", header)[0])
         if body is None:
-            return
+            break
         req = json.loads(body)
+        op = req.get("op")
         try:
-            send(run(req))
+            if op == "prepare":
+                if prepared is not None:
+                    prepared.discard()
+                    prepared = None
+                try:
+                    prepared = Prepared(req["limits"])
+                    send({"prepared": True})
+                except OSError as err:
+                    send({"prepared": False, "error": str(err)})
+            elif op == "discard":
+                if prepared is not None:
+                    prepared.discard()
+                    prepared = None
+                send({"discarded": True})
+            elif op == "run":
+                current, prepared = prepared, None
+                if current is not None and (
+                    current.limits != req["limits"] or select.select([current.pidfd], [], [], 0)[0]
+                ):
+                    # Prepared for other limits, or died while waiting (killed from outside):
+                    # the code must not be blamed for either.
+                    current.discard()
+                    current = None
+                if current is None:
+                    try:
+                        current = Prepared(req["limits"])
+                    except OSError as err:
+                        send(set_up_failed(req, str(err)))
+                        continue
+                send(run(req, current))
+                # Nothing of this execution may outlive its answer by more than this.
+                kill_the_rest()
+            else:
+                send({"fatal": f"unknown operation {op!r}"})
         except Exception as err:
             send({"id": req.get("id"), "fatal": f"{type(err).__name__}: {err}"})
+    if prepared is not None:
+        prepared.discard()
+    kill_the_rest()
 
 
+PREPARE_TIMEOUT = 10.0
 main()
