@@ -9,6 +9,7 @@ pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod executor;
+pub mod llm;
 pub mod models;
 pub mod policy;
 pub mod sandbox;

@@ -2,6 +2,7 @@
 //! errors into exit codes (0 success, 1 a negative verdict such as rejected code, 2 the
 //! command itself could not run).
 
+mod ask;
 mod config_show;
 mod exec;
 mod rules;
@@ -53,6 +54,8 @@ pub enum Command {
     JobRun(serve::JobRunArgs),
     /// Run one program in the sandbox, without a server, and print its result.
     Exec(exec::ExecArgs),
+    /// Ask a question: the LLM writes a program, it is validated and run, the output printed.
+    Ask(ask::AskArgs),
     /// Check a Python program against the validator's rules and print the verdict.
     Validate(validate::ValidateArgs),
     /// Print the documentation of a rule.
@@ -86,6 +89,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve::serve(&sources, &args),
         Command::JobRun(args) => serve::job_run(&sources, &args),
         Command::Exec(args) => exec::run(&sources, &args),
+        Command::Ask(args) => ask::run(&sources, &args),
         Command::Validate(args) => validate::run(&sources, &args),
         Command::Explain(args) => rules::explain(&args),
         Command::Rules(args) => rules::list(&args),

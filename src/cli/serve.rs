@@ -40,20 +40,179 @@ pub fn serve(sources: &Sources, args: &ServeArgs) -> anyhow::Result<Outcome> {
     if let Some(listen) = args.listen {
         settings.server.listen = listen;
     }
-    match args.role {
-        Role::Executor => {}
-        Role::Llm | Role::All => bail!(
-            "role {} is not available in this build yet; available now: serve --role executor, exec, validate, explain, rules, config show",
-            args.role
-        ),
-        Role::JobRun => bail!("job-run is a command, not a service: use `pyexec job-run`"),
+    if args.role == Role::JobRun {
+        bail!("job-run is a command, not a service: use `pyexec job-run`");
+    }
+    if args.role == Role::Llm && (args.no_validate || args.no_guards) {
+        bail!("--no-validate and --no-guards are executor flags; the LLM role always validates");
     }
     crate::telemetry::init(&settings.log)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve_executor(sources, settings, args))?;
+    runtime.block_on(async {
+        match args.role {
+            Role::Executor => serve_executor(sources, settings, args).await,
+            Role::Llm => serve_llm(sources, settings).await,
+            _ => serve_all(sources, settings, args).await,
+        }
+    })?;
     Ok(Outcome::Success)
+}
+
+/// The validator, prompts and clients of the LLM role. The LLM endpoint is `llm.base_url`;
+/// when that is not set, a local OpenAI-compatible server at `llm.local_fallback_url`
+/// (Ollama's address) is used if it answers; otherwise queries fail with a message naming
+/// the setting to make, and everything else works.
+pub(crate) async fn build_llm_context(
+    sources: &Sources,
+    settings: &Settings,
+    executor_url: &str,
+) -> anyhow::Result<crate::llm::flow::Context> {
+    use crate::llm::client::LlmClient;
+    let policy = PolicySet::load(sources).context("cannot load the validator's policies")?;
+    let allowed_imports: Vec<String> = policy
+        .tier(Tier::Lightweight)
+        .imports()
+        .map(|(module, _)| module.to_owned())
+        .collect();
+    let validator = Validator::new(
+        policy,
+        settings.validator.clone(),
+        settings.classifier.clone(),
+    );
+    let llm = &settings.llm;
+    let base_url = match &llm.base_url {
+        Some(url) => Some(url.clone()),
+        None if !llm.local_fallback_url.is_empty()
+            && LlmClient::reachable(&llm.local_fallback_url).await =>
+        {
+            tracing::info!(url = %llm.local_fallback_url, "no llm.base_url set; using the local OpenAI-compatible server found there");
+            Some(llm.local_fallback_url.clone())
+        }
+        None => {
+            tracing::warn!("no LLM endpoint: set llm.base_url (PYEXEC_LLM__BASE_URL); queries will fail until then");
+            None
+        }
+    };
+    let client = match base_url {
+        Some(url) => Some(LlmClient::new(llm, &url)?),
+        None => None,
+    };
+    Ok(crate::llm::flow::Context {
+        llm: client,
+        executor: crate::llm::executor_client::ExecutorClient::new(executor_url)?,
+        validator: Arc::new(validator),
+        prompts: crate::llm::prompts::Prompts::load(sources)?,
+        allowed_imports,
+        max_corrections: llm.max_corrections,
+        repair_runtime_errors: llm.repair_runtime_errors,
+        max_data_bytes: llm.max_data_bytes,
+    })
+}
+
+async fn serve_llm(sources: &Sources, settings: Settings) -> anyhow::Result<()> {
+    let context = build_llm_context(sources, &settings, &settings.llm.executor_url).await?;
+    let state = Arc::new(crate::llm::api::LlmState {
+        context,
+        max_body_bytes: settings.server.max_body_bytes,
+    });
+    let listener = bind(settings.server.listen, "llm").await?;
+    println!("listening on {}", listener.local_addr()?);
+    let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new requests; in-flight queries finish");
+        let _ = stop_tx.send(true);
+    });
+    axum::serve(listener, crate::llm::api::router(state))
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Where the executor listens in the all-in-one mode: the host and port of
+/// `llm.executor_url` (port 0 picks a free one).
+pub(crate) fn executor_listen_addr(url: &str) -> anyhow::Result<std::net::SocketAddr> {
+    let rest = url.strip_prefix("http://").with_context(|| {
+        format!("llm.executor_url {url:?} must be http://HOST:PORT in the all-in-one mode")
+    })?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    authority
+        .parse()
+        .or_else(|_| authority.replace("localhost", "127.0.0.1").parse())
+        .with_context(|| {
+            format!("llm.executor_url {url:?} must be http://IP:PORT in the all-in-one mode")
+        })
+}
+
+/// The LLM and executor roles in one process, talking over loopback HTTP as they would
+/// across the network.
+async fn serve_all(sources: &Sources, settings: Settings, args: &ServeArgs) -> anyhow::Result<()> {
+    let executor = build_executor(sources, &settings, !args.no_validate, !args.no_guards).await?;
+    let pool = executor.pool.clone();
+    let executor_listener = bind(
+        executor_listen_addr(&settings.llm.executor_url)?,
+        "executor",
+    )
+    .await?;
+    let executor_url = format!("http://{}", executor_listener.local_addr()?);
+    let context = build_llm_context(sources, &settings, &executor_url).await?;
+    let llm_listener = bind(settings.server.listen, "llm").await?;
+    println!("listening on {}", llm_listener.local_addr()?);
+    let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let killer_pool = pool.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutting down: no new requests; in-flight work gets the grace period"
+        );
+        let _ = stop_tx.send(true);
+        tokio::time::sleep(grace).await;
+        killer_pool.shutdown(Duration::ZERO).await;
+    });
+    let executor_state = Arc::new(AppState {
+        executor,
+        max_body_bytes: settings.server.max_body_bytes,
+    });
+    let public_execute = crate::executor::api::execute_routes(Arc::clone(&executor_state));
+    let mut stop = stop_rx.clone();
+    let executor_server = tokio::spawn(async move {
+        axum::serve(executor_listener, router(executor_state))
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let llm_state = Arc::new(crate::llm::api::LlmState {
+        context,
+        max_body_bytes: settings.server.max_body_bytes,
+    });
+    let mut stop = stop_rx.clone();
+    // The public address answers queries and, as in the executor role, runs snippets.
+    let app = crate::llm::api::router(llm_state).merge(public_execute);
+    axum::serve(llm_listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
+        .await?;
+    executor_server.await??;
+    pool.shutdown(grace).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn bind(addr: std::net::SocketAddr, role: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} ({role})"))?;
+    tracing::info!(addr = %listener.local_addr()?, role, "listening");
+    Ok(listener)
 }
 
 /// The validator and the started sandbox pool, as the executor role uses them.

@@ -131,6 +131,17 @@ pub struct LlmSettings {
     pub max_retries: u32,
     /// How many times violations are sent back for a corrected program.
     pub max_corrections: u32,
+    /// Azure OpenAI: set with the deployment as `model` and the resource URL as `base_url`.
+    pub api_version: Option<String>,
+    /// Where the executor's REST API is (`serve --role all` listens there itself; port 0
+    /// picks a free one).
+    pub executor_url: String,
+    /// Send a runtime error in the generated code back to the LLM once for a repair.
+    pub repair_runtime_errors: bool,
+    /// Largest inline `data` accepted with a question, in bytes.
+    pub max_data_bytes: usize,
+    /// Tried when `base_url` is not set (Ollama's default address); empty to disable.
+    pub local_fallback_url: String,
 }
 
 impl Default for LlmSettings {
@@ -143,6 +154,11 @@ impl Default for LlmSettings {
             timeout_secs: 120,
             max_retries: 3,
             max_corrections: 3,
+            api_version: None,
+            executor_url: "http://127.0.0.1:8081".to_owned(),
+            repair_runtime_errors: true,
+            max_data_bytes: 256 * 1024,
+            local_fallback_url: "http://127.0.0.1:11434/v1".to_owned(),
         }
     }
 }

@@ -25,6 +25,13 @@ pub struct AppState {
     pub max_body_bytes: usize,
 }
 
+/// Only the execution endpoint, for the all-in-one mode's public listener.
+pub fn execute_routes(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/v1/execute_snippet", post(execute_snippet))
+        .with_state(state)
+}
+
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/v1/execute_snippet", post(execute_snippet))
@@ -44,14 +51,14 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
     sane.then(|| value.to_owned())
 }
 
-fn with_id(mut response: Response, id: &str) -> Response {
+pub(crate) fn with_id(mut response: Response, id: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
 }
 
-fn error(status: StatusCode, error: ApiError, id: &str) -> Response {
+pub(crate) fn error(status: StatusCode, error: ApiError, id: &str) -> Response {
     with_id(
         (status, Json(error.with_request_id(id))).into_response(),
         id,
@@ -211,7 +218,7 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
     (StatusCode::OK, Json(body)).into_response()
 }
 
-async fn not_found() -> Response {
+pub(crate) async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         Json(ApiError::new(ErrorKind::BadRequest, "no such endpoint")),

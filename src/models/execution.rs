@@ -4,7 +4,7 @@ use super::{Finding, TierChoice};
 
 /// Limits for one execution. Every field is optional in a request; the service fills what is
 /// missing from its configuration and refuses values above its configured maximums.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceLimits {
     /// Wall-clock limit in seconds.
@@ -28,7 +28,7 @@ pub struct ResourceLimits {
 }
 
 /// A program to run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeExecutionRequest {
     pub code: String,
@@ -41,7 +41,7 @@ pub struct CodeExecutionRequest {
     pub limits: Option<ResourceLimits>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutionStatus {
     /// The program ran to completion with exit code 0.
@@ -59,7 +59,7 @@ pub enum ExecutionStatus {
 }
 
 /// What came of one execution.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutionResult {
     pub request_id: String,

@@ -1,7 +1,18 @@
 use serde::{Deserialize, Serialize};
 
 /// Where code runs: the warm executor, or a heavy Job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
     Lightweight,
@@ -18,7 +29,18 @@ impl std::fmt::Display for Tier {
 }
 
 /// A tier asked for, or `auto` to let the classifier choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TierChoice {
     #[default]
@@ -28,7 +50,7 @@ pub enum TierChoice {
 }
 
 /// One rule violation, positioned like a compiler diagnostic (1-based, columns in characters).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
     /// Stable rule code, e.g. `PX101`.
@@ -43,7 +65,7 @@ pub struct Finding {
 }
 
 /// Why the classifier chose the heavy tier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonKind {
     HeavyImport,
@@ -52,7 +74,7 @@ pub enum ReasonKind {
     LoopComplexity,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TierReason {
     pub kind: ReasonKind,

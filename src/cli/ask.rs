@@ -1,0 +1,125 @@
+//! `pyexec ask`: one question through the whole flow, from the command line. Starts a
+//! one-slot executor in this process on a loopback port (unless `--executor-url` names a
+//! running one) and talks to it over HTTP, as the services do.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::validate::Format;
+use super::{load_settings, Outcome};
+use crate::config::{Role, Sources};
+use crate::llm::flow::{self, QueryRequest};
+use crate::models::ExecutionStatus;
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question, in plain language.
+    pub question: String,
+    /// A small data file (CSV text, a table) the program gets as the string `DATA`.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// `text` prints the final code and its output; `json` the whole answer.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Use a running executor (e.g. http://127.0.0.1:8081) instead of starting one.
+    #[arg(long, value_name = "URL")]
+    pub executor_url: Option<String>,
+}
+
+pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
+    let mut settings = load_settings(sources, Role::All)?;
+    settings.executor.pool_size = 1;
+    crate::telemetry::init(&settings.log)?;
+    let data = match &args.data {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let answer = runtime.block_on(async {
+        let (executor_url, local) = match &args.executor_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let executor = super::serve::build_executor(sources, &settings, true, true).await?;
+                let pool = executor.pool.clone();
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                let url = format!("http://{}", listener.local_addr()?);
+                let state = Arc::new(crate::executor::api::AppState {
+                    executor,
+                    max_body_bytes: settings.server.max_body_bytes,
+                });
+                let server = tokio::spawn(async move {
+                    axum::serve(listener, crate::executor::api::router(state)).await
+                });
+                (url, Some((pool, server)))
+            }
+        };
+        let context = super::serve::build_llm_context(sources, &settings, &executor_url).await?;
+        let request = QueryRequest {
+            query: args.question.clone(),
+            data,
+            options: None,
+        };
+        let answer = flow::answer(&context, request, crate::telemetry::new_request_id()).await;
+        if let Some((pool, server)) = local {
+            server.abort();
+            pool.shutdown(Duration::ZERO).await;
+        }
+        answer.map_err(anyhow::Error::from)
+    })?;
+    let ok = answer
+        .result
+        .as_ref()
+        .is_some_and(|r| r.status == ExecutionStatus::Ok);
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&answer)?),
+        Format::Text => {
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "# code ({} tier, {} attempt(s))",
+                answer.tier,
+                answer.attempts.len()
+            )?;
+            writeln!(out, "{}", answer.code)?;
+            if let Some(result) = &answer.result {
+                writeln!(out, "# output ({:?})", result.status)?;
+                out.write_all(result.stdout.as_bytes())?;
+                if !result.stderr.is_empty() {
+                    eprint!("{}", result.stderr);
+                }
+                for finding in &result.findings {
+                    eprintln!(
+                        "line {}: {} {}",
+                        finding.line, finding.code, finding.message
+                    );
+                }
+            }
+            if let Some(error) = &answer.error {
+                eprintln!("error: {error}");
+            }
+            eprintln!(
+                "llm {:.0} ms, validate {:.1} ms, execute {:.1} ms, total {:.0} ms",
+                answer.timings.llm_ms,
+                answer.timings.validate_ms,
+                answer.timings.execute_ms,
+                answer.timings.total_ms
+            );
+        }
+    }
+    Ok(if ok {
+        Outcome::Success
+    } else {
+        Outcome::Negative
+    })
+}

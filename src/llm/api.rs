@@ -1,0 +1,190 @@
+//! The LLM role's HTTP API: `POST /api/v1/query`, `GET /api/v1/health` and the OpenAPI
+//! document generated from the Rust types at `GET /api/v1/openapi.json`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use tracing::Instrument;
+use utoipa::{OpenApi, ToSchema};
+
+use super::client::{LlmClient, LlmError};
+use super::flow::{self, Context, FlowError, QueryAnswer, QueryRequest};
+use crate::executor::api::{error, not_found, request_id, with_id};
+use crate::models::{ApiError, ErrorKind};
+use crate::telemetry;
+
+pub struct LlmState {
+    pub context: Context,
+    pub max_body_bytes: usize,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "pyexec LLM API",
+        description = "Questions in, validated code run in the sandbox, answers out."
+    ),
+    paths(query, health),
+    components(schemas(QueryRequest, QueryAnswer, ApiError, LlmHealth))
+)]
+pub struct ApiDoc;
+
+pub fn router(state: Arc<LlmState>) -> Router {
+    Router::new()
+        .route("/api/v1/query", post(query))
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// Ask a question: the LLM writes a program, the validator checks it (findings go back for
+/// corrections), the executor runs it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/query",
+    request_body = QueryRequest,
+    params(("x-request-id" = Option<String>, Header, description = "Request id; generated when absent")),
+    responses(
+        (status = 200, description = "The flow completed: see `result` and `error`", body = QueryAnswer),
+        (status = 400, description = "Malformed request", body = ApiError),
+        (status = 413, description = "Body over the size limit", body = ApiError),
+        (status = 502, description = "The LLM or the executor failed", body = ApiError),
+        (status = 503, description = "No LLM endpoint configured", body = ApiError),
+        (status = 504, description = "The LLM timed out", body = ApiError),
+    )
+)]
+async fn query(State(state): State<Arc<LlmState>>, headers: HeaderMap, body: Body) -> Response {
+    let id = request_id(&headers).unwrap_or_else(telemetry::new_request_id);
+    let span = telemetry::request_span(&id);
+    async move {
+        let started = Instant::now();
+        let Ok(bytes) = to_bytes(body, state.max_body_bytes).await else {
+            let message = format!(
+                "request body is over the limit of {} bytes",
+                state.max_body_bytes
+            );
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::new(ErrorKind::PayloadTooLarge, message),
+                &id,
+            );
+        };
+        if let Err(err) = std::str::from_utf8(&bytes) {
+            let message = format!(
+                "request body is not valid UTF-8 (at byte {})",
+                err.valid_up_to()
+            );
+            return error(
+                StatusCode::BAD_REQUEST,
+                ApiError::new(ErrorKind::BadRequest, message),
+                &id,
+            );
+        }
+        let request: QueryRequest = match serde_json::from_slice(&bytes) {
+            Ok(request) => request,
+            Err(err) => {
+                let message = format!("invalid request: {err}");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    ApiError::new(ErrorKind::BadRequest, message),
+                    &id,
+                );
+            }
+        };
+        tracing::info!(
+            query_chars = request.query.len(),
+            data_bytes = request.data.as_ref().map_or(0, String::len),
+            "query"
+        );
+        let response = match flow::answer(&state.context, request, id.clone()).await {
+            Ok(answer) => with_id((StatusCode::OK, Json(answer)).into_response(), &id),
+            Err(err) => {
+                let (status, kind) = match &err {
+                    FlowError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorKind::BadRequest),
+                    FlowError::Llm(LlmError::NotConfigured) => {
+                        (StatusCode::SERVICE_UNAVAILABLE, ErrorKind::Upstream)
+                    }
+                    FlowError::Llm(LlmError::Timeout { .. }) => {
+                        (StatusCode::GATEWAY_TIMEOUT, ErrorKind::Upstream)
+                    }
+                    FlowError::Llm(_) | FlowError::Executor(_) => {
+                        (StatusCode::BAD_GATEWAY, ErrorKind::Upstream)
+                    }
+                };
+                tracing::warn!(error = %err, "query failed");
+                error(status, ApiError::new(kind, err.to_string()), &id)
+            }
+        };
+        tracing::info!(
+            status = response.status().as_u16(),
+            total_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "answered"
+        );
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LlmHealth {
+    /// `ok` when the LLM endpoint and the executor both answer, else `degraded`.
+    status: &'static str,
+    role: &'static str,
+    version: &'static str,
+    llm: Upstream,
+    executor: Upstream,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Upstream {
+    /// Absent when not configured.
+    url: Option<String>,
+    reachable: bool,
+}
+
+/// Status of the role and of what it depends on.
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = LlmHealth)))]
+async fn health(State(state): State<Arc<LlmState>>) -> Response {
+    let ctx = &state.context;
+    let llm_url = ctx.llm.as_ref().map(|c| c.endpoint().to_owned());
+    let (llm_ok, executor_ok) = tokio::join!(
+        async {
+            match &llm_url {
+                Some(url) => LlmClient::reachable(url).await,
+                None => false,
+            }
+        },
+        ctx.executor.reachable()
+    );
+    let body = LlmHealth {
+        status: if llm_ok && executor_ok {
+            "ok"
+        } else {
+            "degraded"
+        },
+        role: "llm",
+        version: env!("CARGO_PKG_VERSION"),
+        llm: Upstream {
+            url: llm_url,
+            reachable: llm_ok,
+        },
+        executor: Upstream {
+            url: Some(ctx.executor.url().to_owned()),
+            reachable: executor_ok,
+        },
+    };
+    (StatusCode::OK, Json(body)).into_response()
+}
+
+async fn openapi() -> Response {
+    (StatusCode::OK, Json(ApiDoc::openapi())).into_response()
+}

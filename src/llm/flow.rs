@@ -1,0 +1,410 @@
+//! The generation flow as an explicit state machine. Each state is a named variant; `run`
+//! moves from one to the next until the answer:
+//!
+//! ```text
+//! Generate ──> Validate ──(findings, corrections left)──> Correct ──> Generate
+//!                 │  └──(findings, none left)──> Refuse
+//!                 └──> Execute ──(runtime error, repair left)──> Repair ──> Generate
+//!                         └──> Answer
+//! ```
+//!
+//! Validation always precedes execution: a program reaches `Execute` only from `Validate`
+//! with no findings, and the executor validates it once more itself.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::client::{LlmClient, LlmError, Message, Speaker};
+use super::executor_client::{ExecutorClient, ExecutorError};
+use super::extract::extract_code;
+use super::prompts::Prompts;
+use crate::models::{
+    CodeExecutionRequest, ExecutionResult, ExecutionStatus, Finding, ResourceLimits, Tier,
+    TierChoice, TierReason,
+};
+use crate::validator::Validator;
+
+/// `POST /api/v1/query`.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryRequest {
+    /// The question, in plain language.
+    pub query: String,
+    /// Small inline data (CSV text, a table): given to the program as the string `DATA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<QueryOptions>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryOptions {
+    /// Limits for the execution, within the executor's maximums.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<ResourceLimits>,
+    /// Fewer correction rounds than configured (never more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_corrections: Option<u32>,
+    /// Send a runtime error back for one repair (default from `llm.repair_runtime_errors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair: Option<bool>,
+}
+
+/// One program the LLM produced, with what the validator (or the run) found wrong with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Attempt {
+    pub code: String,
+    pub findings: Vec<Finding>,
+    /// Set when the program passed validation but failed when it ran (then repaired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Timings {
+    pub llm_ms: f64,
+    pub validate_ms: f64,
+    pub execute_ms: f64,
+    pub total_ms: f64,
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QueryAnswer {
+    pub request_id: String,
+    /// The final program: the accepted one, or the last refused one.
+    pub code: String,
+    /// Every program the LLM produced, in order; the accepted one last, with no findings.
+    pub attempts: Vec<Attempt>,
+    pub tier: Tier,
+    pub reasons: Vec<TierReason>,
+    /// The execution; `rejected` with the last findings when no program passed validation;
+    /// absent when the code was not run (heavy code without a heavy-job path).
+    pub result: Option<ExecutionResult>,
+    pub timings: Timings,
+    /// Why there is no useful result, when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Llm(#[from] LlmError),
+    #[error(transparent)]
+    Executor(#[from] ExecutorError),
+}
+
+/// What the flow needs, shared by every query.
+pub struct Context {
+    /// `None` when no endpoint is configured: queries then fail with `LlmError::NotConfigured`.
+    pub llm: Option<LlmClient>,
+    pub executor: ExecutorClient,
+    pub validator: Arc<Validator>,
+    pub prompts: Prompts,
+    pub allowed_imports: Vec<String>,
+    pub max_corrections: u32,
+    pub repair_runtime_errors: bool,
+    pub max_data_bytes: usize,
+}
+
+/// The pseudo-rule used when an answer holds no code at all.
+const NO_CODE: &str = "PX000";
+
+enum State {
+    /// Ask the LLM for a program (the conversation says what for).
+    Generate,
+    /// Check the program the LLM just wrote.
+    Validate {
+        code: String,
+    },
+    /// Send the findings back for a corrected program.
+    Correct {
+        findings: Vec<Finding>,
+    },
+    /// No program passed validation within the allowed corrections.
+    Refuse {
+        findings: Vec<Finding>,
+    },
+    /// Run an accepted program.
+    Execute {
+        code: String,
+        tier: Tier,
+        reasons: Vec<TierReason>,
+    },
+    /// Send a runtime error back for one repaired program.
+    Repair {
+        stderr: String,
+    },
+    Answer(Box<QueryAnswer>),
+}
+
+struct Flow<'a> {
+    ctx: &'a Context,
+    llm: &'a LlmClient,
+    request_id: String,
+    data: Option<String>,
+    limits: Option<ResourceLimits>,
+    conversation: Vec<Message>,
+    attempts: Vec<Attempt>,
+    corrections_left: u32,
+    repairs_left: u32,
+    timings: Timings,
+    started: Instant,
+}
+
+pub async fn answer(
+    ctx: &Context,
+    request: QueryRequest,
+    request_id: String,
+) -> Result<QueryAnswer, FlowError> {
+    // Parse the input.
+    let query = request.query.trim();
+    if query.is_empty() {
+        return Err(FlowError::BadRequest("`query` is empty".to_owned()));
+    }
+    if let Some(data) = &request.data {
+        if data.len() > ctx.max_data_bytes {
+            return Err(FlowError::BadRequest(format!(
+                "`data` is {} bytes, over the limit of {} (llm.max_data_bytes)",
+                data.len(),
+                ctx.max_data_bytes
+            )));
+        }
+    }
+    let llm = ctx.llm.as_ref().ok_or(LlmError::NotConfigured)?;
+    let options = request.options.unwrap_or_default();
+    let corrections = options
+        .max_corrections
+        .map_or(ctx.max_corrections, |m| m.min(ctx.max_corrections));
+    let repair = options.repair.unwrap_or(ctx.repair_runtime_errors);
+    let flow = Flow {
+        ctx,
+        llm,
+        request_id,
+        conversation: vec![
+            Message::new(Speaker::System, ctx.prompts.system(&ctx.allowed_imports)),
+            Message::new(
+                Speaker::User,
+                ctx.prompts.question(query, request.data.as_deref()),
+            ),
+        ],
+        data: request.data,
+        limits: options.limits,
+        attempts: Vec::new(),
+        corrections_left: corrections,
+        repairs_left: u32::from(repair),
+        timings: Timings::default(),
+        started: Instant::now(),
+    };
+    flow.run().await
+}
+
+impl Flow<'_> {
+    async fn run(mut self) -> Result<QueryAnswer, FlowError> {
+        let mut state = State::Generate;
+        loop {
+            state = match state {
+                State::Generate => self.generate().await?,
+                State::Validate { code } => self.validate(code),
+                State::Correct { findings } => self.correct(&findings),
+                State::Refuse { findings } => self.refuse(findings),
+                State::Execute {
+                    code,
+                    tier,
+                    reasons,
+                } => self.execute(code, tier, reasons).await?,
+                State::Repair { stderr } => self.repair(&stderr),
+                State::Answer(answer) => return Ok(*answer),
+            };
+        }
+    }
+
+    async fn generate(&mut self) -> Result<State, FlowError> {
+        let completion = self.llm.complete(&self.conversation).await?;
+        self.timings.llm_ms += ms(completion.elapsed);
+        tracing::info!(
+            llm_ms = ms(completion.elapsed),
+            reply_chars = completion.text.len(),
+            "llm answered"
+        );
+        self.conversation
+            .push(Message::new(Speaker::Assistant, completion.text.clone()));
+        Ok(match extract_code(&completion.text) {
+            Some(code) => State::Validate { code },
+            None => {
+                let finding = Finding {
+                    code: NO_CODE.to_owned(),
+                    name: "no-code".to_owned(),
+                    message: "the answer holds no Python code block".to_owned(),
+                    line: 1,
+                    column: 1,
+                    end_line: 1,
+                    end_column: 1,
+                };
+                self.attempts.push(Attempt {
+                    code: completion.text,
+                    findings: vec![finding.clone()],
+                    runtime_error: None,
+                });
+                self.after_findings(vec![finding])
+            }
+        })
+    }
+
+    fn validate(&mut self, code: String) -> State {
+        let verdict = self.ctx.validator.validate(&code, TierChoice::Auto);
+        self.timings.validate_ms += verdict.elapsed_us as f64 / 1000.0;
+        tracing::info!(
+            valid = verdict.valid,
+            findings = verdict.findings.len(),
+            tier = %verdict.tier,
+            "validated"
+        );
+        self.attempts.push(Attempt {
+            code: code.clone(),
+            findings: verdict.findings.clone(),
+            runtime_error: None,
+        });
+        if verdict.valid {
+            State::Execute {
+                code,
+                tier: verdict.tier,
+                reasons: verdict.reasons,
+            }
+        } else {
+            self.after_findings(verdict.findings)
+        }
+    }
+
+    fn after_findings(&mut self, findings: Vec<Finding>) -> State {
+        if self.corrections_left > 0 {
+            self.corrections_left -= 1;
+            State::Correct { findings }
+        } else {
+            State::Refuse { findings }
+        }
+    }
+
+    fn correct(&mut self, findings: &[Finding]) -> State {
+        self.conversation.push(Message::new(
+            Speaker::User,
+            self.ctx.prompts.correction(findings),
+        ));
+        State::Generate
+    }
+
+    fn refuse(&mut self, findings: Vec<Finding>) -> State {
+        let attempts = self.attempts.len();
+        tracing::warn!(attempts, "no program passed validation");
+        let code = self
+            .attempts
+            .last()
+            .map(|a| a.code.clone())
+            .unwrap_or_default();
+        let result = ExecutionResult::rejected(self.request_id.clone(), findings);
+        State::Answer(Box::new(self.finish(
+            code,
+            Tier::Lightweight,
+            Vec::new(),
+            Some(result),
+            Some(format!(
+                "no program passed validation in {attempts} attempt(s); nothing was run"
+            )),
+        )))
+    }
+
+    async fn execute(
+        &mut self,
+        code: String,
+        tier: Tier,
+        reasons: Vec<TierReason>,
+    ) -> Result<State, FlowError> {
+        if tier == Tier::Heavy {
+            let answer = self.finish(
+                code,
+                tier,
+                reasons,
+                None,
+                Some("this program needs the heavy tier (see `reasons`); heavy execution is not available in this build, so it was not run".to_owned()),
+            );
+            return Ok(State::Answer(Box::new(answer)));
+        }
+        let program = match &self.data {
+            // One line, so the program's own line numbers are unchanged but for the shift
+            // of one; a JSON string is a valid Python string literal.
+            Some(data) => format!(
+                "DATA = {}\n{code}",
+                serde_json::to_string(data).unwrap_or_default()
+            ),
+            None => code.clone(),
+        };
+        let request = CodeExecutionRequest {
+            code: program,
+            request_id: Some(self.request_id.clone()),
+            tier: TierChoice::Lightweight,
+            limits: self.limits.clone(),
+        };
+        let started = Instant::now();
+        let result = self
+            .ctx
+            .executor
+            .execute(&request, &self.request_id)
+            .await?;
+        self.timings.execute_ms += ms(started.elapsed());
+        tracing::info!(status = ?result.status, "executed");
+        if result.status == ExecutionStatus::Error && self.repairs_left > 0 {
+            self.repairs_left -= 1;
+            if let Some(last) = self.attempts.last_mut() {
+                last.runtime_error = Some(result.stderr.clone());
+            }
+            return Ok(State::Repair {
+                stderr: result.stderr,
+            });
+        }
+        Ok(State::Answer(Box::new(self.finish(
+            code,
+            tier,
+            reasons,
+            Some(result),
+            None,
+        ))))
+    }
+
+    fn repair(&mut self, stderr: &str) -> State {
+        self.conversation
+            .push(Message::new(Speaker::User, self.ctx.prompts.repair(stderr)));
+        State::Generate
+    }
+
+    fn finish(
+        &mut self,
+        code: String,
+        tier: Tier,
+        reasons: Vec<TierReason>,
+        result: Option<ExecutionResult>,
+        error: Option<String>,
+    ) -> QueryAnswer {
+        self.timings.total_ms = ms(self.started.elapsed());
+        QueryAnswer {
+            request_id: self.request_id.clone(),
+            code,
+            attempts: std::mem::take(&mut self.attempts),
+            tier,
+            reasons,
+            result,
+            timings: self.timings.clone(),
+            error,
+        }
+    }
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
