@@ -12,6 +12,9 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --all-targets --locked -- -D warnings
 
+step "heavy runtime (data libraries for pyexec job-run)"
+./scripts/setup-heavy-runtime.sh
+
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --no-fail-fast

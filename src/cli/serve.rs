@@ -178,6 +178,7 @@ async fn serve_all(sources: &Sources, settings: Settings, args: &ServeArgs) -> a
     });
     let executor_state = Arc::new(AppState {
         executor,
+        jobs: Some(crate::jobs::JobService::new(&settings, sources)?),
         max_body_bytes: settings.server.max_body_bytes,
     });
     let public_execute = crate::executor::api::execute_routes(Arc::clone(&executor_state));
@@ -244,6 +245,7 @@ pub(crate) async fn build_executor(
         program: std::env::current_exe().context("locating the pyexec binary")?,
         allowed_imports,
         guards,
+        heavy: None,
     })
     .await
     .context("the sandbox cannot start")?;
@@ -259,6 +261,7 @@ async fn serve_executor(
     let pool = executor.pool.clone();
     let state = Arc::new(AppState {
         executor,
+        jobs: Some(crate::jobs::JobService::new(&settings, sources)?),
         max_body_bytes: settings.server.max_body_bytes,
     });
     let listener = tokio::net::TcpListener::bind(settings.server.listen)
@@ -308,6 +311,20 @@ async fn shutdown_signal() {
 }
 
 pub fn job_run(sources: &Sources, _args: &JobRunArgs) -> anyhow::Result<Outcome> {
-    super::load_settings(sources, Role::JobRun)?;
-    bail!("job-run is not available in this build yet")
+    let settings = super::load_settings(sources, Role::JobRun)?;
+    crate::telemetry::init(&settings.log)?;
+    let spec = crate::jobs::runner::RunSpec::from_env()?;
+    let span = crate::telemetry::request_span(&spec.request_id);
+    let _entered = span.enter();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let outcome = runtime.block_on(crate::jobs::runner::run(sources, &settings, spec))?;
+    println!("{}", serde_json::to_string(&outcome.result)?);
+    match crate::jobs::runner::exit_code(&outcome.result) {
+        0 => Ok(Outcome::Success),
+        1 => Ok(Outcome::Negative),
+        _ => anyhow::bail!("the sandbox failed: {:?}", outcome.result.errors),
+    }
 }

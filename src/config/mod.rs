@@ -11,8 +11,9 @@ use figment::Figment;
 
 pub use secret::Secret;
 pub use settings::{
-    ClassifierSettings, ExecutorSettings, LimitSettings, LlmSettings, LogFormat, LogSettings,
-    SandboxSettings, ServerSettings, Settings, ValidatorSettings,
+    ClassifierSettings, ExecutorSettings, JobBackendKind, JobsSettings, LimitSettings, LlmSettings,
+    LogFormat, LogSettings, SandboxSettings, ServerSettings, Settings, StorageBackend,
+    StorageSettings, ValidatorSettings,
 };
 
 use crate::policy::Embedded;

@@ -16,6 +16,124 @@ pub struct Settings {
     pub classifier: ClassifierSettings,
     pub llm: LlmSettings,
     pub executor: ExecutorSettings,
+    pub jobs: JobsSettings,
+    pub storage: StorageSettings,
+}
+
+/// Where heavy jobs run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobBackendKind {
+    /// `pyexec job-run` as a sandboxed child process of the executor (embedded default).
+    Local,
+    /// A Kubernetes Job per request, through the API server.
+    Kubernetes,
+}
+
+/// Heavy jobs: the backend, the runner's runtime and limits, the Kubernetes Job's settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsSettings {
+    pub backend: JobBackendKind,
+    /// The heavy tier's data libraries (`scripts/setup-heavy-runtime.sh`), with their
+    /// packages under `site-packages/`; visible read-only to heavy code.
+    pub runtime_dir: PathBuf,
+    /// Limits of a heavy job when the request names none.
+    pub default_limits: LimitSettings,
+    /// Most a request may ask for.
+    pub max_limits: LimitSettings,
+    /// Local backend: jobs running at once; more wait their turn.
+    pub max_running: usize,
+    /// Kubernetes: namespace, image and the Job's policy.
+    pub namespace: String,
+    pub image: String,
+    pub backoff_limit: i32,
+    pub ttl_seconds_after_finished: i32,
+    /// e.g. `gvisor`; none by default.
+    pub runtime_class_name: Option<String>,
+    /// Code up to this size travels in the Job's environment; bigger code in a Secret.
+    pub env_code_limit_bytes: usize,
+    /// The fixed non-root uid the runner's pod runs as.
+    pub run_as_uid: i64,
+    /// Retries of a failed call to the Kubernetes API (exponential backoff).
+    pub api_retries: u32,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        Self {
+            backend: JobBackendKind::Local,
+            runtime_dir: PathBuf::from("/opt/pyexec/heavy"),
+            default_limits: LimitSettings {
+                timeout_secs: 600.0,
+                memory_mb: 2048,
+                cpus: 1.0,
+                max_pids: 128,
+                max_output_bytes: 4 << 20,
+                disk_mb: 1024,
+            },
+            max_limits: LimitSettings {
+                timeout_secs: 3600.0,
+                memory_mb: 8192,
+                cpus: 2.0,
+                max_pids: 512,
+                max_output_bytes: 16 << 20,
+                disk_mb: 8192,
+            },
+            max_running: 2,
+            namespace: "default".to_owned(),
+            image: "pyexec:latest".to_owned(),
+            backoff_limit: 2,
+            ttl_seconds_after_finished: 3600,
+            runtime_class_name: None,
+            env_code_limit_bytes: 32 * 1024,
+            run_as_uid: 10001,
+            api_retries: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    Fs,
+    Azblob,
+    S3,
+}
+
+/// Where job results go. Credentials may also come from the usual environment variables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSettings {
+    pub backend: StorageBackend,
+    /// `fs`: the folder (relative paths are taken from the working directory at start-up);
+    /// `azblob`/`s3`: a prefix inside the container or bucket.
+    pub root: String,
+    /// `azblob`: the container; `s3`: the bucket.
+    pub container: Option<String>,
+    /// Service endpoint, e.g. `https://ACCOUNT.blob.core.windows.net` or an S3-compatible URL.
+    pub endpoint: Option<String>,
+    pub account_name: Option<String>,
+    pub account_key: Option<Secret>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self {
+            backend: StorageBackend::Fs,
+            root: "pyexec-results".to_owned(),
+            container: None,
+            endpoint: None,
+            account_name: None,
+            account_key: None,
+            region: None,
+            access_key_id: None,
+            secret_access_key: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub struct AppState {
     pub executor: Executor,
+    /// Heavy jobs; `None` where this executor does not start them.
+    pub jobs: Option<Arc<crate::jobs::JobService>>,
     pub max_body_bytes: usize,
 }
 
@@ -29,12 +31,16 @@ pub struct AppState {
 pub fn execute_routes(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/v1/execute_snippet", post(execute_snippet))
+        .route("/api/v1/create_heavy_job", post(create_heavy_job))
+        .route("/api/v1/jobs/{job_id}", get(get_job))
         .with_state(state)
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/v1/execute_snippet", post(execute_snippet))
+        .route("/api/v1/create_heavy_job", post(create_heavy_job))
+        .route("/api/v1/jobs/{job_id}", get(get_job))
         .route("/api/v1/health", get(health))
         .fallback(not_found)
         .with_state(state)
@@ -191,6 +197,120 @@ fn execution_error(state: &AppState, err: ExecutionError, id: &str) -> Response 
                 id,
             )
         }
+    }
+}
+
+/// `POST /api/v1/create_heavy_job`: the same body as `execute_snippet`; starts a heavy job
+/// (or returns the one this request id already has) and answers at once.
+async fn create_heavy_job(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let header_id = request_id(&headers);
+    let provisional = header_id.clone().unwrap_or_else(telemetry::new_request_id);
+    let Some(jobs) = state.jobs.clone() else {
+        return error(
+            StatusCode::NOT_IMPLEMENTED,
+            ApiError::new(ErrorKind::Job, "this executor does not run heavy jobs"),
+            &provisional,
+        );
+    };
+    let bytes = match to_bytes(body, state.max_body_bytes).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let message = format!(
+                "request body is over the limit of {} bytes",
+                state.max_body_bytes
+            );
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::new(ErrorKind::PayloadTooLarge, message),
+                &provisional,
+            );
+        }
+    };
+    let request: CodeExecutionRequest = match std::str::from_utf8(&bytes)
+        .map_err(|e| {
+            format!(
+                "request body is not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            )
+        })
+        .and_then(|text| serde_json::from_str(text).map_err(|e| format!("invalid request: {e}")))
+    {
+        Ok(request) => request,
+        Err(message) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                ApiError::new(ErrorKind::BadRequest, message),
+                &provisional,
+            )
+        }
+    };
+    let id = header_id
+        .or_else(|| request.request_id.clone())
+        .unwrap_or(provisional);
+    let span = telemetry::request_span(&id);
+    let _entered = span.enter();
+    match jobs.create(&request, &id) {
+        Ok(created) => {
+            tracing::info!(job_id = %created.job_id, "heavy job created");
+            with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
+        }
+        Err(crate::jobs::JobsError::BadRequest(message)) => error(
+            StatusCode::BAD_REQUEST,
+            ApiError::new(ErrorKind::BadRequest, message),
+            &id,
+        ),
+        Err(err) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::new(ErrorKind::Job, err.to_string()),
+            &id,
+        ),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct JobQuery {
+    /// Wait up to this many seconds for the job to finish before answering.
+    wait_secs: Option<f64>,
+}
+
+/// `GET /api/v1/jobs/{job_id}[?wait_secs=N]`.
+async fn get_job(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(job_id): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<JobQuery>,
+) -> Response {
+    let Some(jobs) = state.jobs.clone() else {
+        return (
+            StatusCode::NOT_IMPLEMENTED,
+            Json(ApiError::new(
+                ErrorKind::Job,
+                "this executor does not run heavy jobs",
+            )),
+        )
+            .into_response();
+    };
+    let wait = query
+        .wait_secs
+        .filter(|w| w.is_finite() && *w > 0.0)
+        .map(|w| w.min(300.0));
+    let record = match wait {
+        Some(secs) => {
+            jobs.wait(&job_id, std::time::Duration::from_secs_f64(secs))
+                .await
+        }
+        None => jobs.get(&job_id),
+    };
+    match record {
+        Some(record) => (StatusCode::OK, Json(record)).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(ApiError::new(ErrorKind::Job, format!("no job {job_id}"))),
+        )
+            .into_response(),
     }
 }
 

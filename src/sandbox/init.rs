@@ -43,6 +43,14 @@ pub struct Setup {
     pub hostname: String,
     /// Size of the root tmpfs (holds only the folders and `/sandbox`).
     pub root_size_kb: u64,
+    /// A host folder bound read-write at `/work` and shared by the slot's executions (the
+    /// heavy runner's output folder); `None` gives each execution its own tmpfs instead.
+    #[serde(default)]
+    pub work_dir: Option<PathBuf>,
+    /// Mount a procfs of the slot's PID namespace at `/proc` (native data libraries need
+    /// `/proc/self/maps`); none by default.
+    #[serde(default)]
+    pub proc: bool,
 }
 
 const NEW_ROOT: &str = "/tmp";
@@ -65,6 +73,29 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
     fs::write("/proc/self/gid_map", format!("0 {gid} 1")).context("write gid_map")?;
     sethostname(&setup.hostname).context("set hostname")?;
 
+    // The zygote becomes PID 1 of the slot's own PID namespace: after each execution it kills
+    // every other process in it (`kill(-1)`), so nothing an execution started outlives it,
+    // and nothing inside can signal it (init ignores signals it has no handler for). It
+    // builds its own root, so that a procfs mounted there shows its namespace, not the host's.
+    unshare(CloneFlags::CLONE_NEWPID).context("unshare the PID namespace")?;
+    // SAFETY: this process is single-threaded (nothing has started a thread), so the child may
+    // run arbitrary code after fork.
+    match unsafe { nix::unistd::fork() }.context("fork the zygote")? {
+        nix::unistd::ForkResult::Parent { child } => wait_for(child),
+        nix::unistd::ForkResult::Child => {
+            // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag on this process.
+            if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
+                bail!("PR_SET_PDEATHSIG: {}", std::io::Error::last_os_error());
+            }
+            build_root(&setup)?;
+            exec_zygote(&setup)
+        }
+    }
+}
+
+/// The slot's root: a small tmpfs with only the runtime (read-only), `/dev` nodes, the
+/// zygote's files and `/work`, pivoted into and remounted read-only.
+fn build_root(setup: &Setup) -> anyhow::Result<()> {
     mount(
         None::<&str>,
         "/",
@@ -73,6 +104,21 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
         None::<&str>,
     )
     .context("make mounts private")?;
+    // The work folder may sit under the new root's mount point (/tmp): hold it by an fd now
+    // and bind it through /proc/self/fd once the root is built.
+    let work_fd = match &setup.work_dir {
+        Some(dir) => Some(
+            nix::fcntl::open(
+                dir.as_path(),
+                nix::fcntl::OFlag::O_PATH
+                    | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            )
+            .with_context(|| format!("open the work folder {}", dir.display()))?,
+        ),
+        None => None,
+    };
     mount(
         Some("tmpfs"),
         NEW_ROOT,
@@ -90,6 +136,9 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
     for device in DEVICES {
         bind(root, Path::new(device), false).with_context(|| format!("expose {device}"))?;
     }
+    // Mount point for the heavy tier's procfs (mounted by the zygote, inside its own PID
+    // namespace); stays empty otherwise.
+    fs::create_dir_all(root.join("proc"))?;
     let sandbox = root.join("sandbox");
     fs::create_dir_all(&sandbox)?;
     for (name, contents) in &setup.files {
@@ -101,6 +150,43 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
     let work = root.join("work");
     fs::create_dir_all(&work)?;
     fs::set_permissions(&work, fs::Permissions::from_mode(0o700))?;
+    if let Some(fd) = &work_fd {
+        use std::os::fd::AsRawFd as _;
+        let source = format!("/proc/self/fd/{}", fd.as_raw_fd());
+        mount(
+            Some(source.as_str()),
+            &work,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .context("bind the work folder")?;
+        mount(
+            None::<&str>,
+            &work,
+            None::<&str>,
+            MsFlags::MS_REMOUNT
+                | MsFlags::MS_BIND
+                | MsFlags::MS_NOSUID
+                | MsFlags::MS_NODEV
+                | MsFlags::MS_NOEXEC,
+            None::<&str>,
+        )
+        .context("remount the work folder nosuid,nodev,noexec")?;
+    }
+    drop(work_fd);
+    if setup.proc {
+        // Allowed only while a fully visible procfs (the host's, in the old root) is still in
+        // this mount namespace: before the old root is detached.
+        mount(
+            Some("proc"),
+            &root.join("proc"),
+            Some("proc"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            None::<&str>,
+        )
+        .context("mount /proc for the slot's PID namespace")?;
+    }
 
     chdir(root).context("enter the new root")?;
     pivot_root(".", ".").context("pivot_root")?;
@@ -118,17 +204,7 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
         None::<&str>,
     )
     .context("remount the root read-only")?;
-
-    // The zygote becomes PID 1 of the slot's own PID namespace: after each execution it kills
-    // every other process in it (`kill(-1)`), so nothing an execution started outlives it,
-    // and nothing inside can signal it (init ignores signals it has no handler for).
-    unshare(CloneFlags::CLONE_NEWPID).context("unshare the PID namespace")?;
-    // SAFETY: this process is single-threaded (nothing has started a thread), so the child may
-    // run arbitrary code after fork.
-    match unsafe { nix::unistd::fork() }.context("fork the zygote")? {
-        nix::unistd::ForkResult::Parent { child } => wait_for(child),
-        nix::unistd::ForkResult::Child => exec_zygote(&setup),
-    }
+    Ok(())
 }
 
 /// Stays outside the PID namespace only to be the zygote's parent: its death kills the zygote
@@ -147,10 +223,6 @@ fn wait_for(child: nix::unistd::Pid) -> anyhow::Result<std::convert::Infallible>
 }
 
 fn exec_zygote(setup: &Setup) -> anyhow::Result<std::convert::Infallible> {
-    // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag on this process.
-    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
-        bail!("PR_SET_PDEATHSIG: {}", std::io::Error::last_os_error());
-    }
     let python = CString::new(setup.python.as_os_str().as_encoded_bytes())?;
     let args = [
         c"python3".to_owned(),

@@ -17,7 +17,7 @@ mod pool;
 mod slot;
 
 pub use cgroup::Version as CgroupVersion;
-pub use pool::{Health, Job, Pool, PoolOptions};
+pub use pool::{resolve_limits, Health, HeavyOptions, Job, Pool, PoolOptions};
 
 /// The zygote, written into each slot's root.
 const ZYGOTE: &str = include_str!("zygote.py");

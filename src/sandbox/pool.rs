@@ -24,6 +24,21 @@ pub struct PoolOptions {
     pub allowed_imports: Vec<String>,
     /// Python guards on (operators may switch them off to test the OS layer alone).
     pub guards: bool,
+    /// The heavy tier: data libraries, shared output folder, the heavy audit policy.
+    pub heavy: Option<HeavyOptions>,
+}
+
+/// What the job runner adds to a pool.
+#[derive(Debug, Clone)]
+pub struct HeavyOptions {
+    /// Host folder bound at `/work`: the code's working directory and output folder.
+    pub work_dir: PathBuf,
+    /// Read-only folders added to the runtime (the data libraries).
+    pub runtime_paths: Vec<PathBuf>,
+    /// Prepended to `sys.path` inside.
+    pub sys_path: Vec<String>,
+    /// Imported by the zygote before any code runs.
+    pub preload: Vec<String>,
 }
 
 /// One program to run, with limits already checked against the maximums.
@@ -109,14 +124,24 @@ impl Pool {
             Some(_) => vec![3],
             None => Vec::new(),
         };
-        let mut landlock_read: Vec<String> = sandbox
-            .runtime_paths
+        let mut runtime_paths = sandbox.runtime_paths.clone();
+        if let Some(heavy) = &options.heavy {
+            runtime_paths.extend(heavy.runtime_paths.iter().cloned());
+        }
+        let mut landlock_read: Vec<String> = runtime_paths
             .iter()
             .map(|p| p.display().to_string())
             .collect();
         landlock_read.push(python.display().to_string());
+        if options.heavy.is_some() {
+            landlock_read.push("/proc".to_owned());
+        }
+        let heavy = options.heavy.as_ref();
         let config = serde_json::json!({
-            "preload": options.allowed_imports,
+            "heavy": heavy.is_some(),
+            "shared_work": heavy.is_some(),
+            "sys_path": heavy.map(|h| h.sys_path.clone()).unwrap_or_default(),
+            "preload": heavy.map_or_else(|| options.allowed_imports.clone(), |h| h.preload.clone()),
             "allowed_imports": options.allowed_imports,
             "cgroup_fds": cgroup_fds,
             "max_open_files": sandbox.max_open_files,
@@ -126,7 +151,9 @@ impl Pool {
         });
         let setup = Setup {
             python,
-            runtime_paths: sandbox.runtime_paths.clone(),
+            runtime_paths,
+            work_dir: heavy.map(|h| h.work_dir.clone()),
+            proc: heavy.is_some(),
             files: vec![
                 ("zygote.py".to_owned(), super::ZYGOTE.as_bytes().to_vec()),
                 ("config.json".to_owned(), serde_json::to_vec(&config)?),
@@ -138,10 +165,15 @@ impl Pool {
         let uid = nix::unistd::Uid::effective()
             .is_root()
             .then_some((sandbox.uid, sandbox.gid));
+        let work_layer = if options.heavy.is_some() {
+            "output_folder"
+        } else {
+            "tmpfs_workdir"
+        };
         let mut layers: Vec<String> = [
             "namespaces",
             "readonly_runtime",
-            "tmpfs_workdir",
+            work_layer,
             "rlimits",
             "landlock",
             "no_new_privs",
@@ -315,10 +347,11 @@ impl Pool {
         let pool = self.clone();
         tokio::spawn(async move {
             let prepared = slot.prepare(&limits).await;
-            if let Err(err) = &prepared {
+            let closing = pool.inner.closing.load(Ordering::SeqCst);
+            if let (Err(err), false) = (&prepared, closing) {
                 tracing::error!(slot = index, error = %format!("{err:#}"), "sandbox slot failed to prepare; replacing it");
             }
-            if prepared.is_err() || pool.inner.closing.load(Ordering::SeqCst) {
+            if prepared.is_err() || closing {
                 if let Ok(mut pids) = pool.inner.pids.lock() {
                     pids[index] = None;
                 }

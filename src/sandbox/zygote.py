@@ -18,6 +18,11 @@ import time
 
 REQ_FD, REP_FD = 10, 11
 CONFIG = json.load(open("/sandbox/config.json", encoding="utf-8"))
+# Heavy tier (the job runner): data libraries on `sys_path`, a shared output folder at /work,
+# `open` allowed (the validator checks its paths) and an audit hook that lets libraries
+# import and read what they need while still refusing processes, signals and sockets.
+HEAVY = CONFIG.get("heavy", False)
+sys.path[:0] = CONFIG.get("sys_path", [])
 SECCOMP = open("/sandbox/seccomp.bpf", "rb").read()
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -111,10 +116,11 @@ def seccomp():
 
 def lock_down(req):
     """Runs in the child, before it is handed any code."""
-    check(libc.unshare(CLONE_NEWNS), "unshare mount namespace")
-    check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
-    opts = f"size={req['disk_mb']}m,nr_inodes=8192,mode=0700".encode()
-    check(libc.mount(b"tmpfs", b"/work", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts), "mount work folder")
+    if not CONFIG.get("shared_work"):
+        check(libc.unshare(CLONE_NEWNS), "unshare mount namespace")
+        check(libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "make mounts private")
+        opts = f"size={req['disk_mb']}m,nr_inodes=8192,mode=0700".encode()
+        check(libc.mount(b"tmpfs", b"/work", b"tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts), "mount work folder")
     os.chdir("/work")
     for fd in CONFIG["cgroup_fds"]:
         os.write(fd, b"0")
@@ -149,6 +155,17 @@ DENIED_EVENTS = (
 )
 
 
+# What heavy code may still not do, whatever a library it imports would allow. (Code and
+# function objects are made by libraries here, asyncio for one; user code cannot reach their
+# constructors: no compile/exec in its builtins, and the validator refuses dunder access.)
+HEAVY_DENIED_EVENTS = (
+    "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
+    "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "socket.", "pty.", "sys.addaudithook",
+    "sys.settrace", "sys.setprofile", "cpython.run_",
+    "webbrowser.", "sys.monitoring",
+)
+
+
 def guarded_namespace(allowed):
     import builtins
 
@@ -176,7 +193,8 @@ def guarded_namespace(allowed):
         wrapper.__name__ = function.__name__
         return wrapper
 
-    safe = {k: v for k, v in builtins.__dict__.items() if k not in BLOCKED_BUILTINS}
+    blocked = BLOCKED_BUILTINS - {"open"} if HEAVY else BLOCKED_BUILTINS
+    safe = {k: v for k, v in builtins.__dict__.items() if k not in blocked}
     safe["__import__"] = guarded_import
     for name in ("getattr", "setattr", "delattr", "hasattr"):
         safe[name] = checked(getattr(builtins, name))
@@ -212,7 +230,15 @@ def install_audit_hook(allowed, state):
         if event == "exec" or event.startswith(DENIED_EVENTS):
             raise PermissionError(f"blocked by the sandbox: {event}")
 
-    sys.addaudithook(hook)
+    def heavy_hook(event, args):
+        if state.get("reporting"):
+            return
+        # "exec" events here are libraries importing their modules lazily; user code cannot
+        # call exec() (not in its builtins, and the validator refuses it).
+        if event.startswith(HEAVY_DENIED_EVENTS):
+            raise PermissionError(f"blocked by the sandbox: {event}")
+
+    sys.addaudithook(heavy_hook if HEAVY else hook)
 
 
 class Prepared:

@@ -1,0 +1,277 @@
+//! `pyexec job-run`: the runner inside a heavy Job (or a child of the local backend). Reads
+//! `CODE`, `REQUEST_ID`, `TIMEOUT` (and optionally `LIMITS`, a `ResourceLimits` JSON) from its
+//! environment, validates the code against the heavy tier as a last gate, runs it in the
+//! sandbox with the heavy limits and the data libraries, and writes `result.json` and every
+//! file the code wrote into its output folder to storage under `results/{request_id}/`.
+//! Its temporary folder goes whatever happens.
+//!
+//! Exit codes: 0 the code ran and succeeded; 1 the code was refused or failed (the result
+//! says how); 2 the runner itself could not do its work (bad input, sandbox, storage).
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+
+use crate::config::{LimitSettings, Settings, Sources};
+use crate::models::{ExecutionResult, ExecutionStatus, ResourceLimits, Tier, TierChoice};
+use crate::policy::PolicySet;
+use crate::sandbox::{HeavyOptions, Job, Pool, PoolOptions};
+use crate::storage::Storage;
+use crate::validator::Validator;
+
+/// What the runner was asked to do, from its environment.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub code: String,
+    pub request_id: String,
+    pub timeout_secs: Option<f64>,
+    pub limits: Option<ResourceLimits>,
+}
+
+impl RunSpec {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let code = std::env::var("CODE").context("CODE is not set (the program to run)")?;
+        let request_id = std::env::var("REQUEST_ID").context("REQUEST_ID is not set")?;
+        if !crate::jobs::sane_request_id(&request_id) {
+            bail!("REQUEST_ID {request_id:?} is not a sane id (letters, digits, - _ . : only)");
+        }
+        let timeout_secs = match std::env::var("TIMEOUT") {
+            Ok(text) => Some(
+                text.parse()
+                    .with_context(|| format!("TIMEOUT {text:?} is not a number of seconds"))?,
+            ),
+            Err(_) => None,
+        };
+        let limits = match std::env::var("LIMITS") {
+            Ok(text) => Some(
+                serde_json::from_str(&text)
+                    .context("LIMITS is not a ResourceLimits JSON object")?,
+            ),
+            Err(_) => None,
+        };
+        Ok(Self {
+            code,
+            request_id,
+            timeout_secs,
+            limits,
+        })
+    }
+}
+
+/// What became of a run: the result and where it was written.
+pub struct RunOutcome {
+    pub result: ExecutionResult,
+    pub location: String,
+}
+
+/// The heavy limits for a request: configured defaults, the request's values where given,
+/// each capped by the configured maximums.
+pub fn heavy_limits(
+    settings: &Settings,
+    spec_limits: Option<&ResourceLimits>,
+    timeout: Option<f64>,
+) -> anyhow::Result<LimitSettings> {
+    let mut executor = settings.executor.clone();
+    executor.default_limits = settings.jobs.default_limits.clone();
+    executor.max_limits = settings.jobs.max_limits.clone();
+    let mut requested = spec_limits.cloned().unwrap_or_default();
+    if timeout.is_some() {
+        requested.timeout_secs = timeout;
+    }
+    crate::sandbox::resolve_limits(&executor, Some(&requested)).map_err(|e| anyhow::anyhow!(e))
+}
+
+pub async fn run(
+    sources: &Sources,
+    settings: &Settings,
+    spec: RunSpec,
+) -> anyhow::Result<RunOutcome> {
+    let storage = Storage::from_settings(&settings.storage)?;
+    let limits = heavy_limits(settings, spec.limits.as_ref(), spec.timeout_secs)?;
+    let policy = PolicySet::load(sources).context("cannot load the validator's policies")?;
+    let heavy_imports: Vec<String> = policy
+        .tier(Tier::Heavy)
+        .imports()
+        .map(|(module, _)| module.to_owned())
+        .collect();
+    let validator = Validator::new(
+        policy,
+        settings.validator.clone(),
+        settings.classifier.clone(),
+    );
+    let prefix = format!("results/{}", spec.request_id);
+    let verdict = validator.validate(&spec.code, TierChoice::Heavy);
+    tracing::info!(
+        valid = verdict.valid,
+        findings = verdict.findings.len(),
+        "validated (heavy tier)"
+    );
+    let result = if verdict.valid {
+        let work = WorkDir::create(settings)?;
+        let outcome = execute(settings, &spec, &limits, heavy_imports, work.path()).await;
+        let result = match outcome {
+            Ok(result) => result,
+            Err(err) => {
+                drop(work);
+                return Err(err);
+            }
+        };
+        upload_outputs(&storage, &prefix, work.path()).await?;
+        drop(work);
+        result
+    } else {
+        ExecutionResult::rejected(spec.request_id.clone(), verdict.findings)
+    };
+    let json = serde_json::to_vec_pretty(&result)?;
+    storage
+        .write(&format!("{prefix}/result.json"), json)
+        .await?;
+    let location = storage.location(&prefix);
+    tracing::info!(status = ?result.status, %location, "job finished");
+    Ok(RunOutcome { result, location })
+}
+
+async fn execute(
+    settings: &Settings,
+    spec: &RunSpec,
+    limits: &LimitSettings,
+    heavy_imports: Vec<String>,
+    work: &Path,
+) -> anyhow::Result<ExecutionResult> {
+    let runtime = &settings.jobs.runtime_dir;
+    let site = runtime.join("site-packages");
+    if !site.is_dir() {
+        bail!(
+            "the heavy runtime is missing: no {} (run scripts/setup-heavy-runtime.sh, or set jobs.runtime_dir)",
+            site.display()
+        );
+    }
+    let mut executor = settings.executor.clone();
+    executor.pool_size = 1;
+    executor.max_queue = 0;
+    executor.default_limits = limits.clone();
+    executor.max_limits = limits.clone();
+    let preload: Vec<String> = ["numpy", "pandas", "pyarrow", "polars"]
+        .iter()
+        .map(|m| (*m).to_owned())
+        .collect();
+    let pool = Pool::start(PoolOptions {
+        settings: executor,
+        program: std::env::current_exe().context("locating the pyexec binary")?,
+        allowed_imports: heavy_imports,
+        guards: true,
+        heavy: Some(HeavyOptions {
+            work_dir: work.to_owned(),
+            runtime_paths: vec![runtime.clone()],
+            sys_path: vec![site.display().to_string()],
+            preload,
+        }),
+    })
+    .await
+    .context("the sandbox cannot start")?;
+    // The output folder, under the name the heavy policy knows.
+    let code = format!("OUTPUT_DIR = \"/work\"\n{}", spec.code);
+    let outcome = pool
+        .execute(Job {
+            request_id: spec.request_id.clone(),
+            code,
+            limits: limits.clone(),
+        })
+        .await;
+    pool.shutdown(Duration::ZERO).await;
+    let mut result = match outcome {
+        Ok(result) => result,
+        Err(crate::models::ExecutionError::RetriesExhausted { errors, .. }) => {
+            ExecutionResult::internal_error(spec.request_id.clone(), errors, pool.layers().to_vec())
+        }
+        Err(err) => bail!("the sandbox failed: {err}"),
+    };
+    result.layers.insert(0, "validator".to_owned());
+    Ok(result)
+}
+
+/// Every regular file under `work`, written to `prefix/<relative path>`.
+async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> anyhow::Result<()> {
+    let mut stack = vec![work.to_owned()];
+    let mut count = 0usize;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("read {}", dir.display()))? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let path = entry.path();
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                let relative = path.strip_prefix(work)?.to_string_lossy().into_owned();
+                if relative == "result.json" {
+                    tracing::warn!(
+                        "the code wrote result.json; it is stored as output-result.json"
+                    );
+                }
+                let name = if relative == "result.json" {
+                    "output-result.json".to_owned()
+                } else {
+                    relative
+                };
+                let bytes = std::fs::read(&path)?;
+                storage.write(&format!("{prefix}/{name}"), bytes).await?;
+                count += 1;
+            }
+            // Symlinks and special files are not outputs; they are left behind and removed.
+        }
+    }
+    tracing::info!(files = count, "outputs written");
+    Ok(())
+}
+
+/// The runner's temporary output folder, owned by the sandbox's uid; removed on drop.
+struct WorkDir {
+    dir: tempfile::TempDir,
+}
+
+impl WorkDir {
+    fn create(settings: &Settings) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("pyexec-job-")
+            .tempdir()
+            .context("create the job's work folder")?;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
+        if nix::unistd::Uid::effective().is_root() {
+            let sandbox = &settings.executor.sandbox;
+            nix::unistd::chown(
+                dir.path(),
+                Some(nix::unistd::Uid::from_raw(sandbox.uid)),
+                Some(nix::unistd::Gid::from_raw(sandbox.gid)),
+            )
+            .context("hand the work folder to the sandbox uid")?;
+        }
+        Ok(Self { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        // TempDir removes it; say so if it cannot (a file the sandbox made unremovable).
+        let path: PathBuf = self.dir.path().to_owned();
+        if let Err(err) = std::fs::remove_dir_all(&path) {
+            if err.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!(path = %path.display(), error = %err, "cannot remove the job's work folder");
+            }
+        }
+    }
+}
+
+/// The exit code for a finished run.
+pub fn exit_code(result: &ExecutionResult) -> u8 {
+    match result.status {
+        ExecutionStatus::Ok => 0,
+        ExecutionStatus::InternalError => 2,
+        _ => 1,
+    }
+}

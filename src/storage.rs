@@ -1,0 +1,162 @@
+//! Where job results go, through opendal: a local folder (`fs`, the default), Azure Blob /
+//! ADLS (`azblob`) or S3 (`s3`). The location given back is one a data scientist can open
+//! with pandas/fsspec as it is: a path, `abfs://container/...` or `s3://bucket/...`.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use opendal::{services, Operator};
+
+use crate::config::{StorageBackend, StorageSettings};
+
+#[derive(Clone, Debug)]
+pub struct Storage {
+    op: Operator,
+    /// The URL or folder the storage root corresponds to, for result locations.
+    base: String,
+}
+
+impl Storage {
+    pub fn from_settings(settings: &StorageSettings) -> anyhow::Result<Self> {
+        let root = settings.root.trim_matches('/');
+        let (op, base) = match settings.backend {
+            StorageBackend::Fs => {
+                let folder = absolute(&settings.root)?;
+                std::fs::create_dir_all(&folder)
+                    .with_context(|| format!("create storage folder {}", folder.display()))?;
+                let folder_text = folder.display().to_string();
+                let op = Operator::new(services::Fs::default().root(&folder_text))?;
+                (op, folder_text)
+            }
+            StorageBackend::Azblob => {
+                let container = required(&settings.container, "storage.container")?;
+                let account = settings
+                    .account_name
+                    .clone()
+                    .or_else(|| std::env::var("AZURE_STORAGE_ACCOUNT").ok())
+                    .context(
+                        "storage.account_name (or AZURE_STORAGE_ACCOUNT) is required for azblob",
+                    )?;
+                let endpoint = settings
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| format!("https://{account}.blob.core.windows.net"));
+                let mut builder = services::Azblob::default()
+                    .container(container)
+                    .endpoint(&endpoint)
+                    .account_name(&account)
+                    .root(&format!("/{root}"));
+                let key = settings
+                    .account_key
+                    .as_ref()
+                    .map(|k| k.expose().to_owned())
+                    .or_else(|| std::env::var("AZURE_STORAGE_KEY").ok());
+                if let Some(key) = key {
+                    builder = builder.account_key(&key);
+                }
+                (
+                    Operator::new(builder)?,
+                    join(&format!("abfs://{container}"), root),
+                )
+            }
+            StorageBackend::S3 => {
+                let bucket = required(&settings.container, "storage.container (the bucket)")?;
+                let mut builder = services::S3::default()
+                    .bucket(bucket)
+                    .root(&format!("/{root}"))
+                    .region(settings.region.as_deref().unwrap_or("us-east-1"));
+                if let Some(endpoint) = &settings.endpoint {
+                    builder = builder.endpoint(endpoint);
+                }
+                if let (Some(id), Some(secret)) =
+                    (&settings.access_key_id, &settings.secret_access_key)
+                {
+                    // Explicit credentials: ignore ~/.aws and instance metadata entirely.
+                    builder = builder
+                        .access_key_id(id)
+                        .secret_access_key(secret.expose())
+                        .disable_config_load()
+                        .disable_ec2_metadata();
+                }
+                (
+                    Operator::new(builder)?,
+                    join(&format!("s3://{bucket}"), root),
+                )
+            }
+        };
+        Ok(Self { op, base })
+    }
+
+    pub async fn write(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.op
+            .write(path, bytes)
+            .await
+            .with_context(|| format!("write {}", self.location(path)))?;
+        Ok(())
+    }
+
+    pub async fn read(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+        let buffer = self
+            .op
+            .read(path)
+            .await
+            .with_context(|| format!("read {}", self.location(path)))?;
+        Ok(buffer.to_vec())
+    }
+
+    /// Where `path` is, as pandas/fsspec takes it.
+    pub fn location(&self, path: &str) -> String {
+        join(&self.base, path)
+    }
+}
+
+fn required<'a>(value: &'a Option<String>, name: &str) -> anyhow::Result<&'a str> {
+    match value.as_deref() {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => bail!("{name} is required for this storage backend"),
+    }
+}
+
+fn absolute(path: &str) -> anyhow::Result<PathBuf> {
+    let path = PathBuf::from(path);
+    Ok(if path.is_absolute() {
+        path
+    } else {
+        std::env::current_dir()?.join(path)
+    })
+}
+
+fn join(base: &str, path: &str) -> String {
+    let path = path.trim_matches('/');
+    if path.is_empty() {
+        base.trim_end_matches('/').to_owned()
+    } else {
+        format!("{}/{path}", base.trim_end_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Storage;
+    use crate::config::StorageSettings;
+
+    #[tokio::test]
+    async fn a_folder_round_trips_and_names_real_paths() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = StorageSettings {
+            root: dir.path().join("results").display().to_string(),
+            ..StorageSettings::default()
+        };
+        let storage = Storage::from_settings(&settings).expect("fs storage");
+        storage
+            .write("results/r1/result.json", b"{}".to_vec())
+            .await
+            .expect("write");
+        assert_eq!(
+            storage.read("results/r1/result.json").await.expect("read"),
+            b"{}"
+        );
+        let location = storage.location("results/r1/result.json");
+        assert_eq!(std::fs::read(&location).expect("a real file"), b"{}");
+    }
+}
