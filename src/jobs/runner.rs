@@ -153,7 +153,9 @@ async fn execute(
     executor.max_queue = 0;
     executor.default_limits = limits.clone();
     executor.max_limits = limits.clone();
-    let preload: Vec<String> = ["numpy", "pandas", "pyarrow", "polars"]
+    // Not polars: its thread pool must not be forked (it warns, and can deadlock); code that
+    // uses it imports it in the child, after the fork.
+    let preload: Vec<String> = ["numpy", "pandas", "pyarrow"]
         .iter()
         .map(|m| (*m).to_owned())
         .collect();
