@@ -491,3 +491,35 @@ fn bad_queries_get_clear_errors_and_the_api_is_documented() {
         );
     }
 }
+
+#[test]
+fn heavy_code_becomes_a_job_and_the_answer_can_wait_for_it() {
+    let program = "```python\nimport pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3]})\ndf.to_csv('out.csv')\nprint(int(df['a'].sum()))\n```";
+    let llm = TestLlm::start(&[Scripted::Reply(program), Scripted::Reply(program)]);
+    let storage = tempfile::tempdir().expect("tempdir");
+    let service = Service::start(
+        Some(&llm.url),
+        &[(
+            "PYEXEC_STORAGE__ROOT",
+            storage.path().to_str().expect("utf-8"),
+        )],
+    );
+    // At once: the job and its status, no result yet required.
+    let (code, answer) = service.query(&json!({"query": "Sum column a"}), Some("heavy-now"));
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["tier"], "heavy", "{answer}");
+    assert!(!answer["reasons"].as_array().expect("reasons").is_empty());
+    let job_id = answer["job"]["job_id"].as_str().expect("job id");
+    assert!(job_id.starts_with("pyexec-heavy-now"), "{job_id}");
+    // Waiting: the finished job and its result.
+    let (code, answer) = service.query(
+        &json!({"query": "Sum column a", "options": {"wait_secs": 120}}),
+        Some("heavy-wait"),
+    );
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["job"]["status"], "succeeded", "{answer}");
+    assert_eq!(answer["result"]["stdout"], "6\n", "{answer}");
+    let folder =
+        std::path::PathBuf::from(answer["job"]["result_location"].as_str().expect("location"));
+    assert!(folder.join("out.csv").is_file(), "{}", folder.display());
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult};
+use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutorError {
@@ -90,6 +90,64 @@ impl ExecutorClient {
                 message,
             });
         }
+    }
+
+    /// Starts a heavy job (`POST /api/v1/create_heavy_job`).
+    pub async fn create_job(
+        &self,
+        request: &CodeExecutionRequest,
+        request_id: &str,
+    ) -> Result<JobCreated, ExecutorError> {
+        let url = format!("{}/api/v1/create_heavy_job", self.base);
+        let response = self
+            .http
+            .post(&url)
+            .header("x-request-id", request_id)
+            .json(request)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        self.decode(response).await
+    }
+
+    /// The job's record, waiting up to `wait_secs` for it to finish.
+    pub async fn job(&self, job_id: &str, wait_secs: f64) -> Result<JobRecord, ExecutorError> {
+        let url = format!("{}/api/v1/jobs/{job_id}?wait_secs={wait_secs}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        self.decode(response).await
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> ExecutorError {
+        ExecutorError::Unreachable {
+            url: self.base.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    async fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<T, ExecutorError> {
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(e))?;
+        if status.is_success() {
+            if let Ok(value) = serde_json::from_slice(&bytes) {
+                return Ok(value);
+            }
+        }
+        let message = serde_json::from_slice::<ApiError>(&bytes)
+            .map(|e| e.error.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(300).collect());
+        Err(ExecutorError::Refused {
+            url: self.base.clone(),
+            status: status.as_u16(),
+            message,
+        })
     }
 
     /// Whether the executor's health endpoint answers 200 within two seconds.

@@ -22,8 +22,8 @@ use super::executor_client::{ExecutorClient, ExecutorError};
 use super::extract::extract_code;
 use super::prompts::Prompts;
 use crate::models::{
-    CodeExecutionRequest, ExecutionResult, ExecutionStatus, Finding, ResourceLimits, Tier,
-    TierChoice, TierReason,
+    CodeExecutionRequest, ExecutionResult, ExecutionStatus, Finding, JobRecord, ResourceLimits,
+    Tier, TierChoice, TierReason,
 };
 use crate::validator::Validator;
 
@@ -52,6 +52,10 @@ pub struct QueryOptions {
     /// Send a runtime error back for one repair (default from `llm.repair_runtime_errors`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repair: Option<bool>,
+    /// Heavy code runs as a job: wait up to this many seconds for it to finish (default 0:
+    /// answer at once with the job id and status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_secs: Option<f64>,
 }
 
 /// One program the LLM produced, with what the validator (or the run) found wrong with it.
@@ -83,8 +87,11 @@ pub struct QueryAnswer {
     pub tier: Tier,
     pub reasons: Vec<TierReason>,
     /// The execution; `rejected` with the last findings when no program passed validation;
-    /// absent when the code was not run (heavy code without a heavy-job path).
+    /// absent while a heavy job is still running.
     pub result: Option<ExecutionResult>,
+    /// The heavy job that runs the program, for heavy code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job: Option<JobRecord>,
     pub timings: Timings,
     /// Why there is no useful result, when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +158,7 @@ struct Flow<'a> {
     request_id: String,
     data: Option<String>,
     limits: Option<ResourceLimits>,
+    wait_secs: f64,
     conversation: Vec<Message>,
     attempts: Vec<Attempt>,
     corrections_left: u32,
@@ -197,6 +205,11 @@ pub async fn answer(
         ],
         data: request.data,
         limits: options.limits,
+        wait_secs: options
+            .wait_secs
+            .filter(|w| w.is_finite() && *w > 0.0)
+            .unwrap_or(0.0)
+            .min(3600.0),
         attempts: Vec::new(),
         corrections_left: corrections,
         repairs_left: u32::from(repair),
@@ -326,16 +339,6 @@ impl Flow<'_> {
         tier: Tier,
         reasons: Vec<TierReason>,
     ) -> Result<State, FlowError> {
-        if tier == Tier::Heavy {
-            let answer = self.finish(
-                code,
-                tier,
-                reasons,
-                None,
-                Some("this program needs the heavy tier (see `reasons`); heavy execution is not available in this build, so it was not run".to_owned()),
-            );
-            return Ok(State::Answer(Box::new(answer)));
-        }
         let program = match &self.data {
             // One line, so the program's own line numbers are unchanged but for the shift
             // of one; a JSON string is a valid Python string literal.
@@ -348,9 +351,16 @@ impl Flow<'_> {
         let request = CodeExecutionRequest {
             code: program,
             request_id: Some(self.request_id.clone()),
-            tier: TierChoice::Lightweight,
+            tier: if tier == Tier::Heavy {
+                TierChoice::Heavy
+            } else {
+                TierChoice::Lightweight
+            },
             limits: self.limits.clone(),
         };
+        if tier == Tier::Heavy {
+            return self.run_job(code, reasons, &request).await;
+        }
         let started = Instant::now();
         let result = self
             .ctx
@@ -377,6 +387,39 @@ impl Flow<'_> {
         ))))
     }
 
+    /// Heavy code: a job on the executor's job backend; the answer comes at once with the
+    /// job's id and status, or once it is done when the query asked to wait.
+    async fn run_job(
+        &mut self,
+        code: String,
+        reasons: Vec<TierReason>,
+        request: &CodeExecutionRequest,
+    ) -> Result<State, FlowError> {
+        let started = Instant::now();
+        let created = self
+            .ctx
+            .executor
+            .create_job(request, &self.request_id)
+            .await?;
+        tracing::info!(job_id = %created.job_id, "heavy job created");
+        let record = self
+            .ctx
+            .executor
+            .job(&created.job_id, self.wait_secs)
+            .await?;
+        self.timings.execute_ms += ms(started.elapsed());
+        let result = record.result.clone();
+        let error = (!record.status.is_done()).then(|| {
+            format!(
+                "heavy job {} is {:?}: GET /api/v1/jobs/{} on the executor for its result",
+                record.job_id, record.status, record.job_id
+            )
+        });
+        let mut answer = self.finish(code, Tier::Heavy, reasons, result, error);
+        answer.job = Some(record);
+        Ok(State::Answer(Box::new(answer)))
+    }
+
     fn repair(&mut self, stderr: &str) -> State {
         self.conversation
             .push(Message::new(Speaker::User, self.ctx.prompts.repair(stderr)));
@@ -399,6 +442,7 @@ impl Flow<'_> {
             tier,
             reasons,
             result,
+            job: None,
             timings: self.timings.clone(),
             error,
         }
