@@ -15,6 +15,34 @@ cargo clippy --all-targets --locked -- -D warnings
 step "heavy runtime (data libraries for pyexec job-run)"
 ./scripts/setup-heavy-runtime.sh
 
+step "storage emulators: Azurite (Blob) and moto (S3) on 127.0.0.1"
+work="$PWD/.ci-work"
+mkdir -p "$work"
+if [[ ! -x "$work/node_modules/.bin/azurite-blob" ]]; then
+    (cd "$work" && npm install --silent --no-audit --no-fund azurite@3.35.0)
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
+    setsid nohup "$work/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 10000 \
+        --location "$work/azurite" --silent --disableTelemetry --skipApiVersionCheck \
+        >"$work/azurite.log" 2>&1 < /dev/null &
+fi
+if ! command -v moto_server >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.1.*'
+    hash -r
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null; then
+    setsid nohup moto_server -H 127.0.0.1 -p 9000 >"$work/moto.log" 2>&1 < /dev/null &
+fi
+for port in 10000 9000; do
+    for _ in $(seq 1 100); do
+        (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
+        sleep 0.2
+    done
+    (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "nothing listens on 127.0.0.1:$port" >&2; exit 1; }
+done
+export AZURITE_BLOB_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1
+export S3_TEST_ENDPOINT=http://127.0.0.1:9000
+
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --no-fail-fast

@@ -18,6 +18,10 @@ pub struct Storage {
 
 impl Storage {
     pub fn from_settings(settings: &StorageSettings) -> anyhow::Result<Self> {
+        // opendal's process-wide HTTP transport (reqwest with native TLS, as the rest of
+        // pyexec uses); its automatic installation comes only with the rustls feature set.
+        // Installing twice is a no-op.
+        opendal_http_transport_reqwest::install_default();
         let root = settings.root.trim_matches('/');
         let (op, base) = match settings.backend {
             StorageBackend::Fs => {
