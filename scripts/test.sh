@@ -40,6 +40,10 @@ for port in 10000 9000; do
     done
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "nothing listens on 127.0.0.1:$port" >&2; exit 1; }
 done
+if ! command -v kubernetes-validate >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.*'
+    hash -r
+fi
 export AZURITE_BLOB_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1
 export S3_TEST_ENDPOINT=http://127.0.0.1:9000
 

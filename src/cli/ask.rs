@@ -56,7 +56,7 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                 let url = format!("http://{}", listener.local_addr()?);
                 let state = Arc::new(crate::executor::api::AppState {
                     executor,
-                    jobs: Some(crate::jobs::JobService::new(&settings, sources)?),
+                    jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
                     max_body_bytes: settings.server.max_body_bytes,
                 });
                 let server = tokio::spawn(async move {

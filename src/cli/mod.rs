@@ -5,6 +5,7 @@
 mod ask;
 mod config_show;
 mod exec;
+mod job_manifest;
 mod rules;
 mod serve;
 mod validate;
@@ -56,6 +57,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Ask a question: the LLM writes a program, it is validated and run, the output printed.
     Ask(ask::AskArgs),
+    /// Print the Kubernetes objects (Job, and a Secret for big code) a heavy request creates.
+    JobManifest(job_manifest::JobManifestArgs),
     /// Check a Python program against the validator's rules and print the verdict.
     Validate(validate::ValidateArgs),
     /// Print the documentation of a rule.
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::JobRun(args) => serve::job_run(&sources, &args),
         Command::Exec(args) => exec::run(&sources, &args),
         Command::Ask(args) => ask::run(&sources, &args),
+        Command::JobManifest(args) => job_manifest::run(&sources, &args),
         Command::Validate(args) => validate::run(&sources, &args),
         Command::Explain(args) => rules::explain(&args),
         Command::Rules(args) => rules::list(&args),

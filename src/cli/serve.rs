@@ -178,7 +178,7 @@ async fn serve_all(sources: &Sources, settings: Settings, args: &ServeArgs) -> a
     });
     let executor_state = Arc::new(AppState {
         executor,
-        jobs: Some(crate::jobs::JobService::new(&settings, sources)?),
+        jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
         max_body_bytes: settings.server.max_body_bytes,
     });
     let public_execute = crate::executor::api::execute_routes(Arc::clone(&executor_state));
@@ -261,7 +261,7 @@ async fn serve_executor(
     let pool = executor.pool.clone();
     let state = Arc::new(AppState {
         executor,
-        jobs: Some(crate::jobs::JobService::new(&settings, sources)?),
+        jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
         max_body_bytes: settings.server.max_body_bytes,
     });
     let listener = tokio::net::TcpListener::bind(settings.server.listen)

@@ -57,6 +57,11 @@ pub struct JobsSettings {
     pub run_as_uid: i64,
     /// Retries of a failed call to the Kubernetes API (exponential backoff).
     pub api_retries: u32,
+    /// The API server's URL without authentication (a `kubectl proxy`, or a test server);
+    /// unset: in-cluster configuration or the kubeconfig, as kubectl finds them.
+    pub api_url: Option<String>,
+    /// A Secret whose keys become the runner's environment (storage credentials).
+    pub storage_secret: Option<String>,
 }
 
 impl Default for JobsSettings {
@@ -89,6 +94,8 @@ impl Default for JobsSettings {
             env_code_limit_bytes: 32 * 1024,
             run_as_uid: 10001,
             api_retries: 3,
+            api_url: None,
+            storage_secret: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Heavy jobs: the backend that runs `pyexec job-run` (a local sandboxed child process, or a
 //! Kubernetes Job) and the record of every job the executor started.
 
+pub mod kubernetes;
 pub mod runner;
 
 use std::collections::HashMap;
@@ -11,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use tokio::sync::{watch, Semaphore};
 
-use crate::config::{Settings, Sources, StorageBackend};
+use crate::config::{JobBackendKind, Settings, Sources, StorageBackend};
 use crate::models::{
     CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobStatus, ResourceLimits,
 };
@@ -72,10 +73,25 @@ pub struct JobService {
     storage: Storage,
     running: Arc<Semaphore>,
     jobs: Mutex<HashMap<String, watch::Sender<JobRecord>>>,
+    /// The API server, for `jobs.backend = "kubernetes"`.
+    kube: Option<kube::Client>,
 }
 
 impl JobService {
-    pub fn new(settings: &Settings, sources: &Sources) -> anyhow::Result<Arc<Self>> {
+    pub async fn new(settings: &Settings, sources: &Sources) -> anyhow::Result<Arc<Self>> {
+        use anyhow::Context as _;
+        let kube = match settings.jobs.backend {
+            JobBackendKind::Local => None,
+            JobBackendKind::Kubernetes => Some(match &settings.jobs.api_url {
+                Some(url) => {
+                    let uri = url.parse().with_context(|| format!("jobs.api_url {url:?}"))?;
+                    kube::Client::try_from(kube::Config::new(uri))?
+                }
+                None => kube::Client::try_default()
+                    .await
+                    .context("no Kubernetes configuration (in-cluster or kubeconfig); set jobs.api_url or use jobs.backend = \"local\"")?,
+            }),
+        };
         let mut settings = settings.clone();
         if settings.storage.backend == StorageBackend::Fs {
             // The runner starts elsewhere: give it an absolute folder.
@@ -91,6 +107,7 @@ impl JobService {
             sources: sources.clone(),
             storage,
             jobs: Mutex::new(HashMap::new()),
+            kube,
         }))
     }
 
@@ -141,9 +158,18 @@ impl JobService {
         let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
         tokio::spawn(tracing::Instrument::instrument(
             async move {
-                service
-                    .run_local(tx, code, request_id, request_limits, limits.timeout_secs)
-                    .await;
+                match service.kube.clone() {
+                    Some(client) => {
+                        service
+                            .run_kubernetes(client, tx, code, request_id, limits)
+                            .await
+                    }
+                    None => {
+                        service
+                            .run_local(tx, code, request_id, request_limits, limits.timeout_secs)
+                            .await
+                    }
+                }
             },
             span,
         ));
@@ -168,6 +194,83 @@ impl JobService {
         let _ = tokio::time::timeout(within, rx.wait_for(|r| r.status.is_done())).await;
         let record = rx.borrow().clone();
         Some(record)
+    }
+
+    /// The Kubernetes backend: create the Job, follow it through the watch API, then read
+    /// the result its runner wrote to storage.
+    async fn run_kubernetes(
+        self: Arc<Self>,
+        client: kube::Client,
+        tx: watch::Sender<JobRecord>,
+        code: String,
+        request_id: String,
+        limits: crate::config::LimitSettings,
+    ) {
+        let jobs = &self.settings.jobs;
+        let job_id = tx.borrow().job_id.clone();
+        let (job, secret) = kubernetes::build_job(&kubernetes::JobInput {
+            job_id: &job_id,
+            request_id: &request_id,
+            code: &code,
+            limits: &limits,
+            jobs,
+            storage: &self.settings.storage,
+        });
+        match kubernetes::create(
+            &client,
+            &jobs.namespace,
+            &job,
+            secret.as_ref(),
+            jobs.api_retries,
+        )
+        .await
+        {
+            Ok(true) => tracing::info!("Kubernetes Job created"),
+            Ok(false) => tracing::info!(
+                "a Job of this name exists; following it instead of creating another"
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "Kubernetes Job not created");
+                tx.send_modify(|r| {
+                    r.status = JobStatus::Failed;
+                    r.finished_at = Some(now_rfc3339());
+                    r.error = Some(err);
+                });
+                return;
+            }
+        }
+        let followed = kubernetes::follow(&client, &jobs.namespace, &job_id, |job| {
+            let status = kubernetes::status_of(job);
+            if !status.is_done() {
+                tx.send_if_modified(|r| std::mem::replace(&mut r.status, status) != status);
+            }
+        })
+        .await;
+        let prefix = format!("results/{request_id}");
+        let result: Option<ExecutionResult> =
+            match self.storage.read(&format!("{prefix}/result.json")).await {
+                Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+                Err(_) => None,
+            };
+        tx.send_modify(|r| {
+            r.finished_at = Some(now_rfc3339());
+            match &followed {
+                Ok(job) => {
+                    r.status = kubernetes::status_of(job);
+                    r.error = kubernetes::failure_of(job);
+                }
+                Err(err) => {
+                    r.status = JobStatus::Failed;
+                    r.error = Some(err.clone());
+                }
+            }
+            if result.is_some() {
+                r.result_location = Some(self.storage.location(&prefix));
+            }
+            r.result = result.clone();
+        });
+        let record = tx.borrow().clone();
+        tracing::info!(status = ?record.status, "job finished");
     }
 
     /// The local backend: `pyexec job-run` as a child process, awaited (not polled).

@@ -1,0 +1,554 @@
+//! The Kubernetes job backend against an API server written here, on 127.0.0.1, speaking the
+//! real HTTP API for `batch/v1` Jobs (create with 409 on a duplicate name, get with 404,
+//! watch as a stream of JSON events, delete) and core/v1 Secrets. The test plays the
+//! cluster: it changes Job status and writes what the runner would have written to storage.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use tokio::sync::broadcast;
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+#[derive(Default)]
+struct Cluster {
+    jobs: Mutex<HashMap<String, Value>>,
+    secrets: Mutex<HashMap<String, Value>>,
+    creates: Mutex<Vec<String>>,
+    fail_creates: Mutex<u32>,
+    version: AtomicU32,
+    events: Mutex<Option<broadcast::Sender<(String, Value)>>>,
+}
+
+impl Cluster {
+    fn bump(&self, object: &mut Value) {
+        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        object["metadata"]["resourceVersion"] = json!(version.to_string());
+    }
+
+    fn publish(&self, kind: &str, object: &Value) {
+        if let Some(tx) = self.events.lock().expect("lock").as_ref() {
+            let _ = tx.send((kind.to_owned(), object.clone()));
+        }
+    }
+}
+
+fn status(code: u16, reason: &str, message: &str) -> Response {
+    (
+        StatusCode::from_u16(code).expect("code"),
+        Json(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code})),
+    )
+        .into_response()
+}
+
+async fn create_job(
+    State(cluster): State<Arc<Cluster>>,
+    Path(ns): Path<String>,
+    Json(mut job): Json<Value>,
+) -> Response {
+    let name = job["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    cluster.creates.lock().expect("lock").push(name.clone());
+    {
+        let mut failing = cluster.fail_creates.lock().expect("lock");
+        if *failing > 0 {
+            *failing -= 1;
+            return status(500, "InternalError", "etcdserver: request timed out");
+        }
+    }
+    let mut jobs = cluster.jobs.lock().expect("lock");
+    if jobs.contains_key(&name) {
+        return status(
+            409,
+            "AlreadyExists",
+            &format!("jobs.batch \"{name}\" already exists"),
+        );
+    }
+    job["metadata"]["namespace"] = json!(ns);
+    job["metadata"]["uid"] = json!(format!("uid-{name}"));
+    job["metadata"]["creationTimestamp"] = json!("2026-11-23T00:00:00Z");
+    cluster.bump(&mut job);
+    jobs.insert(name, job.clone());
+    drop(jobs);
+    cluster.publish("ADDED", &job);
+    (StatusCode::CREATED, Json(job)).into_response()
+}
+
+async fn create_secret(
+    State(cluster): State<Arc<Cluster>>,
+    Json(mut secret): Json<Value>,
+) -> Response {
+    let name = secret["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    cluster.bump(&mut secret);
+    cluster
+        .secrets
+        .lock()
+        .expect("lock")
+        .insert(name, secret.clone());
+    (StatusCode::CREATED, Json(secret)).into_response()
+}
+
+async fn get_job(
+    State(cluster): State<Arc<Cluster>>,
+    Path((_ns, name)): Path<(String, String)>,
+) -> Response {
+    match cluster.jobs.lock().expect("lock").get(&name) {
+        Some(job) => Json(job.clone()).into_response(),
+        None => status(404, "NotFound", &format!("jobs.batch \"{name}\" not found")),
+    }
+}
+
+async fn delete_job(
+    State(cluster): State<Arc<Cluster>>,
+    Path((_ns, name)): Path<(String, String)>,
+) -> Response {
+    let removed = cluster.jobs.lock().expect("lock").remove(&name);
+    match removed {
+        Some(job) => {
+            cluster.publish("DELETED", &job);
+            Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})).into_response()
+        }
+        None => status(404, "NotFound", &format!("jobs.batch \"{name}\" not found")),
+    }
+}
+
+/// `GET .../jobs?watch=true&fieldSelector=metadata.name=X`: one JSON event per line.
+async fn list_or_watch(
+    State(cluster): State<Arc<Cluster>>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    if query.get("watch").map(String::as_str) != Some("true") {
+        let items: Vec<Value> = cluster
+            .jobs
+            .lock()
+            .expect("lock")
+            .values()
+            .cloned()
+            .collect();
+        return Json(
+            json!({"kind": "JobList", "apiVersion": "batch/v1", "metadata": {}, "items": items}),
+        )
+        .into_response();
+    }
+    let wanted = query
+        .get("fieldSelector")
+        .and_then(|f| f.strip_prefix("metadata.name="))
+        .map(str::to_owned);
+    let rx = cluster
+        .events
+        .lock()
+        .expect("lock")
+        .as_ref()
+        .expect("events")
+        .subscribe();
+    let stream = futures::stream::unfold(rx, move |mut rx| {
+        let wanted = wanted.clone();
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok((kind, object)) => {
+                        if wanted
+                            .as_deref()
+                            .is_some_and(|w| object["metadata"]["name"] != w)
+                        {
+                            continue;
+                        }
+                        let mut line =
+                            serde_json::to_vec(&json!({"type": kind, "object": object})).ok()?;
+                        line.push(b'\n');
+                        return Some((Ok::<_, std::convert::Infallible>(line), rx));
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Response::builder()
+        .header("content-type", "application/json")
+        .body(Body::from_stream(stream))
+        .expect("response")
+}
+
+struct FakeApi {
+    url: String,
+    cluster: Arc<Cluster>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl FakeApi {
+    fn start() -> Self {
+        let cluster = Arc::new(Cluster::default());
+        let (tx, _) = broadcast::channel(64);
+        *cluster.events.lock().expect("lock") = Some(tx);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let app = Router::new()
+            .route(
+                "/apis/batch/v1/namespaces/{ns}/jobs",
+                post(create_job).get(list_or_watch),
+            )
+            .route(
+                "/apis/batch/v1/namespaces/{ns}/jobs/{name}",
+                get(get_job).delete(delete_job),
+            )
+            .route("/api/v1/namespaces/{ns}/secrets", post(create_secret))
+            .with_state(Arc::clone(&cluster));
+        runtime.spawn(async move { axum::serve(listener, app).await });
+        Self {
+            url,
+            cluster,
+            _runtime: runtime,
+        }
+    }
+
+    fn job(&self, name: &str) -> Option<Value> {
+        self.cluster.jobs.lock().expect("lock").get(name).cloned()
+    }
+
+    /// Plays the Job controller: sets the status and tells watchers.
+    fn set_status(&self, name: &str, status: Value) {
+        let mut jobs = self.cluster.jobs.lock().expect("lock");
+        let job = jobs.get_mut(name).expect("job exists");
+        job["status"] = status;
+        self.cluster.bump(job);
+        let job = job.clone();
+        drop(jobs);
+        self.cluster.publish("MODIFIED", &job);
+    }
+
+    fn delete(&self, name: &str) {
+        let job = self
+            .cluster
+            .jobs
+            .lock()
+            .expect("lock")
+            .remove(name)
+            .expect("job exists");
+        self.cluster.publish("DELETED", &job);
+    }
+}
+
+struct Service {
+    child: Child,
+    base: String,
+    storage: tempfile::TempDir,
+}
+
+impl Service {
+    fn start(api: &str, env: &[(&str, &str)]) -> Self {
+        let uid = 66000 + (std::process::id() % 1000) * 10 + NEXT.fetch_add(1, Ordering::SeqCst);
+        let storage = tempfile::tempdir().expect("tempdir");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pyexec"))
+            .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
+            .env("PYEXEC_EXECUTOR__SANDBOX__UID", uid.to_string())
+            .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
+            .env("PYEXEC_EXECUTOR__POOL_SIZE", "1")
+            .env("PYEXEC_JOBS__BACKEND", "kubernetes")
+            .env("PYEXEC_JOBS__API_URL", api)
+            .env("PYEXEC_JOBS__NAMESPACE", "analytics")
+            .env("PYEXEC_JOBS__IMAGE", "registry.example/pyexec:1.0")
+            .env("PYEXEC_JOBS__RUNTIME_CLASS_NAME", "gvisor")
+            .env("PYEXEC_STORAGE__ROOT", storage.path())
+            .env("PYEXEC_LOG__FORMAT", "json")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("pyexec starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("listening line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("listening")
+            .to_owned();
+        Self {
+            child,
+            base: format!("http://{addr}"),
+            storage,
+        }
+    }
+
+    fn create(&self, body: &Value) -> (u16, Value) {
+        match ureq::post(&format!("{}/api/v1/create_heavy_job", self.base)).send_json(body.clone())
+        {
+            Ok(r) => (r.status(), r.into_json().expect("JSON")),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_json().expect("JSON")),
+            Err(err) => panic!("transport error: {err}"),
+        }
+    }
+
+    fn job(&self, job_id: &str, wait_secs: u32) -> Value {
+        ureq::get(&format!(
+            "{}/api/v1/jobs/{job_id}?wait_secs={wait_secs}",
+            self.base
+        ))
+        .call()
+        .expect("job answers")
+        .into_json()
+        .expect("JSON")
+    }
+
+    /// Waits (briefly) until the record shows `status`.
+    fn wait_status(&self, job_id: &str, status: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let record = self.job(job_id, 0);
+            if record["status"] == status {
+                return record;
+            }
+            assert!(Instant::now() < deadline, "never {status}: {record}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the runner in the pod would have written.
+    fn write_result(&self, request_id: &str, stdout: &str) {
+        let folder = self.storage.path().join("results").join(request_id);
+        std::fs::create_dir_all(&folder).expect("folder");
+        let result = json!({
+            "request_id": request_id, "status": "ok", "exit_code": 0, "signal": null,
+            "stdout": stdout, "stderr": "", "stdout_truncated": false, "stderr_truncated": false,
+            "duration_ms": 12.5, "cpu_ms": 10.0, "peak_memory_kb": 1024, "layers": ["validator"]
+        });
+        std::fs::write(folder.join("result.json"), result.to_string()).expect("write");
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for_job(api: &FakeApi, name: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(job) = api.job(name) {
+            return job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the Job {name} was never created"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn env_value<'a>(container: &'a Value, name: &str) -> &'a Value {
+    container["env"]
+        .as_array()
+        .expect("env")
+        .iter()
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in the environment"))
+}
+
+/// `kubernetes-validate --strict` (PyPI), installed by scripts/test.sh.
+fn validate_strict(object: &Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("object.json");
+    std::fs::write(&file, object.to_string()).expect("write");
+    let output = Command::new("kubernetes-validate")
+        .args(["--strict", "--kubernetes-version", "1.33.0"])
+        .arg(&file)
+        .output()
+        .expect("kubernetes-validate runs (./scripts/test.sh installs it)");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_completion() {
+    let api = FakeApi::start();
+    // The first create fails like an overloaded API server: it is retried.
+    *api.cluster.fail_creates.lock().expect("lock") = 1;
+    let service = Service::start(&api.url, &[]);
+    let code = "import pandas as pd\nprint(pd.DataFrame({'a': [1, 2]})['a'].sum())\n";
+    let (status, created) = service.create(&json!({
+        "code": code, "request_id": "Kube:1",
+        "limits": {"memory_mb": 3072, "cpus": 1.5, "timeout_secs": 300, "disk_mb": 512}
+    }));
+    assert_eq!(status, 202, "{created}");
+    let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+    let job = wait_for_job(&api, &job_id);
+    assert_eq!(
+        *api.cluster.creates.lock().expect("lock"),
+        vec![job_id.clone(), job_id.clone()]
+    );
+
+    // Every setting, as the issue lists them.
+    assert_eq!(job["metadata"]["namespace"], "analytics");
+    assert_eq!(job["metadata"]["labels"]["pyexec.dev/request-id"], "Kube-1");
+    assert_eq!(
+        job["metadata"]["labels"]["app.kubernetes.io/component"],
+        "heavy-job"
+    );
+    assert_eq!(
+        job["metadata"]["annotations"]["pyexec.dev/request-id"],
+        "Kube:1"
+    );
+    let spec = &job["spec"];
+    assert_eq!(spec["backoffLimit"], 2);
+    assert_eq!(
+        spec["activeDeadlineSeconds"], 420,
+        "timeout 300 s + 120 s to start and report"
+    );
+    assert_eq!(spec["ttlSecondsAfterFinished"], 3600);
+    let pod = &spec["template"]["spec"];
+    assert_eq!(pod["restartPolicy"], "Never");
+    assert_eq!(pod["automountServiceAccountToken"], false);
+    assert_eq!(pod["runtimeClassName"], "gvisor");
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(pod["securityContext"]["runAsUser"], 10001);
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    assert_eq!(pod["volumes"][0]["emptyDir"]["sizeLimit"], "512Mi");
+    let container = &pod["containers"][0];
+    assert_eq!(container["image"], "registry.example/pyexec:1.0");
+    assert_eq!(container["args"], json!(["job-run"]));
+    let security = &container["securityContext"];
+    assert_eq!(security["readOnlyRootFilesystem"], true);
+    assert_eq!(security["allowPrivilegeEscalation"], false);
+    assert_eq!(security["runAsNonRoot"], true);
+    assert_eq!(security["capabilities"]["drop"], json!(["ALL"]));
+    assert_eq!(security["seccompProfile"]["type"], "RuntimeDefault");
+    assert!(container["lifecycle"]["preStop"]["exec"]["command"].is_array());
+    assert_eq!(container["resources"]["limits"]["memory"], "3072Mi");
+    assert_eq!(container["resources"]["limits"]["cpu"], "1500m");
+    assert_eq!(
+        container["resources"]["requests"],
+        container["resources"]["limits"]
+    );
+    assert_eq!(container["volumeMounts"][0]["mountPath"], "/tmp");
+    assert_eq!(env_value(container, "CODE")["value"], code);
+    assert_eq!(env_value(container, "REQUEST_ID")["value"], "Kube:1");
+    assert_eq!(env_value(container, "TIMEOUT")["value"], "300");
+    assert_eq!(
+        env_value(container, "PYEXEC_STORAGE__BACKEND")["value"],
+        "fs"
+    );
+    validate_strict(&job);
+
+    // The cluster runs it: the status is followed through the watch API.
+    api.set_status(
+        &job_id,
+        json!({"active": 1, "startTime": "2026-11-23T00:00:01Z"}),
+    );
+    service.wait_status(&job_id, "running");
+    service.write_result("Kube:1", "3\n");
+    api.set_status(&job_id, json!({
+        "succeeded": 1, "startTime": "2026-11-23T00:00:01Z", "completionTime": "2026-11-23T00:00:09Z",
+        "conditions": [{"type": "Complete", "status": "True"}]
+    }));
+    let record = service.job(&job_id, 30);
+    assert_eq!(record["status"], "succeeded", "{record}");
+    assert_eq!(record["result"]["stdout"], "3\n");
+    assert!(record["result_location"]
+        .as_str()
+        .is_some_and(|l| l.ends_with("results/Kube:1")));
+    assert!(record["finished_at"].as_str().is_some());
+
+    // The same request again: no second Job.
+    let (status, again) = service.create(&json!({"code": code, "request_id": "Kube:1"}));
+    assert_eq!(status, 202, "{again}");
+    assert_eq!(again["job_id"], job_id.as_str());
+    assert_eq!(
+        api.cluster.creates.lock().expect("lock").len(),
+        2,
+        "one failed attempt and one Job"
+    );
+}
+
+#[test]
+fn big_code_travels_in_a_secret_and_failed_or_deleted_jobs_end_failed() {
+    let api = FakeApi::start();
+    let service = Service::start(&api.url, &[("PYEXEC_JOBS__ENV_CODE_LIMIT_BYTES", "256")]);
+    let big = format!("rows = {:?}\nprint(len(rows))\n", vec![7u32; 400]);
+    let (status, created) = service.create(&json!({"code": big, "request_id": "big-1"}));
+    assert_eq!(status, 202, "{created}");
+    let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+    let job = wait_for_job(&api, &job_id);
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    let reference = &env_value(container, "CODE")["valueFrom"]["secretKeyRef"];
+    let secret_name = reference["name"].as_str().expect("secret name");
+    let secret = api
+        .cluster
+        .secrets
+        .lock()
+        .expect("lock")
+        .get(secret_name)
+        .cloned()
+        .expect("secret created");
+    assert_eq!(
+        secret["stringData"][reference["key"].as_str().expect("key")],
+        big
+    );
+    validate_strict(&secret);
+    // The Job controller gives up: the job ends failed, with the reason.
+    api.set_status(&job_id, json!({
+        "failed": 3,
+        "conditions": [{"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]
+    }));
+    let record = service.job(&job_id, 30);
+    assert_eq!(record["status"], "failed", "{record}");
+    assert!(
+        record["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("BackoffLimitExceeded")),
+        "{record}"
+    );
+
+    // A Job deleted under a running request ends failed too, saying so.
+    let (_, created) = service.create(&json!({"code": "print(1)", "request_id": "gone-1"}));
+    let gone = created["job_id"].as_str().expect("job_id").to_owned();
+    wait_for_job(&api, &gone);
+    std::thread::sleep(Duration::from_millis(200));
+    api.delete(&gone);
+    let record = service.job(&gone, 30);
+    assert_eq!(record["status"], "failed", "{record}");
+    assert!(
+        record["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("deleted")),
+        "{record}"
+    );
+}
