@@ -303,12 +303,12 @@ impl Pool {
         let permit = match inner.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
-                // Past the bound only while every slot is running code: a slot that is just
-                // preparing its next child is a wait of a millisecond or two, not "busy".
-                let all_running =
-                    inner.active.load(Ordering::SeqCst) >= inner.settings.pool_size.max(1);
-                if inner.queued.fetch_add(1, Ordering::SeqCst) >= inner.settings.max_queue
-                    && all_running
+                // The bound: `max_queue` waiting requests, plus one per slot that is only
+                // preparing its next child (a wait of a millisecond or two, not "busy").
+                let slots = inner.settings.pool_size.max(1);
+                let rearming = slots.saturating_sub(inner.active.load(Ordering::SeqCst));
+                if inner.queued.fetch_add(1, Ordering::SeqCst)
+                    >= inner.settings.max_queue + rearming
                 {
                     inner.queued.fetch_sub(1, Ordering::SeqCst);
                     return Err(ExecutionError::Busy {
