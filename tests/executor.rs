@@ -3,6 +3,8 @@
 //! Each test starts its own `pyexec serve --role executor` on port 0 with sandboxes running as
 //! a uid of its own, so processes left behind can be counted without seeing other tests'.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -136,13 +138,7 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        let _ = self.child.wait();
+        common::stop(&mut self.child);
     }
 }
 

@@ -2,6 +2,8 @@
 //! children that run pandas and polars in the sandbox and write results to a folder, which
 //! Python's pandas then reads back.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -10,8 +12,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde_json::{json, Value};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
-
-const RUNTIME: &str = "/opt/pyexec/heavy";
 
 struct Service {
     child: Child,
@@ -88,32 +88,8 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        let _ = self.child.wait();
+        common::stop(&mut self.child);
     }
-}
-
-/// Runs `code` in the heavy runtime outside any sandbox, as a data scientist's Python would.
-fn python(code: &str) -> String {
-    let output = Command::new("/usr/bin/python3")
-        .args(["-I", "-S", "-c"])
-        .arg(format!(
-            "import sys\nsys.path.insert(0, {:?})\n{code}",
-            format!("{RUNTIME}/site-packages")
-        ))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn location(record: &Value) -> PathBuf {
@@ -147,7 +123,7 @@ print(int(summary["amount"].sum()))
         serde_json::from_slice(&std::fs::read(folder.join("result.json")).expect("result.json"))
             .expect("JSON");
     assert_eq!(stored, record["result"]);
-    let read_back = python(&format!(
+    let read_back = common::heavy_python(&format!(
         "import pandas as pd\ndf = pd.read_parquet({:?})\nprint(dict(zip(df.region, df.amount)))\nprint(len(pd.read_csv({:?})))",
         folder.join("summary.parquet").display().to_string(),
         folder.join("summary.csv").display().to_string()
@@ -186,7 +162,7 @@ print(df["square"].sum())
     assert_eq!(record["status"], "succeeded", "{record}");
     assert_eq!(record["result"]["stdout"], "30\n", "{record}");
     let folder = location(&record);
-    let read_back = python(&format!(
+    let read_back = common::heavy_python(&format!(
         "import polars as pl\nprint(pl.read_parquet({:?})['square'].to_list())",
         folder.join("squares.parquet").display().to_string()
     ));

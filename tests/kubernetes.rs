@@ -3,6 +3,8 @@
 //! watch as a stream of JSON events, delete) and core/v1 Secrets. The test plays the
 //! cluster: it changes Job status and writes what the runner would have written to storage.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -343,13 +345,7 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        let _ = self.child.wait();
+        common::stop(&mut self.child);
     }
 }
 

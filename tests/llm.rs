@@ -2,6 +2,8 @@
 //! loopback HTTP, real sandbox) against a scripted OpenAI-compatible server that runs in this
 //! test on 127.0.0.1 and records every request it gets.
 
+mod common;
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -181,13 +183,7 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-        }
-        let _ = self.child.wait();
+        common::stop(&mut self.child);
     }
 }
 

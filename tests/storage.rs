@@ -2,12 +2,13 @@
 //! started by `scripts/test.sh` on 127.0.0.1. `pyexec job-run` writes `result.json` and a
 //! Parquet file there; Python's fsspec/pandas (adlfs, s3fs) reads them back.
 
+mod common;
+
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 
-const RUNTIME: &str = "/opt/pyexec/heavy";
 /// Azurite's well-known development account.
 const ACCOUNT: &str = "devstoreaccount1";
 const KEY: &str =
@@ -21,23 +22,6 @@ fn endpoint(var: &str) -> String {
             "{var} is not set: run the suite with ./scripts/test.sh, which starts Azurite and moto"
         )
     })
-}
-
-fn python(code: &str) -> String {
-    let output = Command::new("/usr/bin/python3")
-        .args(["-I", "-S", "-c"])
-        .arg(format!(
-            "import sys\nsys.path.insert(0, {:?})\n{code}",
-            format!("{RUNTIME}/site-packages")
-        ))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 const PROGRAM: &str = r#"import pandas as pd
@@ -75,7 +59,7 @@ fn results_land_in_azure_blob_and_pandas_reads_them() {
         "DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};BlobEndpoint={endpoint};"
     );
     let container = format!("results{}", std::process::id());
-    python(&format!(
+    common::heavy_python(&format!(
         "from azure.storage.blob import BlobServiceClient\nBlobServiceClient.from_connection_string({connection:?}).create_container({container:?})"
     ));
     let request_id = "azure-job-1";
@@ -91,7 +75,7 @@ fn results_land_in_azure_blob_and_pandas_reads_them() {
         ],
     );
     assert_eq!(result["status"], "ok", "{result}");
-    let read = python(&format!(
+    let read = common::heavy_python(&format!(
         r#"import json, fsspec, pandas as pd
 opts = {{"connection_string": {connection:?}}}
 base = "abfs://{container}/pyexec/results/{request_id}"
@@ -111,7 +95,7 @@ fn results_land_in_s3_and_pandas_reads_them() {
     let fs = format!(
         "s3fs.S3FileSystem(key='test', secret='test', client_kwargs={{'endpoint_url': {endpoint:?}}})"
     );
-    python(&format!("import s3fs\n{fs}.mkdir({bucket:?})"));
+    common::heavy_python(&format!("import s3fs\n{fs}.mkdir({bucket:?})"));
     let request_id = "s3-job-1";
     let result = job_run(
         request_id,
@@ -126,7 +110,7 @@ fn results_land_in_s3_and_pandas_reads_them() {
         ],
     );
     assert_eq!(result["status"], "ok", "{result}");
-    let read = python(&format!(
+    let read = common::heavy_python(&format!(
         r#"import json, pandas as pd
 opts = {{"key": "test", "secret": "test", "client_kwargs": {{"endpoint_url": {endpoint:?}, "region_name": "us-east-1"}}}}
 base = "s3://{bucket}/pyexec/results/{request_id}"

@@ -9,7 +9,6 @@ use crate::config::{Role, Settings, Sources};
 use crate::executor::api::{router, AppState};
 use crate::executor::Executor;
 use crate::models::Tier;
-use crate::policy::PolicySet;
 use crate::sandbox::{Pool, PoolOptions};
 use crate::validator::Validator;
 
@@ -70,17 +69,9 @@ pub(crate) async fn build_llm_context(
     executor_url: &str,
 ) -> anyhow::Result<crate::llm::flow::Context> {
     use crate::llm::client::LlmClient;
-    let policy = PolicySet::load(sources).context("cannot load the validator's policies")?;
-    let allowed_imports: Vec<String> = policy
-        .tier(Tier::Lightweight)
-        .imports()
-        .map(|(module, _)| module.to_owned())
-        .collect();
-    let validator = Validator::new(
-        policy,
-        settings.validator.clone(),
-        settings.classifier.clone(),
-    );
+    let validator =
+        Validator::load(sources, settings).context("cannot load the validator's policies")?;
+    let allowed_imports = validator.allowed_imports(Tier::Lightweight);
     let llm = &settings.llm;
     let base_url = match &llm.base_url {
         Some(url) => Some(url.clone()),
@@ -119,16 +110,9 @@ async fn serve_llm(sources: &Sources, settings: Settings) -> anyhow::Result<()> 
     });
     let listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", listener.local_addr()?);
-    let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: no new requests; in-flight queries finish");
-        let _ = stop_tx.send(true);
-    });
+    let stop = stop_on_signal(None, Duration::ZERO);
     axum::serve(listener, crate::llm::api::router(state))
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
+        .with_graceful_shutdown(stopped(stop))
         .await?;
     tracing::info!("stopped");
     Ok(())
@@ -164,43 +148,27 @@ async fn serve_all(sources: &Sources, settings: Settings, args: &ServeArgs) -> a
     let llm_listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", llm_listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let killer_pool = pool.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!(
-            grace_secs = grace.as_secs(),
-            "shutting down: no new requests; in-flight work gets the grace period"
-        );
-        let _ = stop_tx.send(true);
-        tokio::time::sleep(grace).await;
-        killer_pool.shutdown(Duration::ZERO).await;
-    });
+    let stop = stop_on_signal(Some(pool.clone()), grace);
     let executor_state = Arc::new(AppState {
         executor,
         jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
         max_body_bytes: settings.server.max_body_bytes,
     });
     let public_execute = crate::executor::api::execute_routes(Arc::clone(&executor_state));
-    let mut stop = stop_rx.clone();
+    let executor_stop = stopped(stop.clone());
     let executor_server = tokio::spawn(async move {
         axum::serve(executor_listener, router(executor_state))
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
+            .with_graceful_shutdown(executor_stop)
             .await
     });
     let llm_state = Arc::new(crate::llm::api::LlmState {
         context,
         max_body_bytes: settings.server.max_body_bytes,
     });
-    let mut stop = stop_rx.clone();
     // The public address answers queries and, as in the executor role, runs snippets.
     let app = crate::llm::api::router(llm_state).merge(public_execute);
     axum::serve(llm_listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
+        .with_graceful_shutdown(stopped(stop))
         .await?;
     executor_server.await??;
     pool.shutdown(grace).await;
@@ -223,17 +191,9 @@ pub(crate) async fn build_executor(
     validate: bool,
     guards: bool,
 ) -> anyhow::Result<Executor> {
-    let policy = PolicySet::load(sources).context("cannot load the validator's policies")?;
-    let allowed_imports: Vec<String> = policy
-        .tier(Tier::Lightweight)
-        .imports()
-        .map(|(module, _)| module.to_owned())
-        .collect();
-    let validator = Validator::new(
-        policy,
-        settings.validator.clone(),
-        settings.classifier.clone(),
-    );
+    let validator =
+        Validator::load(sources, settings).context("cannot load the validator's policies")?;
+    let allowed_imports = validator.allowed_imports(Tier::Lightweight);
     if !validate {
         tracing::warn!("static validation is OFF (operator flag --no-validate)");
     }
@@ -264,34 +224,40 @@ async fn serve_executor(
         jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
         max_body_bytes: settings.server.max_body_bytes,
     });
-    let listener = tokio::net::TcpListener::bind(settings.server.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", settings.server.listen))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(%addr, role = "executor", "listening");
-    println!("listening on {addr}");
+    let listener = bind(settings.server.listen, "executor").await?;
+    println!("listening on {}", listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let killer_pool = pool.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!(
-            grace_secs = grace.as_secs(),
-            "shutting down: no new requests; in-flight executions get the grace period"
-        );
-        let _ = stop_tx.send(true);
-        tokio::time::sleep(grace).await;
-        killer_pool.shutdown(Duration::ZERO).await;
-    });
-    let mut stop = stop_rx.clone();
+    let stop = stop_on_signal(Some(pool.clone()), grace);
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
+        .with_graceful_shutdown(stopped(stop))
         .await?;
     pool.shutdown(grace).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// On SIGTERM or SIGINT: flips the returned flag (servers stop accepting), then, after
+/// `grace`, kills whatever the pool still runs.
+fn stop_on_signal(pool: Option<Pool>, grace: Duration) -> tokio::sync::watch::Receiver<bool> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!(
+            grace_secs = grace.as_secs(),
+            "shutting down: no new requests; in-flight work gets the grace period"
+        );
+        let _ = stop_tx.send(true);
+        if let Some(pool) = pool {
+            tokio::time::sleep(grace).await;
+            pool.shutdown(Duration::ZERO).await;
+        }
+    });
+    stop_rx
+}
+
+/// Resolves once `stop_on_signal`'s flag is set.
+async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 async fn shutdown_signal() {

@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use super::{load_settings, Outcome};
 use crate::config::{Role, Sources};
 use crate::models::{TierChoice, ValidationResult};
-use crate::policy::PolicySet;
 use crate::validator::Validator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,8 +35,8 @@ pub struct ValidateArgs {
 
 pub fn run(sources: &Sources, args: &ValidateArgs) -> anyhow::Result<Outcome> {
     let settings = load_settings(sources, args.role)?;
-    let policy = PolicySet::load(sources).context("cannot load the validator's policies")?;
-    let validator = Validator::new(policy, settings.validator, settings.classifier);
+    let validator =
+        Validator::load(sources, &settings).context("cannot load the validator's policies")?;
     let (name, source) = read_source(&args.file)?;
     let result = validator.validate_bytes(&source, args.tier);
     match args.format {

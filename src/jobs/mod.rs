@@ -231,11 +231,7 @@ impl JobService {
             ),
             Err(err) => {
                 tracing::error!(error = %err, "Kubernetes Job not created");
-                tx.send_modify(|r| {
-                    r.status = JobStatus::Failed;
-                    r.finished_at = Some(now_rfc3339());
-                    r.error = Some(err);
-                });
+                self.record_end(&tx, &request_id, JobStatus::Failed, Some(err), None);
                 return;
             }
         }
@@ -246,31 +242,12 @@ impl JobService {
             }
         })
         .await;
-        let prefix = format!("results/{request_id}");
-        let result: Option<ExecutionResult> =
-            match self.storage.read(&format!("{prefix}/result.json")).await {
-                Ok(bytes) => serde_json::from_slice(&bytes).ok(),
-                Err(_) => None,
-            };
-        tx.send_modify(|r| {
-            r.finished_at = Some(now_rfc3339());
-            match &followed {
-                Ok(job) => {
-                    r.status = kubernetes::status_of(job);
-                    r.error = kubernetes::failure_of(job);
-                }
-                Err(err) => {
-                    r.status = JobStatus::Failed;
-                    r.error = Some(err.clone());
-                }
-            }
-            if result.is_some() {
-                r.result_location = Some(self.storage.location(&prefix));
-            }
-            r.result = result.clone();
-        });
-        let record = tx.borrow().clone();
-        tracing::info!(status = ?record.status, "job finished");
+        let result = self.read_result(&request_id).await;
+        let (status, error) = match &followed {
+            Ok(job) => (kubernetes::status_of(job), kubernetes::failure_of(job)),
+            Err(err) => (JobStatus::Failed, Some(err.clone())),
+        };
+        self.record_end(&tx, &request_id, status, error, result);
     }
 
     /// The local backend: `pyexec job-run` as a child process, awaited (not polled).
@@ -290,33 +267,48 @@ impl JobService {
         let outcome = self
             .spawn_runner(&code, &request_id, limits.as_ref(), timeout_secs)
             .await;
-        let prefix = format!("results/{request_id}");
-        let result: Option<ExecutionResult> =
-            match self.storage.read(&format!("{prefix}/result.json")).await {
-                Ok(bytes) => serde_json::from_slice(&bytes).ok(),
-                Err(_) => None,
-            };
+        let result = self.read_result(&request_id).await;
+        let (status, error) = match &outcome {
+            Ok(0) => (JobStatus::Succeeded, None),
+            Ok(code) => (
+                JobStatus::Failed,
+                result
+                    .is_none()
+                    .then(|| format!("the runner exited with code {code} and wrote no result")),
+            ),
+            Err(err) => (JobStatus::Failed, Some(err.clone())),
+        };
+        self.record_end(&tx, &request_id, status, error, result);
+    }
+
+    /// The `result.json` the runner wrote, if it wrote one.
+    async fn read_result(&self, request_id: &str) -> Option<ExecutionResult> {
+        let bytes = self
+            .storage
+            .read(&format!("results/{request_id}/result.json"))
+            .await
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Records how a job ended, whatever the backend.
+    fn record_end(
+        &self,
+        tx: &watch::Sender<JobRecord>,
+        request_id: &str,
+        status: JobStatus,
+        error: Option<String>,
+        result: Option<ExecutionResult>,
+    ) {
+        let location = result
+            .is_some()
+            .then(|| self.storage.location(&format!("results/{request_id}")));
         tx.send_modify(|r| {
             r.finished_at = Some(now_rfc3339());
-            match &outcome {
-                Ok(0) => r.status = JobStatus::Succeeded,
-                Ok(code) => {
-                    r.status = JobStatus::Failed;
-                    if result.is_none() {
-                        r.error = Some(format!(
-                            "the runner exited with code {code} and wrote no result"
-                        ));
-                    }
-                }
-                Err(err) => {
-                    r.status = JobStatus::Failed;
-                    r.error = Some(err.clone());
-                }
-            }
-            if result.is_some() {
-                r.result_location = Some(self.storage.location(&prefix));
-            }
-            r.result = result.clone();
+            r.status = status;
+            r.error = error;
+            r.result_location = location;
+            r.result = result;
         });
         let record = tx.borrow().clone();
         tracing::info!(status = ?record.status, location = ?record.result_location, "job finished");

@@ -9,14 +9,13 @@
 //! says how); 2 the runner itself could not do its work (bad input, sandbox, storage).
 
 use std::os::unix::fs::PermissionsExt as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 
 use crate::config::{LimitSettings, Settings, Sources};
 use crate::models::{ExecutionResult, ExecutionStatus, ResourceLimits, Tier, TierChoice};
-use crate::policy::PolicySet;
 use crate::sandbox::{HeavyOptions, Job, Pool, PoolOptions};
 use crate::storage::Storage;
 use crate::validator::Validator;
@@ -90,17 +89,9 @@ pub async fn run(
 ) -> anyhow::Result<RunOutcome> {
     let storage = Storage::from_settings(&settings.storage)?;
     let limits = heavy_limits(settings, spec.limits.as_ref(), spec.timeout_secs)?;
-    let policy = PolicySet::load(sources).context("cannot load the validator's policies")?;
-    let heavy_imports: Vec<String> = policy
-        .tier(Tier::Heavy)
-        .imports()
-        .map(|(module, _)| module.to_owned())
-        .collect();
-    let validator = Validator::new(
-        policy,
-        settings.validator.clone(),
-        settings.classifier.clone(),
-    );
+    let validator =
+        Validator::load(sources, settings).context("cannot load the validator's policies")?;
+    let heavy_imports = validator.allowed_imports(Tier::Heavy);
     let prefix = format!("results/{}", spec.request_id);
     let verdict = validator.validate(&spec.code, TierChoice::Heavy);
     tracing::info!(
@@ -110,14 +101,8 @@ pub async fn run(
     );
     let result = if verdict.valid {
         let work = WorkDir::create(settings)?;
-        let outcome = execute(settings, &spec, &limits, heavy_imports, work.path()).await;
-        let result = match outcome {
-            Ok(result) => result,
-            Err(err) => {
-                drop(work);
-                return Err(err);
-            }
-        };
+        // `work` is removed when it goes out of scope, on every path.
+        let result = execute(settings, &spec, &limits, heavy_imports, work.path()).await?;
         upload_outputs(&storage, &prefix, work.path()).await?;
         drop(work);
         result
@@ -230,7 +215,7 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> anyhow:
 
 /// The runner's temporary output folder, owned by the sandbox's uid; removed on drop.
 struct WorkDir {
-    dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl WorkDir {
@@ -249,20 +234,20 @@ impl WorkDir {
             )
             .context("hand the work folder to the sandbox uid")?;
         }
-        Ok(Self { dir })
+        Ok(Self { dir: Some(dir) })
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        self.dir.as_ref().map_or(Path::new(""), |d| d.path())
     }
 }
 
 impl Drop for WorkDir {
     fn drop(&mut self) {
-        // TempDir removes it; say so if it cannot (a file the sandbox made unremovable).
-        let path: PathBuf = self.dir.path().to_owned();
-        if let Err(err) = std::fs::remove_dir_all(&path) {
-            if err.kind() != std::io::ErrorKind::NotFound {
+        // Say so when it cannot be removed (a file the sandbox made unremovable).
+        if let Some(dir) = self.dir.take() {
+            let path = dir.path().to_owned();
+            if let Err(err) = dir.close() {
                 tracing::warn!(path = %path.display(), error = %err, "cannot remove the job's work folder");
             }
         }

@@ -166,19 +166,21 @@ HEAVY_DENIED_EVENTS = (
 )
 
 
+def permitted(name, allowed):
+    """Whether module `name` or a package it is inside is in `allowed`."""
+    parts = name.split(".")
+    return any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1))
+
+
 def guarded_namespace(allowed):
     import builtins
 
     real_import = builtins.__import__
 
-    def permitted(name):
-        parts = name.split(".")
-        return any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1))
-
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
         if level != 0:
             raise ImportError("relative imports are not allowed in the sandbox")
-        if not permitted(name):
+        if not permitted(name, allowed):
             raise ImportError(f"import of {name!r} is not allowed in the sandbox")
         for item in fromlist or ():
             if item.startswith("_"):
@@ -207,10 +209,6 @@ def install_audit_hook(allowed, state):
     frames after user code has finished."""
     started = []
 
-    def permitted(name):
-        parts = name.split(".")
-        return any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1))
-
     def hook(event, args):
         if state.get("reporting"):
             return
@@ -219,7 +217,7 @@ def install_audit_hook(allowed, state):
             return
         if event == "import":
             name = args[0]
-            if isinstance(name, str) and (permitted(name) or name.startswith(("_", "encodings"))):
+            if isinstance(name, str) and (permitted(name, allowed) or name.startswith(("_", "encodings"))):
                 return
             raise ImportError(f"blocked by the sandbox: import {name!r}")
         if event == "open":
@@ -414,6 +412,19 @@ def run(req, prepared):
     bufs = {out_r: bytearray(), err_r: bytearray(), status_r: bytearray()}
     truncated = {out_r: False, err_r: False, status_r: False}
     open_fds = {out_r, err_r, status_r}
+    def take(fd):
+        """Reads what `fd` holds: keeps up to `cap` bytes, flags the rest; closes it at EOF."""
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            open_fds.discard(fd)
+            os.close(fd)
+            return
+        room = cap - len(bufs[fd])
+        if room > 0:
+            bufs[fd] += chunk[:room]
+        if len(chunk) > room:
+            truncated[fd] = True
+
     deadline = start + limits["timeout"]
     timed_out = False
     exited = False
@@ -435,16 +446,7 @@ def run(req, prepared):
                 kill_the_rest()
                 os._exit(0)
             else:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    open_fds.discard(fd)
-                    os.close(fd)
-                    continue
-                room = cap - len(bufs[fd])
-                if room > 0:
-                    bufs[fd] += chunk[:room]
-                if len(chunk) > room:
-                    truncated[fd] = True
+                take(fd)
         if not timed_out and bufs[status_r].startswith(b"D ") and bufs[status_r].endswith(b"\n"):
             finished = bufs[status_r].split()
             break
@@ -462,16 +464,7 @@ def run(req, prepared):
         signal_the_rest()
         for fd in (out_r, err_r):
             while fd in open_fds and select.select([fd], [], [], 0)[0]:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    open_fds.discard(fd)
-                    os.close(fd)
-                    break
-                room = cap - len(bufs[fd])
-                if room > 0:
-                    bufs[fd] += chunk[:room]
-                if len(chunk) > room:
-                    truncated[fd] = True
+                take(fd)
     os.close(pidfd)
     for fd in open_fds:
         os.close(fd)

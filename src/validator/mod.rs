@@ -13,9 +13,9 @@ use ruff_source_file::LineIndex;
 use ruff_text_size::{TextRange, TextSize};
 
 use crate::classifier;
-use crate::config::{ClassifierSettings, ValidatorSettings};
+use crate::config::{ClassifierSettings, Settings, Sources, ValidatorSettings};
 use crate::models::{Finding, Tier, TierChoice, ValidationResult};
-use crate::policy::PolicySet;
+use crate::policy::{PolicyError, PolicySet};
 use bindings::Bindings;
 use checker::{Checker, RawFinding};
 use rules::Rule;
@@ -41,8 +41,27 @@ impl Validator {
         }
     }
 
+    /// The validator of a role: the policies of `sources` with the role's `[validator]` and
+    /// `[classifier]` settings.
+    pub fn load(sources: &Sources, settings: &Settings) -> Result<Self, PolicyError> {
+        Ok(Self::new(
+            PolicySet::load(sources)?,
+            settings.validator.clone(),
+            settings.classifier.clone(),
+        ))
+    }
+
     pub fn policy(&self) -> &PolicySet {
         &self.policy
+    }
+
+    /// The modules `tier` allows, in policy order (the sandbox's run-time import allowlist).
+    pub fn allowed_imports(&self, tier: Tier) -> Vec<String> {
+        self.policy
+            .tier(tier)
+            .imports()
+            .map(|(module, _)| module.to_owned())
+            .collect()
     }
 
     /// Validates raw bytes: invalid UTF-8 is a rejection, not an error.

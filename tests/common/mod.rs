@@ -47,3 +47,36 @@ pub fn python_files(folder: &str) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Where `scripts/setup-heavy-runtime.sh` installs the heavy tier's data libraries.
+pub const HEAVY_RUNTIME: &str = "/opt/pyexec/heavy";
+
+/// Runs `code` with the heavy runtime's libraries outside any sandbox, as a data
+/// scientist's Python would, and returns its standard output.
+pub fn heavy_python(code: &str) -> String {
+    let output = std::process::Command::new("/usr/bin/python3")
+        .args(["-I", "-S", "-c"])
+        .arg(format!(
+            "import sys\nsys.path.insert(0, {:?})\n{code}",
+            format!("{HEAVY_RUNTIME}/site-packages")
+        ))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Stops a service the way an orchestrator does (SIGTERM) and waits for it.
+pub fn stop(child: &mut std::process::Child) {
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    let _ = child.wait();
+}
