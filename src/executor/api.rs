@@ -182,7 +182,7 @@ fn execution_error(state: &AppState, err: ExecutionError, id: &str) -> Response 
             let result = ExecutionResult::internal_error(
                 id.to_owned(),
                 errors.clone(),
-                state.executor.layers(),
+                state.executor.layers().to_vec(),
             );
             with_id(
                 (StatusCode::INTERNAL_SERVER_ERROR, Json(result)).into_response(),

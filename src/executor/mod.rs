@@ -27,24 +27,27 @@ pub struct Executor {
     validator: Arc<Validator>,
     /// Static validation on (operators may switch it off to test the lower layers alone).
     validate: bool,
+    /// Every layer in force: the validator's, then the pool's (fixed once started).
+    layers: Vec<String>,
 }
 
 impl Executor {
     pub fn new(pool: Pool, validator: Validator, validate: bool) -> Self {
+        let validator_layer = validate.then(|| "validator".to_owned());
+        let layers = validator_layer
+            .into_iter()
+            .chain(pool.layers().iter().cloned())
+            .collect();
         Self {
             pool,
             validator: Arc::new(validator),
             validate,
+            layers,
         }
     }
 
-    pub fn layers(&self) -> Vec<String> {
-        let mut layers = Vec::new();
-        if self.validate {
-            layers.push("validator".to_owned());
-        }
-        layers.extend(self.pool.layers().iter().cloned());
-        layers
+    pub fn layers(&self) -> &[String] {
+        &self.layers
     }
 
     pub async fn execute(
@@ -96,7 +99,7 @@ impl Executor {
             limits,
         };
         let mut result = self.pool.execute(job).await.map_err(Failure::Execution)?;
-        result.layers = self.layers();
+        result.layers.clone_from(&self.layers);
         tracing::info!(
             status = ?result.status,
             duration_ms = result.duration_ms,
