@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup-heavy-runtime.sh
-cargo build --release --quiet
-bin=target/release/pyexec
+# Through cargo, so that a CARGO_TARGET_DIR elsewhere works too.
+pyexec() { cargo run --release --quiet -- "$@"; }
 echo "== lightweight: examples/primes.py in the sandbox" >&2
-"$bin" exec examples/primes.py
+pyexec exec examples/primes.py
 echo "== heavy: examples/sales.py as a local job" >&2
-CODE="$(cat examples/sales.py)" REQUEST_ID="example-sales" TIMEOUT=120 PYEXEC_LOG__LEVEL=warn "$bin" job-run |
+CODE="$(cat examples/sales.py)" REQUEST_ID="example-sales" TIMEOUT=120 PYEXEC_LOG__LEVEL=warn pyexec job-run |
     python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["stdout"], end=""); print("status:", r["status"], file=sys.stderr)' 
 echo "results: $PWD/pyexec-results/results/example-sales/" >&2
 ls pyexec-results/results/example-sales/
