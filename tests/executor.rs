@@ -69,11 +69,14 @@ impl Service {
         post_json(&self.url("/api/v1/execute_snippet"), body)
     }
 
+    /// The health document, whether the service is ready (200) or not (503).
     fn health(&self) -> Value {
-        let response = ureq::get(&self.url("/api/v1/health"))
-            .call()
-            .expect("health answers");
-        response.into_json().expect("health is JSON")
+        match ureq::get(&self.url("/api/v1/health")).call() {
+            Ok(response) | Err(ureq::Error::Status(503, response)) => {
+                response.into_json().expect("health is JSON")
+            }
+            Err(err) => panic!("health does not answer: {err}"),
+        }
     }
 
     /// Live (not zombie) processes running as this service's sandbox uid.
@@ -116,17 +119,18 @@ impl Service {
     }
 
     /// SIGKILLs every sandbox process of this service: each slot's init, zygote and child.
+    /// Returns once they are gone (the supervisor may already have started replacements).
     fn kill_sandboxes(&self) {
         let pids = pids_of(self.uid);
         assert!(!pids.is_empty(), "no sandbox processes to kill");
-        for pid in pids {
+        for &pid in &pids {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
         let deadline = Instant::now() + Duration::from_secs(5);
-        while processes_of(self.uid) > 0 {
+        while pids_of(self.uid).iter().any(|p| pids.contains(p)) {
             assert!(
                 Instant::now() < deadline,
                 "sandbox processes survived SIGKILL"
@@ -539,8 +543,8 @@ fn sigterm_kills_work_that_outlasts_the_grace_period() {
         signalled.elapsed() < Duration::from_secs(20),
         "not killed at the grace period"
     );
-    assert_eq!(code, 500, "{result}");
-    assert_eq!(result["status"], "internal_error", "{result}");
+    assert_eq!(code, 503, "{result}");
+    assert_eq!(result["error"]["kind"], "shutdown", "{result}");
     assert_eq!(service.wait_exit(Duration::from_secs(10)), Some(0));
     assert_eq!(
         processes_of(service.uid),

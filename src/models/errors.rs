@@ -32,8 +32,17 @@ pub enum ExecutionError {
         "all {slots} sandbox slots are busy and the queue is full; retry in {retry_after_secs}s"
     )]
     Busy { slots: usize, retry_after_secs: u64 },
+    #[error("waited {waited_secs}s in the queue without a free sandbox slot; retry in {retry_after_secs}s")]
+    QueueTimeout {
+        waited_secs: f64,
+        retry_after_secs: u64,
+    },
+    #[error("the executor is shutting down; send the request to another instance")]
+    ShuttingDown,
     #[error("sandbox set-up failed: {message}")]
     SandboxSetup { message: String },
+    #[error("limit {name} = {requested} is not valid: it must be a positive number")]
+    LimitInvalid { name: String, requested: f64 },
     #[error("limit {name} = {requested} is above the configured maximum {maximum}")]
     LimitTooHigh {
         name: String,
@@ -68,6 +77,11 @@ pub enum ErrorKind {
     Execution,
     Job,
     Busy,
+    /// The service is shutting down; retry on another instance.
+    Shutdown,
+    /// The client did not send its request (headers or body) in time, or the request took
+    /// longer than the server allows.
+    Timeout,
     Upstream,
     Internal,
 }

@@ -41,6 +41,21 @@ pub struct CodeExecutionRequest {
     pub limits: Option<ResourceLimits>,
 }
 
+impl CodeExecutionRequest {
+    /// Refuses code no interpreter can take, before anything is queued: a NUL character
+    /// (CPython refuses source with one; it is also a classic way to make a checker and the
+    /// interpreter read different programs). Invalid UTF-8 never gets this far: the body
+    /// must be UTF-8 and JSON strings cannot hold lone surrogates.
+    pub fn check_code(&self) -> Result<(), String> {
+        match self.code.find('\0') {
+            Some(at) => Err(format!(
+                "code contains a NUL character (at byte {at}); Python source cannot"
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutionStatus {

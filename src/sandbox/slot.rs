@@ -81,8 +81,10 @@ struct Ready {
 
 pub struct Slot {
     pub index: usize,
-    child: Child,
-    requests: pipe::Sender,
+    /// `None` only once `kill` has taken it.
+    child: Option<Child>,
+    /// `None` once `kill` has closed it.
+    requests: Option<pipe::Sender>,
     replies: pipe::Receiver,
     pub cgroup: Option<Cgroup>,
     /// The limits of the child the zygote holds ready, if any; the cgroup is set to them.
@@ -145,8 +147,8 @@ impl Slot {
         let replies = pipe::Receiver::from_owned_fd(reply_read)?;
         let mut slot = Self {
             index,
-            child,
-            requests,
+            child: Some(child),
+            requests: Some(requests),
             replies,
             cgroup,
             prepared: None,
@@ -168,8 +170,9 @@ impl Slot {
 
     async fn send(&mut self, body: &[u8]) -> anyhow::Result<()> {
         let len = u32::try_from(body.len()).context("frame too large")?;
-        self.requests.write_all(&len.to_be_bytes()).await?;
-        self.requests.write_all(body).await?;
+        let requests = self.requests.as_mut().context("the slot is closed")?;
+        requests.write_all(&len.to_be_bytes()).await?;
+        requests.write_all(body).await?;
         Ok(())
     }
 
@@ -284,24 +287,21 @@ impl Slot {
 
     /// Whether the slot's process has gone (killed from outside, crashed).
     pub fn exited(&mut self) -> bool {
-        !matches!(self.child.try_wait(), Ok(None))
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+        match self.child.as_mut() {
+            Some(child) => !matches!(child.try_wait(), Ok(None)),
+            None => true,
+        }
     }
 
     /// Stops the zygote and everything under it: closing its request pipe makes it kill its
     /// namespace and exit (so every process is reaped by its own parent); SIGKILL follows if
-    /// it has not gone within half a second.
-    pub fn kill(self) {
-        let Self {
-            mut child,
-            requests,
-            cgroup,
-            ..
-        } = self;
-        drop(requests);
+    /// it has not gone within half a second. Blocks: call it off the async workers.
+    pub fn kill(mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        // Closing the request pipe is the zygote's signal to end its namespace and exit.
+        drop(self.requests.take());
         for _ in 0..50 {
             if matches!(child.try_wait(), Ok(Some(_))) {
                 break;
@@ -310,8 +310,33 @@ impl Slot {
         }
         let _ = child.kill();
         let _ = child.wait();
-        if let Some(cgroup) = &cgroup {
+        if let Some(cgroup) = &self.cgroup {
             cgroup.kill_all();
+        }
+    }
+}
+
+impl Drop for Slot {
+    /// A slot dropped without `kill` (an abandoned lease, a cancelled task, a panic) still
+    /// leaves nothing behind: SIGKILL to the slot's init takes the zygote with it (it has
+    /// PDEATHSIG) and, as PID 1 of the slot's namespace, every process in it. Reaping
+    /// happens on a blocking thread so that dropping never stalls an async worker.
+    fn drop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        let _ = child.kill();
+        if let Some(cgroup) = &self.cgroup {
+            cgroup.kill_all();
+        }
+        let mut reap = move || {
+            let _ = child.wait();
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn_blocking(reap);
+            }
+            Err(_) => reap(),
         }
     }
 }

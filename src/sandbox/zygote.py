@@ -419,7 +419,8 @@ def run(req, prepared):
             open_fds.discard(fd)
             os.close(fd)
             return
-        room = cap - len(bufs[fd])
+        # The status channel has its own small cap: the output cap must never cut it.
+        room = (STATUS_CAP if fd == status_r else cap) - len(bufs[fd])
         if room > 0:
             bufs[fd] += chunk[:room]
         if len(chunk) > room:
@@ -599,4 +600,7 @@ def main():
 
 
 PREPARE_TIMEOUT = 10.0
+# Most kept of what a child writes on its status channel ("D status cpu rss\n", or a set-up
+# error): independent of the request's output cap.
+STATUS_CAP = 4096
 main()
