@@ -3,12 +3,14 @@
 //! The library holds every role's code; `main.rs` only parses the command line and starts one.
 //! Layers, from the outside in: [`validator`] (static AST rules) and [`classifier`] (tier
 //! choice), driven by [`policy`] data from `roles/`; shared [`models`]; [`config`] and
-//! [`telemetry`] for every role.
+//! [`telemetry`] for every role; [`http`], the hardened server loop and JSON answers every
+//! role's API uses.
 
 pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod executor;
+pub mod http;
 pub mod jobs;
 pub mod llm;
 pub mod models;

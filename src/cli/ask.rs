@@ -57,10 +57,18 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                 let state = Arc::new(crate::executor::api::AppState {
                     executor,
                     jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
-                    max_body_bytes: settings.server.max_body_bytes,
+                    body: settings.server.body_limits(),
                 });
+                let limits = settings.server.limits(Duration::ZERO);
+                let (_stop, stopped) = tokio::sync::watch::channel(false);
                 let server = tokio::spawn(async move {
-                    axum::serve(listener, crate::executor::api::router(state)).await
+                    crate::http::serve(
+                        listener,
+                        crate::executor::api::router(state),
+                        limits,
+                        stopped,
+                    )
+                    .await
                 });
                 (url, Some((pool, server)))
             }

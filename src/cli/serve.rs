@@ -92,7 +92,10 @@ pub(crate) async fn build_llm_context(
     };
     Ok(crate::llm::flow::Context {
         llm: client,
-        executor: crate::llm::executor_client::ExecutorClient::new(executor_url)?,
+        executor: crate::llm::executor_client::ExecutorClient::new(
+            executor_url,
+            crate::llm::executor_client::ExecutorClientOptions::from_settings(llm),
+        )?,
         validator: Arc::new(validator),
         prompts: crate::llm::prompts::Prompts::load(sources)?,
         allowed_imports,
@@ -106,14 +109,15 @@ async fn serve_llm(sources: &Sources, settings: Settings) -> anyhow::Result<()> 
     let context = build_llm_context(sources, &settings, &settings.llm.executor_url).await?;
     let state = Arc::new(crate::llm::api::LlmState {
         context,
-        max_body_bytes: settings.server.max_body_bytes,
+        body: settings.server.body_limits(),
     });
     let listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", listener.local_addr()?);
-    let stop = stop_on_signal(None, Duration::ZERO);
-    axum::serve(listener, crate::llm::api::router(state))
-        .with_graceful_shutdown(stopped(stop))
-        .await?;
+    let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let (stop, shutdown) = stop_on_signal(None, grace);
+    let limits = settings.server.limits(grace);
+    crate::http::serve(listener, crate::llm::api::router(state), limits, stop).await?;
+    let _ = shutdown.await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -148,30 +152,29 @@ async fn serve_all(sources: &Sources, settings: Settings, args: &ServeArgs) -> a
     let llm_listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", llm_listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let stop = stop_on_signal(Some(pool.clone()), grace);
+    let (stop, shutdown) = stop_on_signal(Some(pool), grace);
     let executor_state = Arc::new(AppState {
         executor,
         jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
-        max_body_bytes: settings.server.max_body_bytes,
+        body: settings.server.body_limits(),
     });
+    let limits = settings.server.limits(grace);
     let public_execute = crate::executor::api::execute_routes(Arc::clone(&executor_state));
-    let executor_stop = stopped(stop.clone());
-    let executor_server = tokio::spawn(async move {
-        axum::serve(executor_listener, router(executor_state))
-            .with_graceful_shutdown(executor_stop)
-            .await
-    });
+    let executor_server = tokio::spawn(crate::http::serve(
+        executor_listener,
+        router(executor_state),
+        limits,
+        stop.clone(),
+    ));
     let llm_state = Arc::new(crate::llm::api::LlmState {
         context,
-        max_body_bytes: settings.server.max_body_bytes,
+        body: settings.server.body_limits(),
     });
     // The public address answers queries and, as in the executor role, runs snippets.
     let app = crate::llm::api::router(llm_state).merge(public_execute);
-    axum::serve(llm_listener, app)
-        .with_graceful_shutdown(stopped(stop))
-        .await?;
+    crate::http::serve(llm_listener, app, limits, stop).await?;
     executor_server.await??;
-    pool.shutdown(grace).await;
+    let _ = shutdown.await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -222,42 +225,47 @@ async fn serve_executor(
     let state = Arc::new(AppState {
         executor,
         jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
-        max_body_bytes: settings.server.max_body_bytes,
+        body: settings.server.body_limits(),
     });
     let listener = bind(settings.server.listen, "executor").await?;
     println!("listening on {}", listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let stop = stop_on_signal(Some(pool.clone()), grace);
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(stopped(stop))
-        .await?;
-    pool.shutdown(grace).await;
+    let (stop, shutdown) = stop_on_signal(Some(pool), grace);
+    crate::http::serve(listener, router(state), settings.server.limits(grace), stop).await?;
+    let _ = shutdown.await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// On SIGTERM or SIGINT: flips the returned flag (servers stop accepting), then, after
-/// `grace`, kills whatever the pool still runs.
-fn stop_on_signal(pool: Option<Pool>, grace: Duration) -> tokio::sync::watch::Receiver<bool> {
+/// On SIGTERM or SIGINT: the returned flag turns true (servers stop accepting, close idle
+/// connections and close the rest `grace` later) and the pool stops admitting work (queued
+/// requests are answered 503 `shutdown`). Running executions get `grace` less a margin to
+/// finish, so that their answers, real or 503 `shutdown`, are written before the servers
+/// close their connections; then every slot is killed. The task ends when all that is done.
+fn stop_on_signal(
+    pool: Option<Pool>,
+    grace: Duration,
+) -> (
+    tokio::sync::watch::Receiver<bool>,
+    tokio::task::JoinHandle<()>,
+) {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!(
-            grace_secs = grace.as_secs(),
+            grace_secs = grace.as_secs_f64(),
             "shutting down: no new requests; in-flight work gets the grace period"
         );
+        if let Some(pool) = &pool {
+            pool.begin_shutdown();
+        }
         let _ = stop_tx.send(true);
         if let Some(pool) = pool {
-            tokio::time::sleep(grace).await;
-            pool.shutdown(Duration::ZERO).await;
+            let margin = (grace / 4).min(Duration::from_secs(1));
+            pool.shutdown(grace.saturating_sub(margin)).await;
         }
     });
-    stop_rx
-}
-
-/// Resolves once `stop_on_signal`'s flag is set.
-async fn stopped(mut stop: tokio::sync::watch::Receiver<bool>) {
-    let _ = stop.wait_for(|s| *s).await;
+    (stop_rx, task)
 }
 
 async fn shutdown_signal() {

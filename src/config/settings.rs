@@ -173,8 +173,21 @@ impl Default for LogSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
     pub listen: SocketAddr,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes; a larger declared `Content-Length` is
+    /// answered 413 before any of the body is read.
     pub max_body_bytes: usize,
+    /// Request headers must be complete this long after their first byte.
+    pub header_read_timeout_secs: f64,
+    /// A request body must have arrived this long after its headers (408 otherwise).
+    pub body_read_timeout_secs: f64,
+    /// A connection with no request for this long is closed (new or kept alive).
+    pub idle_timeout_secs: f64,
+    /// Longest time to answer one request (503 `timeout` otherwise). Must exceed the longest
+    /// execution a request may ask for plus the queue wait (`executor.max_limits.timeout_secs`
+    /// + `executor.queue_timeout_secs`) and, in the LLM role, a whole query's LLM calls.
+    pub request_timeout_secs: f64,
+    /// Connections served at once; past this a connection is answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for ServerSettings {
@@ -182,8 +195,39 @@ impl Default for ServerSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 1 << 20,
+            header_read_timeout_secs: 10.0,
+            body_read_timeout_secs: 30.0,
+            idle_timeout_secs: 60.0,
+            request_timeout_secs: 600.0,
+            max_connections: 1024,
         }
     }
+}
+
+impl ServerSettings {
+    /// The server loop's limits; `grace` is how long shutdown waits for open connections.
+    pub fn limits(&self, grace: std::time::Duration) -> crate::http::ServerLimits {
+        crate::http::ServerLimits {
+            header_read_timeout: secs(self.header_read_timeout_secs),
+            idle_timeout: secs(self.idle_timeout_secs),
+            request_timeout: secs(self.request_timeout_secs),
+            max_connections: self.max_connections,
+            max_body_bytes: self.max_body_bytes,
+            grace,
+        }
+    }
+
+    pub fn body_limits(&self) -> crate::http::BodyLimits {
+        crate::http::BodyLimits {
+            max_bytes: self.max_body_bytes,
+            read_timeout: secs(self.body_read_timeout_secs),
+        }
+    }
+}
+
+/// A duration from a configured number of seconds; negative or NaN values count as zero.
+fn secs(value: f64) -> std::time::Duration {
+    std::time::Duration::try_from_secs_f64(value.max(0.0)).unwrap_or(std::time::Duration::MAX)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -252,7 +296,12 @@ pub struct LlmSettings {
     pub model: String,
     pub api_key: Option<Secret>,
     pub temperature: f32,
+    /// Longest wait for one LLM answer.
     pub timeout_secs: u64,
+    /// Longest wait for a connection to the LLM endpoint.
+    pub connect_timeout_secs: u64,
+    /// Largest LLM answer read, in bytes; a bigger one is an error, never buffered.
+    pub max_response_bytes: usize,
     pub max_retries: u32,
     /// How many times violations are sent back for a corrected program.
     pub max_corrections: u32,
@@ -261,6 +310,12 @@ pub struct LlmSettings {
     /// Where the executor's REST API is (`serve --role all` listens there itself; port 0
     /// picks a free one).
     pub executor_url: String,
+    /// Longest wait for the executor's answer to one call (it must exceed the executor's
+    /// `max_limits.timeout_secs` + `queue_timeout_secs`), and for a connection to it.
+    pub executor_timeout_secs: u64,
+    pub executor_connect_timeout_secs: u64,
+    /// Largest executor answer read, in bytes (two capped outputs, JSON-escaped).
+    pub max_executor_response_bytes: usize,
     /// Send a runtime error in the generated code back to the LLM once for a repair.
     pub repair_runtime_errors: bool,
     /// Largest inline `data` accepted with a question, in bytes.
@@ -277,10 +332,15 @@ impl Default for LlmSettings {
             api_key: None,
             temperature: 0.0,
             timeout_secs: 120,
+            connect_timeout_secs: 5,
+            max_response_bytes: 4 << 20,
             max_retries: 3,
             max_corrections: 3,
             api_version: None,
             executor_url: "http://127.0.0.1:8081".to_owned(),
+            executor_timeout_secs: 150,
+            executor_connect_timeout_secs: 5,
+            max_executor_response_bytes: 64 << 20,
             repair_runtime_errors: true,
             max_data_bytes: 256 * 1024,
             local_fallback_url: "http://127.0.0.1:11434/v1".to_owned(),
@@ -296,6 +356,9 @@ pub struct ExecutorSettings {
     pub pool_size: usize,
     /// Requests that may wait for a slot; past this the answer is "busy" (HTTP 503).
     pub max_queue: usize,
+    /// Longest a request waits in the queue for a slot; then it is answered "busy" (HTTP 503
+    /// with `Retry-After`).
+    pub queue_timeout_secs: f64,
     /// Retries of an infrastructure failure (a slot died, the sandbox could not be set up).
     pub max_retries: u32,
     /// Cap of the exponential backoff between retries, in seconds (2^attempt, at most this).
@@ -314,6 +377,7 @@ impl Default for ExecutorSettings {
         Self {
             pool_size: 2,
             max_queue: 64,
+            queue_timeout_secs: 30.0,
             max_retries: 2,
             max_backoff_secs: 60,
             shutdown_grace_secs: 10,

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,17 +14,16 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use super::{Executor, Failure};
+use crate::http::{error, not_found, read_json, request_id, with_id, BodyLimits};
 use crate::models::{ApiError, CodeExecutionRequest, ErrorKind, ExecutionError, ExecutionResult};
 use crate::sandbox::Health;
 use crate::telemetry;
-
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub struct AppState {
     pub executor: Executor,
     /// Heavy jobs; `None` where this executor does not start them.
     pub jobs: Option<Arc<crate::jobs::JobService>>,
-    pub max_body_bytes: usize,
+    pub body: BodyLimits,
 }
 
 /// Only the execution endpoint, for the all-in-one mode's public listener.
@@ -42,33 +41,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/create_heavy_job", post(create_heavy_job))
         .route("/api/v1/jobs/{job_id}", get(get_job))
         .route("/api/v1/health", get(health))
+        .route("/api/v1/health/ready", get(health))
+        .route("/api/v1/health/live", get(live))
         .fallback(not_found)
         .with_state(state)
-}
-
-/// The request id from `X-Request-ID` when it is sane, otherwise a new one.
-pub fn request_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(&REQUEST_ID)?.to_str().ok()?.trim();
-    let sane = !value.is_empty()
-        && value.len() <= 128
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:/".contains(&b));
-    sane.then(|| value.to_owned())
-}
-
-pub(crate) fn with_id(mut response: Response, id: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(id) {
-        response.headers_mut().insert(REQUEST_ID, value);
-    }
-    response
-}
-
-pub(crate) fn error(status: StatusCode, error: ApiError, id: &str) -> Response {
-    with_id(
-        (status, Json(error.with_request_id(id))).into_response(),
-        id,
-    )
 }
 
 async fn execute_snippet(
@@ -81,46 +57,20 @@ async fn execute_snippet(
     let span = telemetry::request_span(&provisional);
     async move {
         let started = Instant::now();
-        let bytes = match to_bytes(body, state.max_body_bytes).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                tracing::warn!(limit = state.max_body_bytes, "request body too large");
-                return error(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ApiError::new(
-                        ErrorKind::PayloadTooLarge,
-                        format!(
-                            "request body is over the limit of {} bytes",
-                            state.max_body_bytes
-                        ),
-                    ),
-                    &provisional,
-                );
+        let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
+            Ok(request) => request,
+            Err(err) => {
+                tracing::warn!(error = %err, "bad request body");
+                return error(err.status(), err.to_api_error(), &provisional);
             }
         };
-        if let Err(err) = std::str::from_utf8(&bytes) {
+        if let Err(message) = request.check_code() {
             return error(
                 StatusCode::BAD_REQUEST,
-                ApiError::new(
-                    ErrorKind::BadRequest,
-                    format!(
-                        "request body is not valid UTF-8 (at byte {})",
-                        err.valid_up_to()
-                    ),
-                ),
+                ApiError::new(ErrorKind::BadRequest, message),
                 &provisional,
             );
         }
-        let request: CodeExecutionRequest = match serde_json::from_slice(&bytes) {
-            Ok(request) => request,
-            Err(err) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    ApiError::new(ErrorKind::BadRequest, format!("invalid request: {err}")),
-                    &provisional,
-                )
-            }
-        };
         // The header wins; then the body's id; then the generated one.
         let id = header_id
             .or_else(|| {
@@ -157,22 +107,41 @@ async fn execute_snippet(
     .await
 }
 
+fn retry_after(mut response: Response, secs: u64) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
+}
+
+/// The HTTP answer for an execution that produced no result. Documented statuses: 503
+/// `busy` (queue full, or no slot within `executor.queue_timeout_secs`) with `Retry-After`;
+/// 503 `shutdown` (queued, or still running when the shutdown grace period ended); 400 for
+/// limits; 500 with an `internal_error` result when every retry failed.
 fn execution_error(state: &AppState, err: ExecutionError, id: &str) -> Response {
     match &err {
         ExecutionError::Busy {
             retry_after_secs, ..
-        } => {
-            let mut response = error(
+        }
+        | ExecutionError::QueueTimeout {
+            retry_after_secs, ..
+        } => retry_after(
+            error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ApiError::new(ErrorKind::Busy, "").with_details(&err),
                 id,
-            );
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert("retry-after", value);
-            }
-            response
-        }
-        ExecutionError::LimitTooHigh { .. } => error(
+            ),
+            *retry_after_secs,
+        ),
+        ExecutionError::ShuttingDown => retry_after(
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::new(ErrorKind::Shutdown, "").with_details(&err),
+                id,
+            ),
+            1,
+        ),
+        ExecutionError::LimitTooHigh { .. } | ExecutionError::LimitInvalid { .. } => error(
             StatusCode::BAD_REQUEST,
             ApiError::new(ErrorKind::BadRequest, "").with_details(&err),
             id,
@@ -216,38 +185,17 @@ async fn create_heavy_job(
             &provisional,
         );
     };
-    let bytes = match to_bytes(body, state.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            let message = format!(
-                "request body is over the limit of {} bytes",
-                state.max_body_bytes
-            );
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ApiError::new(ErrorKind::PayloadTooLarge, message),
-                &provisional,
-            );
-        }
-    };
-    let request: CodeExecutionRequest = match std::str::from_utf8(&bytes)
-        .map_err(|e| {
-            format!(
-                "request body is not valid UTF-8 (at byte {})",
-                e.valid_up_to()
-            )
-        })
-        .and_then(|text| serde_json::from_str(text).map_err(|e| format!("invalid request: {e}")))
-    {
+    let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
         Ok(request) => request,
-        Err(message) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                ApiError::new(ErrorKind::BadRequest, message),
-                &provisional,
-            )
-        }
+        Err(err) => return error(err.status(), err.to_api_error(), &provisional),
     };
+    if let Err(message) = request.check_code() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            ApiError::new(ErrorKind::BadRequest, message),
+            &provisional,
+        );
+    }
     let id = header_id
         .or_else(|| request.request_id.clone())
         .unwrap_or(provisional);
@@ -316,32 +264,45 @@ async fn get_job(
 
 #[derive(Serialize)]
 struct HealthBody {
+    /// `ok`; `degraded` when a layer is off or missing; `unavailable` when not ready.
     status: &'static str,
+    ready: bool,
     role: &'static str,
     version: &'static str,
     validation: bool,
     pool: Health,
 }
 
+/// Readiness (`/api/v1/health`, `/api/v1/health/ready`): 200 when the executor can take
+/// work, 503 with `pool.reasons` when it cannot (no usable slot, the queue full, shutting
+/// down, a required layer missing). Both carry the pool's slot states.
 async fn health(State(state): State<Arc<AppState>>) -> Response {
     let pool = state.executor.pool.health();
     let degraded = !pool.missing_layers.is_empty()
         || !state.executor.validate
         || !pool.layers.iter().any(|l| l == "guards");
+    let ready = pool.accepting;
     let body = HealthBody {
-        status: if degraded { "degraded" } else { "ok" },
+        status: match (ready, degraded) {
+            (false, _) => "unavailable",
+            (true, true) => "degraded",
+            (true, false) => "ok",
+        },
+        ready,
         role: "executor",
         version: env!("CARGO_PKG_VERSION"),
         validation: state.executor.validate,
         pool,
     };
-    (StatusCode::OK, Json(body)).into_response()
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
 }
 
-pub(crate) async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(ApiError::new(ErrorKind::BadRequest, "no such endpoint")),
-    )
-        .into_response()
+/// Liveness: the process answers.
+async fn live() -> Response {
+    (StatusCode::OK, Json(serde_json::json!({"status": "alive"}))).into_response()
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -15,14 +15,15 @@ use tracing::Instrument;
 use utoipa::{OpenApi, ToSchema};
 
 use super::client::{LlmClient, LlmError};
+use super::executor_client::ExecutorError;
 use super::flow::{self, Context, FlowError, QueryAnswer, QueryRequest};
-use crate::executor::api::{error, not_found, request_id, with_id};
+use crate::http::{error, not_found, read_json, request_id, with_id, BodyLimits};
 use crate::models::{ApiError, ErrorKind};
 use crate::telemetry;
 
 pub struct LlmState {
     pub context: Context,
-    pub max_body_bytes: usize,
+    pub body: BodyLimits,
 }
 
 #[derive(OpenApi)]
@@ -54,11 +55,12 @@ pub fn router(state: Arc<LlmState>) -> Router {
     params(("x-request-id" = Option<String>, Header, description = "Request id; generated when absent")),
     responses(
         (status = 200, description = "The flow completed: see `result` and `error`", body = QueryAnswer),
-        (status = 400, description = "Malformed request", body = ApiError),
+        (status = 400, description = "Malformed request, or limits the executor refused", body = ApiError),
+        (status = 408, description = "The body did not arrive within server.body_read_timeout_secs", body = ApiError),
         (status = 413, description = "Body over the size limit", body = ApiError),
         (status = 502, description = "The LLM or the executor failed", body = ApiError),
-        (status = 503, description = "No LLM endpoint configured", body = ApiError),
-        (status = 504, description = "The LLM timed out", body = ApiError),
+        (status = 503, description = "No LLM endpoint configured, the executor is busy (with Retry-After) or shutting down", body = ApiError),
+        (status = 504, description = "The LLM or the executor timed out", body = ApiError),
     )
 )]
 async fn query(State(state): State<Arc<LlmState>>, headers: HeaderMap, body: Body) -> Response {
@@ -66,38 +68,9 @@ async fn query(State(state): State<Arc<LlmState>>, headers: HeaderMap, body: Bod
     let span = telemetry::request_span(&id);
     async move {
         let started = Instant::now();
-        let Ok(bytes) = to_bytes(body, state.max_body_bytes).await else {
-            let message = format!(
-                "request body is over the limit of {} bytes",
-                state.max_body_bytes
-            );
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ApiError::new(ErrorKind::PayloadTooLarge, message),
-                &id,
-            );
-        };
-        if let Err(err) = std::str::from_utf8(&bytes) {
-            let message = format!(
-                "request body is not valid UTF-8 (at byte {})",
-                err.valid_up_to()
-            );
-            return error(
-                StatusCode::BAD_REQUEST,
-                ApiError::new(ErrorKind::BadRequest, message),
-                &id,
-            );
-        }
-        let request: QueryRequest = match serde_json::from_slice(&bytes) {
+        let request: QueryRequest = match read_json(&headers, body, state.body).await {
             Ok(request) => request,
-            Err(err) => {
-                let message = format!("invalid request: {err}");
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    ApiError::new(ErrorKind::BadRequest, message),
-                    &id,
-                );
-            }
+            Err(err) => return error(err.status(), err.to_api_error(), &id),
         };
         tracing::info!(
             query_chars = request.query.len(),
@@ -112,15 +85,34 @@ async fn query(State(state): State<Arc<LlmState>>, headers: HeaderMap, body: Bod
                     FlowError::Llm(LlmError::NotConfigured) => {
                         (StatusCode::SERVICE_UNAVAILABLE, ErrorKind::Upstream)
                     }
-                    FlowError::Llm(LlmError::Timeout { .. }) => {
+                    FlowError::Llm(LlmError::Timeout { .. })
+                    | FlowError::Executor(ExecutorError::Timeout { .. }) => {
                         (StatusCode::GATEWAY_TIMEOUT, ErrorKind::Upstream)
+                    }
+                    // The executor's own answers keep their meaning: overload stays 503
+                    // (with its Retry-After), a refused request stays 400.
+                    FlowError::Executor(ExecutorError::Refused { status: 503, .. }) => {
+                        (StatusCode::SERVICE_UNAVAILABLE, ErrorKind::Busy)
+                    }
+                    FlowError::Executor(ExecutorError::Refused { status: 400, .. }) => {
+                        (StatusCode::BAD_REQUEST, ErrorKind::BadRequest)
                     }
                     FlowError::Llm(_) | FlowError::Executor(_) => {
                         (StatusCode::BAD_GATEWAY, ErrorKind::Upstream)
                     }
                 };
                 tracing::warn!(error = %err, "query failed");
-                error(status, ApiError::new(kind, err.to_string()), &id)
+                let mut response = error(status, ApiError::new(kind, err.to_string()), &id);
+                if let FlowError::Executor(ExecutorError::Refused {
+                    retry_after: Some(secs),
+                    ..
+                }) = &err
+                {
+                    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                        response.headers_mut().insert("retry-after", value);
+                    }
+                }
+                response
             }
         };
         tracing::info!(

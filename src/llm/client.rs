@@ -9,14 +9,14 @@ use std::time::{Duration, Instant};
 use async_openai::config::{AzureConfig, OpenAIConfig};
 use async_openai::error::OpenAIError;
 use async_openai::middleware::retry::OpenAIRetryLayer;
-use async_openai::middleware::ReqwestService;
+use async_openai::middleware::{HttpRequestFactory, ReqwestService};
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessageArgs, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
     CreateChatCompletionRequest, CreateChatCompletionRequestArgs,
 };
 use async_openai::Client;
-use tower::Layer as _;
+use tower::{Layer as _, ServiceExt as _};
 
 use crate::config::LlmSettings;
 
@@ -86,7 +86,7 @@ impl LlmClient {
         let timeout = Duration::from_secs(settings.timeout_secs.max(1));
         let http = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs.max(1)).min(timeout))
             .build()?;
         let key = settings
             .api_key
@@ -95,7 +95,18 @@ impl LlmClient {
             .unwrap_or_default();
         let base = base_url.trim_end_matches('/').to_owned();
         let retries = usize::try_from(settings.max_retries).unwrap_or(usize::MAX);
-        let service = OpenAIRetryLayer::new(retries).layer(ReqwestService::new(http.clone()));
+        let transport = ReqwestService::new(http.clone());
+        let cap = settings.max_response_bytes;
+        // Every answer is read under a size cap before async-openai parses it: a runaway or
+        // hostile endpoint cannot make this role buffer more than `llm.max_response_bytes`.
+        let capped = tower::service_fn(move |factory: HttpRequestFactory| {
+            let transport = transport.clone();
+            async move {
+                let response = transport.oneshot(factory).await?;
+                read_capped(response, cap).await
+            }
+        });
+        let service = OpenAIRetryLayer::new(retries).layer(capped);
         let api = match &settings.api_version {
             Some(version) => Api::Azure(
                 Client::with_config(
@@ -202,6 +213,10 @@ impl LlmClient {
                     message: error_chain(&e),
                 },
             },
+            OpenAIError::Boxed(boxed) if boxed.is::<TooLarge>() => LlmError::BadAnswer {
+                endpoint,
+                message: boxed.to_string(),
+            },
             OpenAIError::ApiError(api) => LlmError::Status {
                 endpoint,
                 status: api.status_code.as_u16(),
@@ -225,6 +240,39 @@ impl LlmClient {
         let url = format!("{}/models", base_url.trim_end_matches('/'));
         http.get(url).send().await.is_ok()
     }
+}
+
+/// An answer over `llm.max_response_bytes`.
+#[derive(Debug, thiserror::Error)]
+#[error("the answer is over the limit of {0} bytes (llm.max_response_bytes)")]
+struct TooLarge(usize);
+
+/// Reads `response` whole, refusing it past `cap` bytes, and hands it on unchanged.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<reqwest::Response, OpenAIError> {
+    let too_large = || OpenAIError::Boxed(Box::new(TooLarge(cap)));
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut builder = axum::http::Response::builder()
+        .status(response.status())
+        .version(response.version());
+    if let Some(headers) = builder.headers_mut() {
+        headers.clone_from(response.headers());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let rebuilt = builder
+        .body(body)
+        .map_err(|e| OpenAIError::Boxed(Box::new(e)))?;
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

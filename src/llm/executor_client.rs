@@ -11,30 +11,60 @@ use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult, JobCreated,
 pub enum ExecutorError {
     #[error("the executor at {url} is unreachable: {message}")]
     Unreachable { url: String, message: String },
+    #[error("the executor at {url} did not answer within {secs} s (llm.executor_timeout_secs)")]
+    Timeout { url: String, secs: u64 },
+    #[error(
+        "the executor at {url} sent an answer over {limit} bytes (llm.max_executor_response_bytes)"
+    )]
+    TooLarge { url: String, limit: usize },
     #[error("the executor at {url} refused the request (HTTP {status}): {message}")]
     Refused {
         url: String,
         status: u16,
         message: String,
+        /// The executor's `Retry-After`, for a busy answer.
+        retry_after: Option<u64>,
     },
+}
+
+/// How the LLM role reaches the executor.
+#[derive(Debug, Clone)]
+pub struct ExecutorClientOptions {
+    pub connect_timeout: Duration,
+    /// Longest wait for one answer (and, with busy retries, for all of them together).
+    pub timeout: Duration,
+    pub max_response_bytes: usize,
+}
+
+impl ExecutorClientOptions {
+    pub fn from_settings(llm: &crate::config::LlmSettings) -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(llm.executor_connect_timeout_secs.max(1)),
+            timeout: Duration::from_secs(llm.executor_timeout_secs.max(1)),
+            max_response_bytes: llm.max_executor_response_bytes,
+        }
+    }
 }
 
 #[derive(Clone)]
 pub struct ExecutorClient {
     http: reqwest::Client,
     base: String,
+    options: ExecutorClientOptions,
 }
 
 /// Busy answers (503) are retried this many times, waiting what `Retry-After` says (capped).
 const BUSY_RETRIES: u32 = 5;
 
 impl ExecutorClient {
-    pub fn new(base_url: &str) -> anyhow::Result<Self> {
+    pub fn new(base_url: &str, options: ExecutorClientOptions) -> anyhow::Result<Self> {
         Ok(Self {
             http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(5))
+                .connect_timeout(options.connect_timeout)
+                .timeout(options.timeout)
                 .build()?,
             base: base_url.trim_end_matches('/').to_owned(),
+            options,
         })
     }
 
@@ -48,10 +78,7 @@ impl ExecutorClient {
         request_id: &str,
     ) -> Result<ExecutionResult, ExecutorError> {
         let url = format!("{}/api/v1/execute_snippet", self.base);
-        let unreachable = |e: reqwest::Error| ExecutorError::Unreachable {
-            url: self.base.clone(),
-            message: e.to_string(),
-        };
+        let deadline = tokio::time::Instant::now() + self.options.timeout;
         let mut busy = 0;
         loop {
             let response = self
@@ -61,34 +88,24 @@ impl ExecutorClient {
                 .json(request)
                 .send()
                 .await
-                .map_err(unreachable)?;
+                .map_err(|e| self.transport(e))?;
             let status = response.status();
+            let retry_after = retry_after(&response);
             if status == StatusCode::SERVICE_UNAVAILABLE && busy < BUSY_RETRIES {
-                busy += 1;
-                let wait = response
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .unwrap_or(1)
-                    .min(5);
-                tracing::warn!(wait_secs = wait, "executor busy; waiting");
-                tokio::time::sleep(Duration::from_secs(wait)).await;
-                continue;
+                let wait = Duration::from_secs(retry_after.unwrap_or(1).min(5));
+                if tokio::time::Instant::now() + wait < deadline {
+                    busy += 1;
+                    tracing::warn!(wait_secs = wait.as_secs(), "executor busy; waiting");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
             }
-            let bytes = response.bytes().await.map_err(unreachable)?;
+            let bytes = self.body(response).await?;
             // 200 is a result; so is 500 with an `internal_error` result (retries exhausted).
             if let Ok(result) = serde_json::from_slice::<ExecutionResult>(&bytes) {
                 return Ok(result);
             }
-            let message = serde_json::from_slice::<ApiError>(&bytes)
-                .map(|e| e.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(300).collect());
-            return Err(ExecutorError::Refused {
-                url: self.base.clone(),
-                status: status.as_u16(),
-                message,
-            });
+            return Err(self.refused(status, &bytes, retry_after));
         }
     }
 
@@ -106,7 +123,7 @@ impl ExecutorClient {
             .json(request)
             .send()
             .await
-            .map_err(|e| self.unreachable(e))?;
+            .map_err(|e| self.transport(e))?;
         self.decode(response).await
     }
 
@@ -118,14 +135,53 @@ impl ExecutorClient {
             .get(&url)
             .send()
             .await
-            .map_err(|e| self.unreachable(e))?;
+            .map_err(|e| self.transport(e))?;
         self.decode(response).await
     }
 
-    fn unreachable(&self, e: reqwest::Error) -> ExecutorError {
-        ExecutorError::Unreachable {
+    fn transport(&self, e: reqwest::Error) -> ExecutorError {
+        if e.is_timeout() {
+            ExecutorError::Timeout {
+                url: self.base.clone(),
+                secs: self.options.timeout.as_secs(),
+            }
+        } else {
+            ExecutorError::Unreachable {
+                url: self.base.clone(),
+                message: e.to_string(),
+            }
+        }
+    }
+
+    /// Reads an answer's body, refusing it past `max_response_bytes`.
+    async fn body(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ExecutorError> {
+        let limit = self.options.max_response_bytes;
+        let too_large = || ExecutorError::TooLarge {
             url: self.base.clone(),
-            message: e.to_string(),
+            limit,
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.transport(e))? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn refused(&self, status: StatusCode, bytes: &[u8], retry_after: Option<u64>) -> ExecutorError {
+        let message = serde_json::from_slice::<ApiError>(bytes)
+            .map(|e| e.error.message)
+            .unwrap_or_else(|_| String::from_utf8_lossy(bytes).chars().take(300).collect());
+        ExecutorError::Refused {
+            url: self.base.clone(),
+            status: status.as_u16(),
+            message,
+            retry_after,
         }
     }
 
@@ -134,20 +190,14 @@ impl ExecutorClient {
         response: reqwest::Response,
     ) -> Result<T, ExecutorError> {
         let status = response.status();
-        let bytes = response.bytes().await.map_err(|e| self.unreachable(e))?;
+        let retry_after = retry_after(&response);
+        let bytes = self.body(response).await?;
         if status.is_success() {
             if let Ok(value) = serde_json::from_slice(&bytes) {
                 return Ok(value);
             }
         }
-        let message = serde_json::from_slice::<ApiError>(&bytes)
-            .map(|e| e.error.message)
-            .unwrap_or_else(|_| String::from_utf8_lossy(&bytes).chars().take(300).collect());
-        Err(ExecutorError::Refused {
-            url: self.base.clone(),
-            status: status.as_u16(),
-            message,
-        })
+        Err(self.refused(status, &bytes, retry_after))
     }
 
     /// Whether the executor's health endpoint answers 200 within two seconds.
@@ -158,4 +208,12 @@ impl ExecutorClient {
             Ok(r) if r.status().is_success()
         )
     }
+}
+
+fn retry_after(response: &reqwest::Response) -> Option<u64> {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }

@@ -1,0 +1,341 @@
+//! The server loop every role uses instead of `axum::serve`, which has no timeouts and no
+//! connection bound. Each edge has a limit:
+//! - a new or kept-alive connection that sends nothing for `idle_timeout` is closed;
+//! - request headers must be complete within `header_read_timeout` of their first byte;
+//! - a body must arrive within the body timeout (`body::read_json`), and a declared
+//!   `Content-Length` over `max_body_bytes` is answered 413 before any of it is read;
+//! - a request is answered within `request_timeout` (503 `timeout` otherwise);
+//! - at most `max_connections` are served at once; past that a connection is answered 503
+//!   `busy` and closed, never silently dropped;
+//! - on shutdown no connection is accepted, idle ones are closed, and whatever is still open
+//!   after `grace` is closed.
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{header, HeaderValue, Request, Response, StatusCode};
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tower::ServiceExt as _;
+
+use super::body::declared_too_large;
+use super::response::{error, request_id};
+use crate::models::{ApiError, ErrorKind};
+
+/// Connections answered "busy" at once; past this, excess connections are closed unanswered
+/// (a flood must not cost a task each).
+const MAX_REFUSALS: usize = 64;
+/// How often each connection checks its idle and header deadlines.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_connections: usize,
+    pub max_body_bytes: usize,
+    /// After shutdown is asked, connections still open after this are closed.
+    pub grace: Duration,
+}
+
+/// Serves `app` on `listener` until `shutdown` turns true, then drains within `grace`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    limits: ServerLimits,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
+    let (drain, draining) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => match Arc::clone(&connections).try_acquire_owned() {
+                    Ok(permit) => {
+                        tasks.spawn(connection(stream, app.clone(), limits, draining.clone(), permit));
+                    }
+                    Err(_) => {
+                        tracing::warn!(max = limits.max_connections, "connection limit reached; refusing a connection");
+                        if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+                            tasks.spawn(refuse(stream, permit));
+                        }
+                    }
+                },
+                Err(err) => {
+                    // Out of file descriptors, or a connection reset before it was accepted:
+                    // the listener itself is fine. Pause so a full fd table can drain.
+                    tracing::warn!(error = %err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            () = async { let _ = shutdown.wait_for(|stop| *stop).await; } => break,
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = drain.send(true);
+    let deadline = tokio::time::sleep(limits.grace);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => if next.is_none() { break },
+            () = &mut deadline => {
+                tracing::warn!(open = tasks.len(), "closing connections still open after the grace period");
+                tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a connection has done lately, for its idle and header deadlines.
+struct Activity {
+    epoch: Instant,
+    /// Milliseconds since `epoch` (plus one, so that 0 means "never") of the last byte read
+    /// or written, or of the last answer.
+    last_io: AtomicU64,
+    /// When the first byte of a request arrived while no request was being served (0: none).
+    header_since: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        let activity = Self {
+            epoch: Instant::now(),
+            last_io: AtomicU64::new(0),
+            header_since: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+        };
+        activity.last_io.store(activity.now(), Ordering::Relaxed);
+        activity
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1
+    }
+
+    fn read(&self) {
+        let now = self.now();
+        self.last_io.store(now, Ordering::Relaxed);
+        if self.in_flight.load(Ordering::SeqCst) == 0 {
+            let _ = self
+                .header_since
+                .compare_exchange(0, now, Ordering::SeqCst, Ordering::SeqCst);
+        }
+    }
+
+    fn wrote(&self) {
+        self.last_io.store(self.now(), Ordering::Relaxed);
+    }
+
+    /// Why the connection must be closed now, if it must.
+    fn expired(&self, limits: &ServerLimits) -> Option<&'static str> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None; // the request timeout covers it
+        }
+        let now = self.now();
+        let header_since = self.header_since.load(Ordering::SeqCst);
+        let elapsed = |since: u64| Duration::from_millis(now.saturating_sub(since));
+        if header_since != 0 {
+            (elapsed(header_since) > limits.header_read_timeout)
+                .then_some("request headers not complete within the header read timeout")
+        } else {
+            (elapsed(self.last_io.load(Ordering::Relaxed)) > limits.idle_timeout)
+                .then_some("idle past the keep-alive timeout")
+        }
+    }
+}
+
+/// Marks a request as being served until it is answered.
+struct InFlight(Arc<Activity>);
+
+impl InFlight {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::SeqCst);
+        activity.header_since.store(0, Ordering::SeqCst);
+        Self(activity)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.wrote();
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A stream that records its activity.
+struct Tracked {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.read();
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.wrote();
+        }
+        poll
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+async fn connection(
+    stream: TcpStream,
+    app: Router,
+    limits: ServerLimits,
+    mut draining: watch::Receiver<bool>,
+    _permit: OwnedSemaphorePermit,
+) {
+    let _ = stream.set_nodelay(true);
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Tracked {
+        stream,
+        activity: Arc::clone(&activity),
+    });
+    let served = Arc::clone(&activity);
+    let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let app = app.clone();
+        let in_flight = InFlight::new(Arc::clone(&served));
+        async move {
+            let response = answer(app, request, &limits).await;
+            drop(in_flight);
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        // Our own watch below times headers from their first byte, and idle connections
+        // separately; hyper's timer would run from the end of the previous answer.
+        .header_read_timeout(None)
+        .keep_alive(true);
+    let conn = builder.serve_connection(io, service);
+    tokio::pin!(conn);
+    let mut watch = tokio::time::interval(WATCH_EVERY);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(err) = result {
+                    tracing::debug!(error = %err, "connection ended with an error");
+                }
+                return;
+            }
+            () = async { let _ = draining.wait_for(|d| *d).await; }, if !closing => {
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = watch.tick() => {
+                if let Some(reason) = activity.expired(&limits) {
+                    tracing::debug!(reason, "closing connection");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn answer(app: Router, request: Request<Incoming>, limits: &ServerLimits) -> Response<Body> {
+    if declared_too_large(request.headers(), limits.max_body_bytes) {
+        let message = format!(
+            "request body is over the limit of {} bytes",
+            limits.max_body_bytes
+        );
+        let id = request_id(request.headers()).unwrap_or_else(crate::telemetry::new_request_id);
+        let mut response = error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::new(ErrorKind::PayloadTooLarge, message),
+            &id,
+        );
+        // The body is not read: the connection cannot carry another request.
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
+    let id = request_id(request.headers());
+    let request = request.map(Body::new);
+    match tokio::time::timeout(limits.request_timeout, app.oneshot(request)).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(never)) => match never {},
+        Err(_) => {
+            let message = format!(
+                "the request was not answered within {:?} (server.request_timeout_secs)",
+                limits.request_timeout
+            );
+            let id = id.unwrap_or_else(crate::telemetry::new_request_id);
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ApiError::new(ErrorKind::Timeout, message),
+                &id,
+            )
+        }
+    }
+}
+
+/// Answers a connection over the limit with 503 and closes it.
+async fn refuse(mut stream: TcpStream, _permit: OwnedSemaphorePermit) {
+    const BODY: &str =
+        r#"{"error":{"kind":"busy","message":"too many open connections; retry shortly"}}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let mut scratch = [0u8; 8192];
+    // Take what the client already sent, so that closing does not reset the connection
+    // before it reads the answer.
+    let _ = tokio::time::timeout(Duration::from_millis(100), stream.read(&mut scratch)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        stream.write_all(response.as_bytes()),
+    )
+    .await;
+    let _ = stream.shutdown().await;
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        while matches!(stream.read(&mut scratch).await, Ok(n) if n > 0) {}
+    })
+    .await;
+}
