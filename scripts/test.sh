@@ -55,3 +55,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
     cargo test --locked --no-fail-fast
 fi
+
+step "soak (short): mixed, hostile, slow and vanishing clients, then full capacity"
+cargo build --locked --quiet
+python3 scripts/soak.py --binary target/debug/pyexec --short

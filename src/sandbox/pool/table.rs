@@ -146,9 +146,17 @@ impl Table {
 
     pub(super) fn counts(&self) -> SlotCounts {
         let mut counts = SlotCounts::default();
-        for state in self.lock().iter() {
+        for state in self.lock().iter_mut() {
             match state {
-                State::Ready(_) => counts.ready += 1,
+                // A ready slot whose process exited (killed from outside) is dead already,
+                // even before the supervisor's next sweep takes it.
+                State::Ready(slot) => {
+                    if slot.exited() {
+                        counts.dead += 1;
+                    } else {
+                        counts.ready += 1;
+                    }
+                }
                 State::Busy { .. } => counts.busy += 1,
                 State::Rearming | State::Starting => counts.rearming += 1,
                 State::Dead => counts.dead += 1,

@@ -1,0 +1,240 @@
+//! The executor service as a test sees it: the real binary on port 0, real HTTP on
+//! 127.0.0.1, sandboxes running as a uid of the test's own so that processes left behind can
+//! be counted without seeing other tests'.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub struct Service {
+    pub child: Child,
+    pub base: String,
+    pub uid: u32,
+    pub pool_size: usize,
+    _uid_lock: UidLock,
+}
+
+/// A sandbox uid held by this test process alone: an exclusive lock on a file named after it,
+/// kept while the service runs, so tests in parallel processes (nextest) never share one.
+pub struct UidLock {
+    pub uid: u32,
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
+
+static NEXT_UID: AtomicU32 = AtomicU32::new(0);
+
+impl UidLock {
+    pub fn take() -> Self {
+        let dir = std::env::temp_dir().join("pyexec-test-uids");
+        std::fs::create_dir_all(&dir).expect("uid lock folder");
+        let start = (std::process::id() * 7 + NEXT_UID.fetch_add(1, Ordering::SeqCst)) % 3000;
+        for offset in 0..3000 {
+            let uid = 62000 + (start + offset) % 3000;
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(uid.to_string()))
+                .expect("uid lock file");
+            if let Ok(lock) =
+                nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+            {
+                return Self { uid, _lock: lock };
+            }
+        }
+        panic!("no free test uid in 62000..65000");
+    }
+}
+
+impl Service {
+    pub fn start(extra_args: &[&str], env: &[(&str, &str)]) -> Self {
+        let uid_lock = UidLock::take();
+        let uid = uid_lock.uid;
+        let pool_size = env
+            .iter()
+            .find(|(k, _)| *k == "PYEXEC_EXECUTOR__POOL_SIZE")
+            .map_or(2, |(_, v)| v.parse().expect("pool size"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pyexec"));
+        command
+            .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
+            .args(extra_args)
+            .env("PYEXEC_EXECUTOR__SANDBOX__UID", uid.to_string())
+            .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
+            .env("PYEXEC_EXECUTOR__POOL_SIZE", pool_size.to_string())
+            .env("PYEXEC_LOG__FORMAT", "json")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = command.spawn().expect("pyexec starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self {
+            child,
+            base: format!("http://{addr}"),
+            uid,
+            pool_size,
+            _uid_lock: uid_lock,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn execute(&self, body: &Value) -> (u16, Value) {
+        post_json(&self.url("/api/v1/execute_snippet"), body)
+    }
+
+    /// The health document, whether the service is ready (200) or not (503).
+    pub fn health(&self) -> Value {
+        match ureq::get(&self.url("/api/v1/health")).call() {
+            Ok(response) | Err(ureq::Error::Status(503, response)) => {
+                response.into_json().expect("health is JSON")
+            }
+            Err(err) => panic!("health does not answer: {err}"),
+        }
+    }
+
+    /// Live (not zombie) processes running as this service's sandbox uid.
+    pub fn sandbox_processes(&self) -> usize {
+        processes_of(self.uid)
+    }
+}
+
+impl Service {
+    pub fn terminate(&self) {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .expect("SIGTERM");
+    }
+
+    /// Waits for the service to exit and returns its exit code.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<i32> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the service did not exit within {within:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn wait_busy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.health()["pool"]["busy"] != 1 {
+            assert!(Instant::now() < deadline, "the execution never started");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// SIGKILLs every sandbox process of this service: each slot's init, zygote and child.
+    /// Returns once they are gone (the supervisor may already have started replacements).
+    pub fn kill_sandboxes(&self) {
+        let pids = pids_of(self.uid);
+        assert!(!pids.is_empty(), "no sandbox processes to kill");
+        for &pid in &pids {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while pids_of(self.uid).iter().any(|p| pids.contains(p)) {
+            assert!(
+                Instant::now() < deadline,
+                "sandbox processes survived SIGKILL"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        super::stop(&mut self.child);
+    }
+}
+
+pub fn processes_of(uid: u32) -> usize {
+    pids_of(uid).len()
+}
+
+/// Live (not zombie) processes running as `uid`.
+pub fn pids_of(uid: u32) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
+        let zombie = status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z'));
+        let owner = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|u| u.parse::<u32>().ok());
+        if owner == Some(uid) && !zombie {
+            if let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
+}
+
+pub fn post_json(url: &str, body: &Value) -> (u16, Value) {
+    post_raw(url, body.to_string().as_bytes(), &[])
+}
+
+pub fn post_raw(url: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut request = ureq::post(url).set("content-type", "application/json");
+    for (k, v) in headers {
+        request = request.set(k, v);
+    }
+    match request.send_bytes(body) {
+        Ok(response) => (response.status(), response.into_json().expect("JSON body")),
+        Err(ureq::Error::Status(code, response)) => {
+            (code, response.into_json().expect("JSON error body"))
+        }
+        Err(err) => panic!("transport error: {err}"),
+    }
+}
+
+/// Live sandbox processes when every slot is ready: per slot, the init process waiting on its
+/// zygote, the zygote, and the child it prepared for the next request.
+pub fn steady(service: &Service) -> usize {
+    service.pool_size * 3
+}
+
+/// Waits for every slot to be ready again (its next child prepared) and returns the number of
+/// sandbox processes then: anything above `steady` outlived its execution.
+pub fn settle(service: &Service) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let ready = service.health()["pool"]["ready"].as_u64() == Some(service.pool_size as u64);
+        let count = service.sandbox_processes();
+        if (ready && count == steady(service)) || Instant::now() > deadline {
+            return count;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
