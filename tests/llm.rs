@@ -25,6 +25,8 @@ enum Scripted {
     Reply(&'static str),
     Status(u16),
     Slow(Duration, &'static str),
+    /// An answer of this many bytes.
+    Huge(usize),
 }
 
 #[derive(Default)]
@@ -86,6 +88,9 @@ async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>)
             tokio::time::sleep(delay).await;
             text
         }
+        Some(Scripted::Huge(bytes)) => {
+            return (StatusCode::OK, "x".repeat(bytes)).into_response();
+        }
         Some(Scripted::Status(code)) => {
             let status = StatusCode::from_u16(code).expect("status");
             return (status, Json(json!({"error": {"message": "scripted failure", "type": "server_error", "param": null, "code": null}}))).into_response();
@@ -116,12 +121,16 @@ struct Service {
 
 impl Service {
     fn start(llm_url: Option<&str>, env: &[(&str, &str)]) -> Self {
+        Self::start_role("all", llm_url, env)
+    }
+
+    fn start_role(role: &str, llm_url: Option<&str>, env: &[(&str, &str)]) -> Self {
         let uid = 63000 + (std::process::id() % 1000) * 10 + NEXT.fetch_add(1, Ordering::SeqCst);
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("service.log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_pyexec"));
         command
-            .args(["serve", "--role", "all", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--role", role, "--listen", "127.0.0.1:0"])
             .env("PYEXEC_EXECUTOR__SANDBOX__UID", uid.to_string())
             .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
             .env("PYEXEC_EXECUTOR__POOL_SIZE", "1")
@@ -518,4 +527,149 @@ fn heavy_code_becomes_a_job_and_the_answer_can_wait_for_it() {
     let folder =
         std::path::PathBuf::from(answer["job"]["result_location"].as_str().expect("location"));
     assert!(folder.join("out.csv").is_file(), "{}", folder.display());
+}
+
+#[test]
+fn an_oversized_llm_answer_is_refused_not_buffered() {
+    let huge = TestLlm::start(&[Scripted::Huge(8 << 20)]);
+    let service = Service::start(
+        Some(&huge.url),
+        &[
+            ("PYEXEC_LLM__MAX_RESPONSE_BYTES", "1048576"),
+            ("PYEXEC_LLM__MAX_RETRIES", "0"),
+        ],
+    );
+    let (code, body) = service.query(&json!({"query": "Anything"}), None);
+    assert_eq!(code, 502, "{body}");
+    let message = body["error"]["message"].as_str().expect("message");
+    assert!(message.contains("llm.max_response_bytes"), "{message}");
+}
+
+/// What the fake executor does with each execution request.
+#[derive(Clone, Copy)]
+enum ExecutorMode {
+    Busy,
+    BadRequest,
+    Stall,
+    Huge,
+}
+
+/// An executor that answers every execution request as `mode` says; the LLM role cannot
+/// tell it from the real one at the HTTP level.
+fn fake_executor(mode: ExecutorMode) -> (String, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let execute = move || async move {
+        match mode {
+            ExecutorMode::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "1")],
+                Json(json!({"error": {"kind": "busy", "message": "all 2 sandbox slots are busy"}})),
+            )
+                .into_response(),
+            ExecutorMode::BadRequest => (
+                StatusCode::BAD_REQUEST,
+                Json(json!({"error": {"kind": "bad_request", "message": "limit memory_mb = 99999 is above the configured maximum 1024"}})),
+            )
+                .into_response(),
+            ExecutorMode::Stall => {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                StatusCode::OK.into_response()
+            }
+            ExecutorMode::Huge => (StatusCode::OK, "x".repeat(8 << 20)).into_response(),
+        }
+    };
+    let app = Router::new()
+        .route("/api/v1/execute_snippet", post(execute))
+        .route(
+            "/api/v1/health",
+            get(|| async { Json(json!({"status": "ok"})) }),
+        );
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (url, runtime)
+}
+
+#[test]
+fn the_executors_answers_keep_their_meaning_and_a_stalled_executor_times_out() {
+    let cases = [
+        (ExecutorMode::Busy, 503, "busy", "busy"),
+        (
+            ExecutorMode::BadRequest,
+            400,
+            "bad_request",
+            "above the configured maximum",
+        ),
+        (
+            ExecutorMode::Stall,
+            504,
+            "upstream",
+            "did not answer within 2 s",
+        ),
+        (
+            ExecutorMode::Huge,
+            502,
+            "upstream",
+            "llm.max_executor_response_bytes",
+        ),
+    ];
+    for (mode, status, kind, says) in cases {
+        let (executor_url, _runtime) = fake_executor(mode);
+        let llm = TestLlm::start(&[Scripted::Reply("```python\nprint(1)\n```")]);
+        let service = Service::start_role(
+            "llm",
+            Some(&llm.url),
+            &[
+                ("PYEXEC_LLM__EXECUTOR_URL", executor_url.as_str()),
+                ("PYEXEC_LLM__EXECUTOR_TIMEOUT_SECS", "2"),
+                ("PYEXEC_LLM__MAX_EXECUTOR_RESPONSE_BYTES", "1048576"),
+            ],
+        );
+        let (code, body) = service.query(&json!({"query": "Anything"}), None);
+        assert_eq!(code, status, "{body}");
+        assert_eq!(body["error"]["kind"], kind, "{body}");
+        let message = body["error"]["message"].as_str().expect("message");
+        assert!(message.contains(says), "{message}");
+    }
+}
+
+#[test]
+fn serve_all_stops_within_its_grace_period_while_a_query_waits_on_the_llm() {
+    let slow = TestLlm::start(&[Scripted::Slow(
+        Duration::from_secs(60),
+        "```python\nprint(1)\n```",
+    )]);
+    let mut service = Service::start(
+        Some(&slow.url),
+        &[
+            ("PYEXEC_LLM__TIMEOUT_SECS", "120"),
+            ("PYEXEC_EXECUTOR__SHUTDOWN_GRACE_SECS", "1"),
+        ],
+    );
+    let url = format!("{}/api/v1/query", service.base);
+    let query = std::thread::spawn(move || {
+        ureq::post(&url)
+            .send_json(json!({"query": "Anything"}))
+            .is_ok()
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while slow.requests().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the query never reached the LLM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    common::stop(&mut service.child);
+    // `stop` returned: the service exited although the LLM had not answered.
+    assert!(
+        !query.join().expect("thread"),
+        "a query answered by an LLM that never replied"
+    );
 }
