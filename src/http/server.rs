@@ -55,7 +55,8 @@ pub async fn serve(
     limits: ServerLimits,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
-    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let max_connections = connection_budget(limits.max_connections);
+    let connections = Arc::new(Semaphore::new(max_connections));
     let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let (drain, draining) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -67,7 +68,7 @@ pub async fn serve(
                         tasks.spawn(connection(stream, app.clone(), limits, draining.clone(), permit));
                     }
                     Err(_) => {
-                        tracing::warn!(max = limits.max_connections, "connection limit reached; refusing a connection");
+                        tracing::warn!(max = max_connections, "connection limit reached; refusing a connection");
                         if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
                             tasks.spawn(refuse(stream, permit));
                         }
@@ -100,6 +101,35 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// File descriptors kept out of the connection budget: sandbox slots' pipes, files, the
+/// listener, refused connections and what the process opens for itself.
+const FD_RESERVE: u64 = 256;
+
+/// How many connections may be open at once: `configured`, but never so many that their
+/// sockets would exhaust the process's file descriptors (then `accept` fails and health no
+/// longer answers). The soft fd limit is raised to the hard one first.
+fn connection_budget(configured: usize) -> usize {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    let soft = match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => hard,
+            Err(_) => soft,
+        },
+        Ok((soft, _)) => soft,
+        Err(_) => return configured.max(1),
+    };
+    let fits = usize::try_from(soft.saturating_sub(FD_RESERVE)).unwrap_or(usize::MAX);
+    if fits < configured {
+        tracing::warn!(
+            configured,
+            fd_limit = soft,
+            effective = fits.max(1),
+            "server.max_connections lowered to fit the file descriptor limit"
+        );
+    }
+    configured.min(fits).max(1)
 }
 
 /// What a connection has done lately, for its idle and header deadlines.
