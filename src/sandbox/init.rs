@@ -5,7 +5,8 @@
 //!
 //! 1. unshares user, mount, network, IPC and UTS namespaces and maps its own uid to root inside;
 //! 2. makes every mount private and builds a new root on a small tmpfs holding only the Python
-//!    runtime (bind-mounted read-only, nosuid, nodev), `/dev/{null,zero,random,urandom}`, the
+//!    runtime (bind-mounted read-only, nosuid, nodev), `/dev/{null,zero,random,urandom}`
+//!    (read-only binds: usable as devices, their inodes unchangeable), the
 //!    zygote's files under `/sandbox` and an empty `/work`;
 //! 3. pivots into it, detaches the old root and remounts the new one read-only;
 //! 4. execs the Python zygote with an empty environment.
@@ -133,8 +134,10 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
     for path in &paths {
         expose(root, path).with_context(|| format!("expose {}", path.display()))?;
     }
+    // Device nodes read-only: reading and writing the device still work (a read-only mount
+    // does not stop I/O on a device), but its inode (timestamps, mode, owner) cannot change.
     for device in DEVICES {
-        bind(root, Path::new(device), false).with_context(|| format!("expose {device}"))?;
+        bind(root, Path::new(device), Bind::Device).with_context(|| format!("expose {device}"))?;
     }
     // Mount point for the heavy tier's procfs (mounted by the zygote, inside its own PID
     // namespace); stays empty otherwise.
@@ -271,14 +274,23 @@ fn expose(root: &Path, path: &Path) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    bind(root, path, true)
+    bind(root, path, Bind::ReadOnly)
+}
+
+/// How a host path is bound into the slot's root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bind {
+    /// Read-only, no device nodes honoured: the runtime.
+    ReadOnly,
+    /// Read-only, the node usable as a device: `/dev/null` and friends.
+    Device,
 }
 
 fn inside(root: &Path, path: &Path) -> PathBuf {
     root.join(path.strip_prefix("/").unwrap_or(path))
 }
 
-fn bind(root: &Path, path: &Path, read_only: bool) -> anyhow::Result<()> {
+fn bind(root: &Path, path: &Path, how: Bind) -> anyhow::Result<()> {
     let target = inside(root, path);
     if fs::symlink_metadata(&target).is_ok() {
         return Ok(());
@@ -298,9 +310,10 @@ fn bind(root: &Path, path: &Path, read_only: bool) -> anyhow::Result<()> {
         MsFlags::MS_BIND | MsFlags::MS_REC,
         None::<&str>,
     )?;
-    let mut flags = MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_NOSUID;
-    if read_only {
-        flags |= MsFlags::MS_RDONLY | MsFlags::MS_NODEV;
+    let mut flags =
+        MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_NOSUID | MsFlags::MS_RDONLY;
+    if how == Bind::ReadOnly {
+        flags |= MsFlags::MS_NODEV;
     }
     // Flags the source mount has (noexec, nodev...) are locked inside a user namespace and
     // must be kept on the remount.

@@ -13,14 +13,18 @@
 
 mod cgroup;
 pub mod init;
+mod lockdown;
 mod pool;
 mod slot;
 
 pub use cgroup::Version as CgroupVersion;
 pub use pool::{resolve_limits, Health, HeavyOptions, Job, Pool, PoolOptions};
 
-/// The zygote, written into each slot's root.
-const ZYGOTE: &str = include_str!("zygote.py");
+/// The fork server, the per-execution lockdown and the Python guards, written into each
+/// slot's root.
+const ZYGOTE: &str = include_str!("python/zygote.py");
+const LOCKDOWN: &str = include_str!("python/lockdown.py");
+const GUARDS: &str = include_str!("python/guards.py");
 /// The seccomp policy of every execution, with a reason per syscall.
 const SECCOMP_POLICY: &str = include_str!("../../roles/executor/seccomp.json");
 
@@ -88,10 +92,25 @@ mod tests {
             "io_uring_setup",
             "userfaultfd",
             "memfd_create",
+            "sysinfo",
+            "flock",
         ] {
             assert!(
                 !names.contains(&forbidden),
                 "{forbidden} must not be allowed"
+            );
+        }
+        // Limits only of the caller itself; descriptor flags, never locks or leases.
+        for rule in rules.iter().filter(|r| r["syscall"] == "prlimit64") {
+            assert_eq!(rule["args"][0]["index"], 0, "{rule}");
+            assert_eq!(rule["args"][0]["val"], 0, "{rule}");
+        }
+        for rule in rules.iter().filter(|r| r["syscall"] == "fcntl") {
+            assert_eq!(rule["args"][0]["index"], 1, "{rule}");
+            let command = rule["args"][0]["val"].as_u64().expect("a command");
+            assert!(
+                [0, 1, 2, 3, 4, 1030].contains(&command),
+                "fcntl command {command} must not be allowed"
             );
         }
     }
