@@ -17,22 +17,26 @@ pub struct Service {
     _uid_lock: UidLock,
 }
 
-/// A sandbox uid held by this test process alone: an exclusive lock on a file named after it,
-/// kept while the service runs, so tests in parallel processes (nextest) never share one.
+/// A block of sandbox uids held by this test process alone (slot `n` of a pool runs as
+/// `uid + n`): an exclusive lock on a file named after the block's first uid, kept while the
+/// service runs, so tests in parallel processes (nextest) never share one.
 pub struct UidLock {
     pub uid: u32,
     _lock: nix::fcntl::Flock<std::fs::File>,
 }
 
 static NEXT_UID: AtomicU32 = AtomicU32::new(0);
+/// Uids per block: the largest pool a test starts.
+pub const UID_BLOCK: u32 = 8;
+const BLOCKS: u32 = 3000 / UID_BLOCK;
 
 impl UidLock {
     pub fn take() -> Self {
         let dir = std::env::temp_dir().join("pyexec-test-uids");
         std::fs::create_dir_all(&dir).expect("uid lock folder");
-        let start = (std::process::id() * 7 + NEXT_UID.fetch_add(1, Ordering::SeqCst)) % 3000;
-        for offset in 0..3000 {
-            let uid = 62000 + (start + offset) % 3000;
+        let start = (std::process::id() * 7 + NEXT_UID.fetch_add(1, Ordering::SeqCst)) % BLOCKS;
+        for offset in 0..BLOCKS {
+            let uid = 62000 + ((start + offset) % BLOCKS) * UID_BLOCK;
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
@@ -177,7 +181,7 @@ pub fn processes_of(uid: u32) -> usize {
     pids_of(uid).len()
 }
 
-/// Live (not zombie) processes running as `uid`.
+/// Live (not zombie) processes running as a uid of the block that starts at `uid`.
 pub fn pids_of(uid: u32) -> Vec<i32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
@@ -192,7 +196,7 @@ pub fn pids_of(uid: u32) -> Vec<i32> {
             .find_map(|l| l.strip_prefix("Uid:"))
             .and_then(|l| l.split_whitespace().next())
             .and_then(|u| u.parse::<u32>().ok());
-        if owner == Some(uid) && !zombie {
+        if owner.is_some_and(|o| (uid..uid + UID_BLOCK).contains(&o)) && !zombie {
             if let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
                 pids.push(pid);
             }

@@ -25,7 +25,8 @@ use serde::Serialize;
 
 use super::cgroup::Hierarchy;
 use super::init::Setup;
-use super::slot::{Limits, Request, Slot, SpawnConfig};
+use super::lockdown::{Landlock, PlanSettings, Static, Syscalls};
+use super::slot::{ExecuteError, Limits, Request, Slot, SpawnConfig};
 use crate::config::{ExecutorSettings, LimitSettings};
 use crate::models::{ExecutionError, ExecutionResult, ExecutionStatus, ResourceLimits};
 use admission::{Admission, Phase};
@@ -95,7 +96,9 @@ struct Inner {
     settings: ExecutorSettings,
     program: PathBuf,
     setup: Setup,
+    /// The first slot's host uid and gid; slot `n` runs as `uid + n`, `gid + n`.
     uid: Option<(u32, u32)>,
+    plan_settings: PlanSettings,
     hierarchy: Option<Hierarchy>,
     guards: bool,
     table: Arc<Table>,
@@ -170,18 +173,42 @@ impl Pool {
         if options.heavy.is_some() {
             landlock_read.push("/proc".to_owned());
         }
+        let abi = Landlock::kernel_abi();
+        if abi < 1 {
+            anyhow::bail!("landlock is required and this kernel does not offer it");
+        }
+        let landlock = Landlock::for_abi(
+            abi,
+            landlock_read,
+            vec!["/work".to_owned()],
+            ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"]
+                .map(str::to_owned)
+                .to_vec(),
+        );
+        if !landlock.scopes_signals() {
+            if !sandbox.allow_weaker {
+                anyhow::bail!(
+                    "landlock ABI {abi} cannot scope signals and abstract unix sockets to an execution (ABI 6, Linux 6.12); set sandbox.allow_weaker = true to run with the PID namespace and sessions alone"
+                );
+            }
+            tracing::warn!(
+                abi,
+                "landlock cannot scope signals here (sandbox.allow_weaker)"
+            );
+            missing.push("landlock_scope".to_owned());
+        }
         let heavy = options.heavy.as_ref();
         let config = serde_json::json!({
             "heavy": heavy.is_some(),
-            "shared_work": heavy.is_some(),
             "sys_path": heavy.map(|h| h.sys_path.clone()).unwrap_or_default(),
             "preload": heavy.map_or_else(|| options.allowed_imports.clone(), |h| h.preload.clone()),
             "allowed_imports": options.allowed_imports,
-            "cgroup_fds": cgroup_fds,
-            "max_open_files": sandbox.max_open_files,
-            "address_space_headroom": sandbox.address_space_headroom_mb << 20,
-            "landlock_read": landlock_read,
-            "landlock_dev": ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"],
+            "lockdown": Static {
+                syscalls: Syscalls::native(),
+                landlock,
+                cgroup_fds,
+                private_work: heavy.is_none(),
+            },
         });
         let setup = Setup {
             python,
@@ -190,6 +217,11 @@ impl Pool {
             proc: heavy.is_some(),
             files: vec![
                 ("zygote.py".to_owned(), super::ZYGOTE.as_bytes().to_vec()),
+                (
+                    "lockdown.py".to_owned(),
+                    super::LOCKDOWN.as_bytes().to_vec(),
+                ),
+                ("guards.py".to_owned(), super::GUARDS.as_bytes().to_vec()),
                 ("config.json".to_owned(), serde_json::to_vec(&config)?),
                 ("seccomp.bpf".to_owned(), seccomp),
             ],
@@ -222,6 +254,10 @@ impl Pool {
         if options.guards {
             layers.push("guards".to_owned());
         }
+        let plan_settings = PlanSettings {
+            max_open_files: sandbox.max_open_files,
+            address_space_headroom: sandbox.address_space_headroom_mb << 20,
+        };
         let size = settings.pool_size.max(1);
         let table = Arc::new(Table::new(size));
         let admission = Admission::new(
@@ -237,6 +273,7 @@ impl Pool {
             program: options.program,
             setup,
             uid,
+            plan_settings,
             hierarchy,
             guards: options.guards,
             active: AtomicUsize::new(0),
@@ -287,16 +324,20 @@ impl Pool {
             Some(h) => Some(h.slot(index)?),
             None => None,
         };
+        // Each slot its own host uid: locks, IPC and /proc of one slot are another's only
+        // through the kernel's own checks between users.
+        let offset = u32::try_from(index).context("slot index")?;
         let config = SpawnConfig {
             program: &inner.program,
             setup: &inner.setup,
-            uid: inner.uid,
+            uid: inner.uid.map(|(uid, gid)| (uid + offset, gid + offset)),
             start_timeout: Duration::from_secs(30),
+            plan_settings: inner.plan_settings,
         };
-        Slot::start(index, &config, cgroup).await
+        Ok(Slot::start(index, &config, cgroup).await?)
     }
 
-    fn default_slot_limits(&self) -> Limits {
+    pub(super) fn default_slot_limits(&self) -> Limits {
         limits::slot_limits(&self.inner.settings.default_limits, self.inner.guards)
     }
 
@@ -343,7 +384,6 @@ impl Pool {
     ) -> Result<ExecutionResult, ExecutionError> {
         let inner = &self.inner;
         let request = Request {
-            id: job.request_id.clone(),
             code: job.code,
             max_output: job.limits.max_output_bytes,
             limits: limits::slot_limits(&job.limits, inner.guards),
@@ -404,31 +444,37 @@ impl Pool {
             inner.admission.record_hold(started.elapsed());
             match outcome {
                 Ok(Ok((reply, usage))) => {
-                    if let Some(setup) = &reply.setup_error {
-                        errors.push(format!("attempt {}: sandbox set-up: {setup}", attempt + 1));
-                        // The zygote is fine; its next child may set up. The slot goes back.
-                        self.rearm(lease, request.limits.clone());
-                        continue;
-                    }
                     let cgroups = inner.hierarchy.is_some();
                     let result =
                         outcome::result(&job.request_id, reply, &usage, cgroups, &inner.layers);
                     self.rearm(lease, request.limits);
                     return Ok(result);
                 }
-                Ok(Err(err)) => {
-                    tracing::error!(slot = lease.index(), error = %format!("{err:#}"), "sandbox slot failed; replacing it");
-                    errors.push(format!("attempt {}: {err:#}", attempt + 1));
+                Ok(Err(ExecuteError::BeforeCode(err))) => {
+                    tracing::error!(slot = index, error = %err, "sandbox slot failed before the code started; replacing it");
+                    errors.push(format!("attempt {}: {err}", attempt + 1));
+                }
+                Ok(Err(ExecuteError::AfterCode(err))) => {
+                    // User code that has started never runs a second time.
+                    tracing::error!(slot = index, error = %err, "sandbox slot failed while the code ran; replacing it");
+                    errors.push(format!("attempt {}: {err}", attempt + 1));
+                    errors.push("not retried: the code had started".to_owned());
+                    return Err(ExecutionError::RetriesExhausted {
+                        attempts: attempt + 1,
+                        errors,
+                    });
                 }
                 Err(_) => {
-                    tracing::error!(
-                        slot = lease.index(),
-                        "sandbox slot did not answer; replacing it"
-                    );
+                    tracing::error!(slot = index, "sandbox slot did not answer; replacing it");
                     errors.push(format!(
                         "attempt {}: the slot did not answer within {backstop:?}",
                         attempt + 1
                     ));
+                    errors.push("not retried: the code had started".to_owned());
+                    return Err(ExecutionError::RetriesExhausted {
+                        attempts: attempt + 1,
+                        errors,
+                    });
                 }
             }
             // `lease` drops here: the broken slot is killed and the supervisor replaces it.

@@ -1,7 +1,7 @@
 //! From a zygote's reply and the cgroup's accounting to an `ExecutionResult`.
 
 use super::super::cgroup::Usage;
-use super::super::slot::Reply;
+use super::super::slot::{Outcome, Reply};
 use crate::models::{ExecutionResult, ExecutionStatus};
 
 /// The result of a finished execution. `cgroups` says whether the usage came from a cgroup
@@ -20,12 +20,17 @@ pub(super) fn result(
         .lines()
         .last()
         .is_some_and(|l| l.starts_with("MemoryError"));
-    let status = match reply.outcome.as_str() {
-        "timeout" => ExecutionStatus::Timeout,
+    let status = match reply.outcome {
+        Outcome::TimedOut => ExecutionStatus::Timeout,
         _ if oom || memory_error => ExecutionStatus::MemoryLimit,
-        "signaled" => ExecutionStatus::Killed,
-        _ if reply.exit_code == Some(0) => ExecutionStatus::Ok,
-        _ => ExecutionStatus::Error,
+        Outcome::Signaled(_) => ExecutionStatus::Killed,
+        Outcome::Exited(0) => ExecutionStatus::Ok,
+        Outcome::Exited(_) => ExecutionStatus::Error,
+    };
+    let (exit_code, signal) = match reply.outcome {
+        Outcome::Exited(code) => (Some(code), None),
+        Outcome::Signaled(signal) => (None, Some(signal)),
+        Outcome::TimedOut => (None, Some(libc::SIGKILL)),
     };
     let peak_kb = if usage.peak_memory_bytes > 0 {
         usage.peak_memory_bytes / 1024
@@ -35,8 +40,8 @@ pub(super) fn result(
     ExecutionResult {
         request_id: request_id.to_owned(),
         status,
-        exit_code: reply.exit_code,
-        signal: reply.signal,
+        exit_code,
+        signal,
         stdout: reply.stdout,
         stderr: reply.stderr,
         stdout_truncated: reply.stdout_truncated,
