@@ -231,9 +231,23 @@ fn the_runner_says_what_is_missing_and_exits_2() {
     let output = Command::new(env!("CARGO_BIN_EXE_pyexec"))
         .arg("job-run")
         .env_remove("CODE")
+        .env_remove("CODE_FILE")
         .env("REQUEST_ID", "r1")
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("CODE is not set"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("CODE_FILE is not set"));
+    let output = Command::new(env!("CARGO_BIN_EXE_pyexec"))
+        .arg("job-run")
+        .env_remove("CODE")
+        .env("CODE_FILE", "/nonexistent/code.py")
+        .env("REQUEST_ID", "r1")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot read CODE_FILE /nonexistent/code.py"),
+        "{stderr}"
+    );
 }

@@ -2,6 +2,7 @@
 //! Kubernetes Job) and the record of every job the executor started.
 
 pub mod kubernetes;
+pub mod process;
 pub mod runner;
 
 use std::collections::HashMap;
