@@ -51,8 +51,6 @@ pub struct JobsSettings {
     pub ttl_seconds_after_finished: i32,
     /// e.g. `gvisor`; none by default.
     pub runtime_class_name: Option<String>,
-    /// Code up to this size travels in the Job's environment; bigger code in a Secret.
-    pub env_code_limit_bytes: usize,
     /// The fixed non-root uid the runner's pod runs as.
     pub run_as_uid: i64,
     /// Retries of a failed call to the Kubernetes API (exponential backoff).
@@ -91,7 +89,6 @@ impl Default for JobsSettings {
             backoff_limit: 2,
             ttl_seconds_after_finished: 3600,
             runtime_class_name: None,
-            env_code_limit_bytes: 32 * 1024,
             run_as_uid: 10001,
             api_retries: 3,
             api_url: None,

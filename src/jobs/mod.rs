@@ -217,15 +217,7 @@ impl JobService {
             jobs,
             storage: &self.settings.storage,
         });
-        match kubernetes::create(
-            &client,
-            &jobs.namespace,
-            &job,
-            secret.as_ref(),
-            jobs.api_retries,
-        )
-        .await
-        {
+        match kubernetes::create(&client, &jobs.namespace, &job, &secret, jobs.api_retries).await {
             Ok(true) => tracing::info!("Kubernetes Job created"),
             Ok(false) => tracing::info!(
                 "a Job of this name exists; following it instead of creating another"
