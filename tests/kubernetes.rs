@@ -642,6 +642,38 @@ fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     );
 }
 
+#[test]
+fn code_the_runner_or_a_secret_cannot_take_is_refused_before_anything_is_created() {
+    let api = FakeApi::start();
+    let service = Service::start(
+        &api.url,
+        &[
+            ("PYEXEC_VALIDATOR__MAX_SOURCE_BYTES", "4000000"),
+            ("PYEXEC_SERVER__MAX_BODY_BYTES", "4000000"),
+        ],
+    );
+    let (status, body) = service.create(&json!({"code": "x = 1\0", "request_id": "nul-1"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("NUL byte at byte offset 5")),
+        "{body}"
+    );
+    // Within validator.max_source_bytes, but more than a Secret holds.
+    let huge = format!("# {}\nprint(1)\n", "x".repeat(1_100_000));
+    let (status, body) = service.create(&json!({"code": huge, "request_id": "huge-1"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Kubernetes Secret")),
+        "{body}"
+    );
+    assert!(api.cluster.creates.lock().expect("lock").is_empty());
+    assert!(api.cluster.secrets.lock().expect("lock").is_empty());
+}
+
 /// The objects as reviewed: any change to them shows in the snapshot's diff.
 #[test]
 fn the_job_and_its_code_secret_are_as_reviewed() {

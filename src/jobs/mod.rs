@@ -19,6 +19,9 @@ use crate::models::{
 };
 use crate::storage::Storage;
 
+/// The most a Kubernetes Secret holds (its data, in bytes): the code of a Kubernetes job.
+const KUBERNETES_SECRET_MAX_BYTES: usize = 1 << 20;
+
 #[derive(Debug, thiserror::Error)]
 pub enum JobsError {
     #[error("{0}")]
@@ -113,6 +116,8 @@ impl JobService {
     }
 
     /// Starts a heavy job for `request`, or returns the one this request id already has.
+    /// Code the runner would refuse anyway (a NUL byte, too big) is refused here, before
+    /// anything is queued.
     pub fn create(
         self: &Arc<Self>,
         request: &CodeExecutionRequest,
@@ -123,6 +128,7 @@ impl JobService {
                 "request id {request_id:?} cannot name a job (letters, digits, - _ . : only)"
             )));
         }
+        self.check_code(&request.code)?;
         let limits = runner::heavy_limits(&self.settings, request.limits.as_ref(), None)
             .map_err(|e| JobsError::BadRequest(e.to_string()))?;
         let job_id = job_id(request_id);
@@ -179,6 +185,29 @@ impl JobService {
             status: record.status,
             created_at: record.created_at,
         })
+    }
+
+    /// Refuses code with a NUL byte (Python source cannot hold one; the runner and the
+    /// Secret would carry it to a certain failure) and code bigger than the validator takes.
+    fn check_code(&self, code: &str) -> Result<(), JobsError> {
+        if let Some(offset) = code.bytes().position(|b| b == 0) {
+            return Err(JobsError::BadRequest(format!(
+                "the code holds a NUL byte at byte offset {offset}; Python source cannot contain one"
+            )));
+        }
+        let mut max = self.settings.validator.max_source_bytes;
+        let mut why = "validator.max_source_bytes";
+        if self.kube.is_some() && KUBERNETES_SECRET_MAX_BYTES < max {
+            max = KUBERNETES_SECRET_MAX_BYTES;
+            why = "the most a Kubernetes Secret holds";
+        }
+        if code.len() > max {
+            return Err(JobsError::BadRequest(format!(
+                "the code is {} bytes; a heavy job takes at most {max} ({why})",
+                code.len()
+            )));
+        }
+        Ok(())
     }
 
     pub fn get(&self, job_id: &str) -> Option<JobRecord> {
