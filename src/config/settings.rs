@@ -44,6 +44,11 @@ pub struct JobsSettings {
     pub max_limits: LimitSettings,
     /// Local backend: jobs running at once; more wait their turn.
     pub max_running: usize,
+    /// Local backend: where each job's record, program and runner log are kept
+    /// (`jobs/{job_id}/`), so that jobs outlive the executor that started them and the
+    /// next instance takes them over. Relative paths are taken from the working directory
+    /// at start-up.
+    pub state_dir: PathBuf,
     /// Kubernetes: namespace, image and the Job's policy.
     pub namespace: String,
     pub image: String,
@@ -84,6 +89,7 @@ impl Default for JobsSettings {
                 disk_mb: 8192,
             },
             max_running: 2,
+            state_dir: PathBuf::from("pyexec-state"),
             namespace: "default".to_owned(),
             image: "pyexec:latest".to_owned(),
             backoff_limit: 2,
