@@ -1,7 +1,8 @@
 //! Heavy jobs through the local backend: the real executor service starts `pyexec job-run`
 //! processes that run pandas and polars in the sandbox and write results to a folder, which
-//! Python's pandas then reads back. Jobs outlive their executor: stopped with SIGTERM, the
-//! next instance on the same state folder finishes them.
+//! Python's pandas then reads back. Jobs outlive their executor: stopped with SIGTERM or
+//! killed with SIGKILL, the next instance on the same state folder finishes them, and removes
+//! what dead processes left behind.
 
 mod common;
 
@@ -424,6 +425,87 @@ fn a_job_running_when_the_executor_gets_sigterm_is_finished_by_the_next_instance
 }
 
 #[test]
+fn after_a_kill_9_the_next_start_follows_the_job_and_removes_dead_processes_leftovers() {
+    let folders = Folders::new();
+    let mut first = Service::start_in(Rc::clone(&folders), &[]);
+    let executor_cgroups = cgroup_dirs(first.child.id());
+    let job_id = first.start_job("handover-kill-1", SLOW);
+    let runner = folders.wait_for_runner(&job_id);
+    first.stop_with(Signal::SIGKILL);
+    assert!(runner.is_alive(), "the runner did not outlive its executor");
+    // What dead processes left: the killed executor's cgroups, and a planted cgroup and work
+    // folder of a pid no process can have (above any pid_max).
+    assert!(
+        executor_cgroups.iter().all(|d| d.is_dir()),
+        "{executor_cgroups:?}"
+    );
+    let fake = 900_000_000 + folders.uid;
+    let planted = cgroup_dirs(fake);
+    for dir in &planted {
+        std::fs::create_dir_all(dir.join("slot-0")).expect("plant a cgroup");
+    }
+    let planted_folder = std::env::temp_dir().join(format!("pyexec-job-{fake}-1-planted"));
+    std::fs::create_dir_all(planted_folder.join("out")).expect("plant a work folder");
+    std::fs::write(planted_folder.join("out/data.csv"), "a\n1\n").expect("write");
+
+    let second = Service::start_in(Rc::clone(&folders), &[]);
+    for dir in executor_cgroups.iter().chain(&planted) {
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+    assert!(!planted_folder.exists());
+    let (status, record) = second.job(&job_id, 30);
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["status"], "succeeded", "{record}");
+    assert_eq!(record["result"]["stdout"], "done\n", "{record}");
+    // Done means its runner is gone, and the runner removed its own cgroups and folder.
+    assert!(!runner.is_alive(), "the job's runner is left");
+    for dir in cgroup_dirs(runner.pid) {
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+    assert!(runner_work_folders(runner).is_empty());
+}
+
+#[test]
+fn a_runner_killed_with_its_executor_fails_its_job_and_leaves_nothing_behind() {
+    let folders = Folders::new();
+    let mut first = Service::start_in(Rc::clone(&folders), &[]);
+    let job_id = first.start_job("handover-dead-1", SLOW);
+    let runner = folders.wait_for_runner(&job_id);
+    // Until the runner made its work folder and cgroups (hang guard: two minutes).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while runner_work_folders(runner).is_empty()
+        || !cgroup_dirs(runner.pid).iter().all(|d| d.is_dir())
+    {
+        assert!(runner.is_alive(), "the runner ended early");
+        assert!(Instant::now() < deadline, "the runner never set up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.stop_with(Signal::SIGKILL);
+    let pid = Pid::from_raw(i32::try_from(runner.pid).expect("pid"));
+    nix::sys::signal::kill(pid, Signal::SIGKILL).expect("kill the runner");
+    while runner.is_alive() {
+        assert!(Instant::now() < deadline, "the runner does not die");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let second = Service::start_in(Rc::clone(&folders), &[]);
+    let (status, record) = second.job(&job_id, 0);
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(record["status"], "failed", "{record}");
+    assert!(
+        record["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("the runner died while the executor was down")),
+        "{record}"
+    );
+    for dir in cgroup_dirs(runner.pid) {
+        assert!(!dir.exists(), "{} is left", dir.display());
+    }
+    let left = runner_work_folders(runner);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
 fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_instance() {
     use pyexec::config::{Role, Sources};
     use pyexec::jobs::JobService;
@@ -500,4 +582,41 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
         assert_eq!(record.result.expect("result").stdout, "queued\n");
     });
     assert!(!runner.is_alive());
+}
+
+/// The cgroups `pyexec-{pid}` a process with `pid` creates under the default cgroup root:
+/// one per v1 controller, or one beside this process's cgroup on v2.
+fn cgroup_dirs(pid: u32) -> Vec<PathBuf> {
+    let root = Path::new("/sys/fs/cgroup");
+    let name = format!("pyexec-{pid}");
+    if root.join("cgroup.controllers").exists() {
+        let text = std::fs::read_to_string("/proc/self/cgroup").expect("own cgroup");
+        let own = text
+            .lines()
+            .find_map(|l| l.strip_prefix("0::"))
+            .expect("v2 entry");
+        let own = root.join(own.trim_start_matches('/'));
+        let base = if own == root {
+            own
+        } else {
+            own.parent().expect("parent").to_owned()
+        };
+        return vec![base.join(name)];
+    }
+    ["memory", "pids", "cpu"]
+        .iter()
+        .map(|c| root.join(c).join(&name))
+        .collect()
+}
+
+/// The work folders of `runner` in the temporary folder.
+fn runner_work_folders(runner: ProcessId) -> Vec<PathBuf> {
+    let prefix = format!("pyexec-job-{}-{}-", runner.pid, runner.start_time);
+    work_folders(|_| true)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
+        .collect()
 }

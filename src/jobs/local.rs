@@ -188,7 +188,7 @@ impl JobService {
     }
 
     /// Records how a local job ended (from the result its runner wrote when there is one)
-    /// and removes its program.
+    /// and removes its program; when the runner left no result, also what it left behind.
     pub(super) async fn end_local(&self, mut job: LocalJob, ended: Ended) {
         let record = &job.stored.record;
         let result = self.read_result(&record.request_id).await;
@@ -221,11 +221,21 @@ impl JobService {
             (Ended::Gone(why), None) => (JobStatus::Failed, Some(format!("{why}{}", log_line()))),
             (Ended::Error(err), _) => (JobStatus::Failed, Some(err.clone())),
         };
+        let wrote_result = result.is_some();
         self.end_record(&mut job.stored.record, status, error, result);
         job.tx.send_replace(job.stored.record.clone());
         self.keep(&job.stored);
         if let Some(state) = &self.state {
             state.remove_code(&job.stored.record.job_id);
+        }
+        if !wrote_result {
+            // A runner that did not finish its work may have left its cgroups and work
+            // folder behind.
+            let cgroup_root = self.settings.executor.sandbox.cgroup_root.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                super::reclaim::reclaim(&cgroup_root, &std::env::temp_dir())
+            })
+            .await;
         }
     }
 

@@ -8,9 +8,10 @@
 //! - on SIGTERM, [`JobService::shutdown`] starts nothing more and gives running jobs a grace
 //!   period, then leaves the runners still working alive with their records `running`;
 //!   queued jobs stay `pending` on disk;
-//! - at start-up, [`JobService::new`] takes over the previous instance's jobs: it follows
-//!   the runners still alive, finishes the jobs whose runner ended meanwhile (from the
-//!   `result.json` it wrote, else as failed) and starts the pending ones.
+//! - at start-up, [`JobService::new`] removes what dead pyexec processes left behind
+//!   ([`reclaim`]), then takes over the previous instance's jobs: it follows the runners
+//!   still alive, finishes the jobs whose runner ended meanwhile (from the `result.json` it
+//!   wrote, else as failed) and starts the pending ones.
 //!
 //! One executor uses a state folder at a time: the next instance starts after the previous
 //! one has stopped. The Kubernetes backend keeps its records in memory (its jobs live on in
@@ -20,6 +21,7 @@ mod ids;
 pub mod kubernetes;
 mod local;
 pub mod process;
+pub mod reclaim;
 mod resume;
 pub mod runner;
 mod state;
@@ -132,8 +134,8 @@ fn created(record: &JobRecord) -> JobCreated {
 
 impl JobService {
     /// The job service of `settings`, with this binary as the runner. With the local
-    /// backend, it also takes over the jobs the previous instance left in `jobs.state_dir`
-    /// (see the module's documentation).
+    /// backend, it also removes dead processes' leftovers and takes over the jobs the
+    /// previous instance left in `jobs.state_dir` (see the module's documentation).
     pub async fn new(settings: &Settings, sources: &Sources) -> Result<Arc<Self>, JobsError> {
         let program = std::env::current_exe()
             .map_err(|e| JobsError::setup("cannot locate the pyexec binary", e))?;
@@ -164,6 +166,12 @@ impl JobService {
             JobBackendKind::Local => Some(StateDir::open(&settings.jobs.state_dir)?),
             JobBackendKind::Kubernetes => None,
         };
+        let cgroup_root = settings.executor.sandbox.cgroup_root.clone();
+        // Before anything new runs: what dead executors and runners left behind.
+        let _ = tokio::task::spawn_blocking(move || {
+            reclaim::reclaim(&cgroup_root, &std::env::temp_dir())
+        })
+        .await;
         let service = Arc::new(Self {
             running: Arc::new(Semaphore::new(settings.jobs.max_running.max(1))),
             settings,

@@ -4,8 +4,8 @@
 //! against the heavy tier as a last gate, runs it in the sandbox with the heavy limits and the
 //! data libraries, and writes `result.json` and every file the code wrote into its output
 //! folder to storage under `results/{request_id}/`. Its temporary folder goes whatever
-//! happens; its name, `pyexec-job-{pid}-{start time}-*`, says which runner it belongs to,
-//! so that what a killed runner left can be told from what a live one uses.
+//! happens; when the runner itself is killed, the next executor's start-up removes it
+//! (`reclaim.rs`), which its name makes possible: `pyexec-job-{pid}-{start time}-*`.
 //!
 //! The program comes in a file, never in an argument or the environment: those are limited
 //! (128 KiB per string on Linux) and inherited by every process the runner starts. `CODE`
