@@ -10,7 +10,7 @@ pyexec() { cargo run --release --quiet -- "$@"; }
 echo "== lightweight: examples/primes.py in the sandbox" >&2
 pyexec exec examples/primes.py
 echo "== heavy: examples/sales.py as a local job" >&2
-CODE="$(cat examples/sales.py)" REQUEST_ID="example-sales" TIMEOUT=120 PYEXEC_LOG__LEVEL=warn pyexec job-run |
+CODE_FILE=examples/sales.py REQUEST_ID="example-sales" TIMEOUT=120 PYEXEC_LOG__LEVEL=warn pyexec job-run |
     python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["stdout"], end=""); print("status:", r["status"], file=sys.stderr)' 
 echo "results: $PWD/pyexec-results/results/example-sales/" >&2
 ls pyexec-results/results/example-sales/

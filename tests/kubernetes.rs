@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
@@ -104,6 +104,28 @@ async fn create_secret(
         .expect("lock")
         .insert(name, secret.clone());
     (StatusCode::CREATED, Json(secret)).into_response()
+}
+
+/// `PATCH .../secrets/{name}` with a JSON merge patch of `metadata.ownerReferences`, the
+/// only change pyexec makes to a Secret.
+async fn patch_secret(
+    State(cluster): State<Arc<Cluster>>,
+    Path((_ns, name)): Path<(String, String)>,
+    Json(patch): Json<Value>,
+) -> Response {
+    let mut secrets = cluster.secrets.lock().expect("lock");
+    let Some(secret) = secrets.get_mut(&name) else {
+        return status(404, "NotFound", &format!("secrets \"{name}\" not found"));
+    };
+    let references = patch["metadata"]["ownerReferences"].clone();
+    assert!(
+        references.is_array() && patch.as_object().is_some_and(|o| o.len() == 1),
+        "unexpected patch {patch}"
+    );
+    secret["metadata"]["ownerReferences"] = references;
+    let secret = secret.clone();
+    drop(secrets);
+    (StatusCode::OK, Json(secret)).into_response()
 }
 
 async fn get_job(
@@ -218,6 +240,10 @@ impl FakeApi {
                 get(get_job).delete(delete_job),
             )
             .route("/api/v1/namespaces/{ns}/secrets", post(create_secret))
+            .route(
+                "/api/v1/namespaces/{ns}/secrets/{name}",
+                patch(patch_secret),
+            )
             .with_state(Arc::clone(&cluster));
         runtime.spawn(async move { axum::serve(listener, app).await });
         Self {
@@ -372,6 +398,76 @@ fn env_value<'a>(container: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {name} in the environment"))
 }
 
+/// The Secret the Job's pod mounts its program from, after checking how it is mounted: a
+/// read-only volume file named by `CODE_FILE`, never the environment.
+fn code_secret(api: &FakeApi, job: &Value) -> Value {
+    let pod = &job["spec"]["template"]["spec"];
+    let container = &pod["containers"][0];
+    assert!(
+        container["env"]
+            .as_array()
+            .expect("env")
+            .iter()
+            .all(|e| e["name"] != "CODE"),
+        "the program is not in the environment"
+    );
+    let file = env_value(container, "CODE_FILE")["value"]
+        .as_str()
+        .expect("CODE_FILE");
+    let mount = container["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .find(|m| file.starts_with(&format!("{}/", m["mountPath"].as_str().expect("path"))))
+        .expect("CODE_FILE is in a mounted volume")
+        .clone();
+    assert_eq!(mount["readOnly"], true, "{mount}");
+    let volume = pod["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .find(|v| v["name"] == mount["name"])
+        .expect("the mount's volume");
+    let source = &volume["secret"];
+    assert_eq!(source["optional"], false, "{volume}");
+    assert_eq!(source["defaultMode"], 0o440, "{volume}");
+    let key = source["items"][0]["key"].as_str().expect("key");
+    let path = source["items"][0]["path"].as_str().expect("path");
+    assert_eq!(
+        file,
+        format!("{}/{path}", mount["mountPath"].as_str().expect("path"))
+    );
+    let name = source["secretName"].as_str().expect("secretName");
+    let secret = api
+        .cluster
+        .secrets
+        .lock()
+        .expect("lock")
+        .get(name)
+        .cloned()
+        .expect("the Secret was created");
+    assert!(secret["stringData"][key].is_string(), "{secret}");
+    secret
+}
+
+/// Waits (briefly) until the Job owns its Secret, so that the Secret goes with it.
+fn wait_for_owner(api: &FakeApi, job: &Value) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let secret = code_secret(api, job);
+        if secret["metadata"]["ownerReferences"].is_array() {
+            let owner = &secret["metadata"]["ownerReferences"][0];
+            assert_eq!(owner["kind"], "Job", "{secret}");
+            assert_eq!(owner["apiVersion"], "batch/v1", "{secret}");
+            assert_eq!(owner["name"], job["metadata"]["name"], "{secret}");
+            assert_eq!(owner["uid"], job["metadata"]["uid"], "{secret}");
+            return secret;
+        }
+        assert!(Instant::now() < deadline, "the Job never owned {secret}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// `kubernetes-validate --strict` (PyPI), installed by scripts/test.sh.
 fn validate_strict(object: &Value) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -455,7 +551,11 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
         container["resources"]["limits"]
     );
     assert_eq!(container["volumeMounts"][0]["mountPath"], "/tmp");
-    assert_eq!(env_value(container, "CODE")["value"], code);
+    // Small code too travels in the Secret, mounted as a file.
+    let secret = wait_for_owner(&api, &job);
+    assert_eq!(secret["stringData"]["code.py"], code);
+    assert_eq!(secret["immutable"], true);
+    assert_eq!(secret["metadata"]["namespace"], "analytics");
     assert_eq!(env_value(container, "REQUEST_ID")["value"], "Kube:1");
     assert_eq!(env_value(container, "TIMEOUT")["value"], "300");
     assert_eq!(
@@ -495,30 +595,23 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
 }
 
 #[test]
-fn big_code_travels_in_a_secret_and_failed_or_deleted_jobs_end_failed() {
+fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     let api = FakeApi::start();
-    let service = Service::start(&api.url, &[("PYEXEC_JOBS__ENV_CODE_LIMIT_BYTES", "256")]);
-    let big = format!("rows = {:?}\nprint(len(rows))\n", vec![7u32; 400]);
+    let service = Service::start(&api.url, &[]);
+    // Over the 128 KiB a single environment variable can hold.
+    let big = format!(
+        "rows = {:?}\nprint(len(rows))\n",
+        (0..40_000u32).collect::<Vec<_>>()
+    );
+    assert!(big.len() > 200 * 1024, "{}", big.len());
     let (status, created) = service.create(&json!({"code": big, "request_id": "big-1"}));
     assert_eq!(status, 202, "{created}");
     let job_id = created["job_id"].as_str().expect("job_id").to_owned();
     let job = wait_for_job(&api, &job_id);
-    let container = &job["spec"]["template"]["spec"]["containers"][0];
-    let reference = &env_value(container, "CODE")["valueFrom"]["secretKeyRef"];
-    let secret_name = reference["name"].as_str().expect("secret name");
-    let secret = api
-        .cluster
-        .secrets
-        .lock()
-        .expect("lock")
-        .get(secret_name)
-        .cloned()
-        .expect("secret created");
-    assert_eq!(
-        secret["stringData"][reference["key"].as_str().expect("key")],
-        big
-    );
+    let secret = wait_for_owner(&api, &job);
+    assert_eq!(secret["stringData"]["code.py"], big);
     validate_strict(&secret);
+    validate_strict(&job);
     // The Job controller gives up: the job ends failed, with the reason.
     api.set_status(&job_id, json!({
         "failed": 3,
@@ -547,4 +640,54 @@ fn big_code_travels_in_a_secret_and_failed_or_deleted_jobs_end_failed() {
             .is_some_and(|e| e.contains("deleted")),
         "{record}"
     );
+}
+
+#[test]
+fn code_the_runner_or_a_secret_cannot_take_is_refused_before_anything_is_created() {
+    let api = FakeApi::start();
+    let service = Service::start(
+        &api.url,
+        &[
+            ("PYEXEC_VALIDATOR__MAX_SOURCE_BYTES", "4000000"),
+            ("PYEXEC_SERVER__MAX_BODY_BYTES", "4000000"),
+        ],
+    );
+    let (status, body) = service.create(&json!({"code": "x = 1\0", "request_id": "nul-1"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("NUL byte at byte offset 5")),
+        "{body}"
+    );
+    // Within validator.max_source_bytes, but more than a Secret holds.
+    let huge = format!("# {}\nprint(1)\n", "x".repeat(1_100_000));
+    let (status, body) = service.create(&json!({"code": huge, "request_id": "huge-1"}));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Kubernetes Secret")),
+        "{body}"
+    );
+    assert!(api.cluster.creates.lock().expect("lock").is_empty());
+    assert!(api.cluster.secrets.lock().expect("lock").is_empty());
+}
+
+/// The objects as reviewed: any change to them shows in the snapshot's diff.
+#[test]
+fn the_job_and_its_code_secret_are_as_reviewed() {
+    use pyexec::jobs::kubernetes::{build_job, JobInput};
+    let settings = pyexec::config::Settings::default();
+    let limits = pyexec::jobs::runner::heavy_limits(&settings, None, None).expect("limits");
+    let (job, secret) = build_job(&JobInput {
+        job_id: &pyexec::jobs::job_id("snap:1"),
+        request_id: "snap:1",
+        code: "print(1)\n",
+        limits: &limits,
+        jobs: &settings.jobs,
+        storage: &settings.storage,
+    });
+    let objects = json!({"secret": secret, "job": job});
+    insta::assert_json_snapshot!("job_and_code_secret", objects);
 }

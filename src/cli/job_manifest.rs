@@ -38,10 +38,7 @@ pub fn run(sources: &Sources, args: &JobManifestArgs) -> anyhow::Result<Outcome>
         jobs: &settings.jobs,
         storage: &settings.storage,
     });
-    let mut items = vec![serde_json::to_value(&job)?];
-    if let Some(secret) = secret {
-        items.insert(0, serde_json::to_value(&secret)?);
-    }
+    let items = vec![serde_json::to_value(&secret)?, serde_json::to_value(&job)?];
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
     println!("{}", serde_json::to_string_pretty(&list)?);
     Ok(Outcome::Success)

@@ -57,7 +57,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Ask a question: the LLM writes a program, it is validated and run, the output printed.
     Ask(ask::AskArgs),
-    /// Print the Kubernetes objects (Job, and a Secret for big code) a heavy request creates.
+    /// Print the Kubernetes objects (the Secret holding the code, and the Job) a heavy request
+    /// creates.
     JobManifest(job_manifest::JobManifestArgs),
     /// Check a Python program against the validator's rules and print the verdict.
     Validate(validate::ValidateArgs),

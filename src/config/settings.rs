@@ -44,6 +44,11 @@ pub struct JobsSettings {
     pub max_limits: LimitSettings,
     /// Local backend: jobs running at once; more wait their turn.
     pub max_running: usize,
+    /// Local backend: where each job's record, program and runner log are kept
+    /// (`jobs/{job_id}/`), so that jobs outlive the executor that started them and the
+    /// next instance takes them over. Relative paths are taken from the working directory
+    /// at start-up.
+    pub state_dir: PathBuf,
     /// Kubernetes: namespace, image and the Job's policy.
     pub namespace: String,
     pub image: String,
@@ -51,8 +56,6 @@ pub struct JobsSettings {
     pub ttl_seconds_after_finished: i32,
     /// e.g. `gvisor`; none by default.
     pub runtime_class_name: Option<String>,
-    /// Code up to this size travels in the Job's environment; bigger code in a Secret.
-    pub env_code_limit_bytes: usize,
     /// The fixed non-root uid the runner's pod runs as.
     pub run_as_uid: i64,
     /// Retries of a failed call to the Kubernetes API (exponential backoff).
@@ -86,12 +89,12 @@ impl Default for JobsSettings {
                 disk_mb: 8192,
             },
             max_running: 2,
+            state_dir: PathBuf::from("pyexec-state"),
             namespace: "default".to_owned(),
             image: "pyexec:latest".to_owned(),
             backoff_limit: 2,
             ttl_seconds_after_finished: 3600,
             runtime_class_name: None,
-            env_code_limit_bytes: 32 * 1024,
             run_as_uid: 10001,
             api_retries: 3,
             api_url: None,

@@ -1,22 +1,46 @@
-//! Heavy jobs: the backend that runs `pyexec job-run` (a local sandboxed child process, or a
-//! Kubernetes Job) and the record of every job the executor started.
+//! Heavy jobs: the backend that runs `pyexec job-run` (a local process, or a Kubernetes
+//! Job) and the record of every job the executor started.
+//!
+//! The local backend keeps each job on disk in `jobs.state_dir` (`state.rs`) and starts its
+//! runner detached from the executor (a process group of its own, not killed when the
+//! executor stops), so jobs outlive the executor:
+//!
+//! - on SIGTERM, [`JobService::shutdown`] starts nothing more and gives running jobs a grace
+//!   period, then leaves the runners still working alive with their records `running`;
+//!   queued jobs stay `pending` on disk;
+//! - at start-up, [`JobService::new`] removes what dead pyexec processes left behind
+//!   ([`reclaim`]), then takes over the previous instance's jobs: it follows the runners
+//!   still alive, finishes the jobs whose runner ended meanwhile (from the `result.json` it
+//!   wrote, else as failed) and starts the pending ones.
+//!
+//! One executor uses a state folder at a time: the next instance starts after the previous
+//! one has stopped. The Kubernetes backend keeps its records in memory (its jobs live on in
+//! the cluster).
 
+mod ids;
 pub mod kubernetes;
+mod local;
+pub mod process;
+pub mod reclaim;
+mod resume;
 pub mod runner;
+mod state;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use tokio::sync::{watch, Semaphore};
 
 use crate::config::{JobBackendKind, Settings, Sources, StorageBackend};
-use crate::models::{
-    CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobStatus, ResourceLimits,
-};
+use crate::models::{CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobStatus};
 use crate::storage::Storage;
+pub use ids::{job_id, sane_request_id};
+use state::{StateDir, StoredJob};
+
+/// The most a Kubernetes Secret holds (its data, in bytes): the code of a Kubernetes job.
+const KUBERNETES_SECRET_MAX_BYTES: usize = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobsError {
@@ -24,41 +48,29 @@ pub enum JobsError {
     BadRequest(String),
     #[error("the job could not be started: {0}")]
     Backend(String),
+    #[error("cannot write the job state {path}")]
+    State {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{context}")]
+    Setup {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
-/// Whether `id` may name a job and its result folder.
-pub fn sane_request_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-}
-
-/// The job id of a request: a DNS-1123 label (a valid Kubernetes Job name) derived from the
-/// request id, with a hash of the exact id so that ids differing only in case or in
-/// characters a label cannot hold still get different jobs.
-pub fn job_id(request_id: &str) -> String {
-    let mut slug: String = request_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    slug.truncate(40);
-    let slug = slug.trim_matches('-');
-    // FNV-1a: stable across runs and versions, unlike std's hasher.
-    let hash = request_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    if slug.is_empty() {
-        format!("pyexec-{:012x}", hash & 0xffff_ffff_ffff)
-    } else {
-        format!("pyexec-{slug}-{:08x}", hash & 0xffff_ffff)
+impl JobsError {
+    fn setup(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Setup {
+            context: context.into(),
+            source: source.into(),
+        }
     }
 }
 
@@ -66,52 +78,117 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-/// The jobs the executor started, each with a channel that changes as the job does.
+/// An error with its causes, for logs.
+fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// `path`, absolute: relative paths are taken from the working directory.
+fn absolute(path: &Path) -> Result<PathBuf, JobsError> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    let here = std::env::current_dir()
+        .map_err(|e| JobsError::setup("cannot read the working directory", e))?;
+    Ok(here.join(path))
+}
+
+/// The jobs of this executor, each with a channel that changes as the job does.
 pub struct JobService {
     settings: Settings,
     sources: Sources,
     storage: Storage,
+    /// The `pyexec` binary whose `job-run` runs local jobs.
+    program: PathBuf,
+    /// Local backend: one permit per job allowed to run at once (`jobs.max_running`);
+    /// closed by [`JobService::shutdown`].
     running: Arc<Semaphore>,
-    jobs: Mutex<HashMap<String, watch::Sender<JobRecord>>>,
+    table: Mutex<Table>,
+    /// Local backend: where jobs are kept.
+    state: Option<StateDir>,
     /// The API server, for `jobs.backend = "kubernetes"`.
     kube: Option<kube::Client>,
 }
 
+#[derive(Default)]
+struct Table {
+    jobs: HashMap<String, watch::Sender<JobRecord>>,
+    /// Set by [`JobService::shutdown`]: no job starts any more.
+    stopping: bool,
+}
+
+fn created(record: &JobRecord) -> JobCreated {
+    JobCreated {
+        job_id: record.job_id.clone(),
+        status: record.status,
+        created_at: record.created_at.clone(),
+    }
+}
+
 impl JobService {
-    pub async fn new(settings: &Settings, sources: &Sources) -> anyhow::Result<Arc<Self>> {
-        use anyhow::Context as _;
+    /// The job service of `settings`, with this binary as the runner. With the local
+    /// backend, it also removes dead processes' leftovers and takes over the jobs the
+    /// previous instance left in `jobs.state_dir` (see the module's documentation).
+    pub async fn new(settings: &Settings, sources: &Sources) -> Result<Arc<Self>, JobsError> {
+        let program = std::env::current_exe()
+            .map_err(|e| JobsError::setup("cannot locate the pyexec binary", e))?;
+        Self::with_runner(settings, sources, program).await
+    }
+
+    /// As [`JobService::new`], with `program` as the `pyexec` binary that runs local jobs
+    /// (`program job-run`): for a process that is not itself `pyexec`, such as a test.
+    pub async fn with_runner(
+        settings: &Settings,
+        sources: &Sources,
+        program: PathBuf,
+    ) -> Result<Arc<Self>, JobsError> {
         let kube = match settings.jobs.backend {
             JobBackendKind::Local => None,
-            JobBackendKind::Kubernetes => Some(match &settings.jobs.api_url {
-                Some(url) => {
-                    let uri = url.parse().with_context(|| format!("jobs.api_url {url:?}"))?;
-                    kube::Client::try_from(kube::Config::new(uri))?
-                }
-                None => kube::Client::try_default()
-                    .await
-                    .context("no Kubernetes configuration (in-cluster or kubeconfig); set jobs.api_url or use jobs.backend = \"local\"")?,
-            }),
+            JobBackendKind::Kubernetes => Some(kubernetes::client(settings).await?),
         };
         let mut settings = settings.clone();
         if settings.storage.backend == StorageBackend::Fs {
             // The runner starts elsewhere: give it an absolute folder.
-            let root = PathBuf::from(&settings.storage.root);
-            if root.is_relative() {
-                settings.storage.root = std::env::current_dir()?.join(root).display().to_string();
-            }
+            let root = absolute(Path::new(&settings.storage.root))?;
+            settings.storage.root = root.display().to_string();
         }
-        let storage = Storage::from_settings(&settings.storage)?;
-        Ok(Arc::new(Self {
+        settings.jobs.state_dir = absolute(&settings.jobs.state_dir)?;
+        let storage = Storage::from_settings(&settings.storage)
+            .map_err(|e| JobsError::setup("cannot open the job storage", e))?;
+        let state = match settings.jobs.backend {
+            JobBackendKind::Local => Some(StateDir::open(&settings.jobs.state_dir)?),
+            JobBackendKind::Kubernetes => None,
+        };
+        let cgroup_root = settings.executor.sandbox.cgroup_root.clone();
+        // Before anything new runs: what dead executors and runners left behind.
+        let _ = tokio::task::spawn_blocking(move || {
+            reclaim::reclaim(&cgroup_root, &std::env::temp_dir())
+        })
+        .await;
+        let service = Arc::new(Self {
             running: Arc::new(Semaphore::new(settings.jobs.max_running.max(1))),
             settings,
             sources: sources.clone(),
             storage,
-            jobs: Mutex::new(HashMap::new()),
+            program,
+            table: Mutex::new(Table::default()),
+            state,
             kube,
-        }))
+        });
+        service.resume().await;
+        Ok(service)
     }
 
     /// Starts a heavy job for `request`, or returns the one this request id already has.
+    /// Code the runner would refuse anyway (a NUL byte, too big) is refused here, before
+    /// anything is kept or queued.
     pub fn create(
         self: &Arc<Self>,
         request: &CodeExecutionRequest,
@@ -122,21 +199,25 @@ impl JobService {
                 "request id {request_id:?} cannot name a job (letters, digits, - _ . : only)"
             )));
         }
+        self.check_code(&request.code)?;
         let limits = runner::heavy_limits(&self.settings, request.limits.as_ref(), None)
             .map_err(|e| JobsError::BadRequest(e.to_string()))?;
         let job_id = job_id(request_id);
-        let mut jobs = self
-            .jobs
+        let mut table = self
+            .table
             .lock()
             .map_err(|_| JobsError::Backend("job table poisoned".to_owned()))?;
-        if let Some(existing) = jobs.get(&job_id) {
-            let record = existing.borrow().clone();
-            tracing::info!(%job_id, "job exists for this request id; not starting another");
-            return Ok(JobCreated {
-                job_id: record.job_id,
-                status: record.status,
-                created_at: record.created_at,
+        let existing = table
+            .jobs
+            .get(&job_id)
+            .map(|tx| tx.borrow().clone())
+            .or_else(|| {
+                let state = self.state.as_ref()?;
+                state.read(&job_id).map(|stored| stored.record)
             });
+        if let Some(record) = existing {
+            tracing::info!(%job_id, "job exists for this request id; not starting another");
+            return Ok(created(&record));
         }
         let record = JobRecord {
             job_id: job_id.clone(),
@@ -149,136 +230,129 @@ impl JobService {
             error: None,
         };
         let (tx, _) = watch::channel(record.clone());
-        jobs.insert(job_id.clone(), tx.clone());
-        drop(jobs);
-        let service = Arc::clone(self);
-        let code = request.code.clone();
-        let request_limits = request.limits.clone();
-        let request_id = request_id.to_owned();
-        let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
-        tokio::spawn(tracing::Instrument::instrument(
-            async move {
-                match service.kube.clone() {
-                    Some(client) => {
-                        service
-                            .run_kubernetes(client, tx, code, request_id, limits)
-                            .await
-                    }
-                    None => {
-                        service
-                            .run_local(tx, code, request_id, request_limits, limits.timeout_secs)
-                            .await
-                    }
+        match &self.state {
+            Some(state) => {
+                let stored = StoredJob {
+                    record: record.clone(),
+                    limits: request.limits.clone(),
+                    timeout_secs: limits.timeout_secs,
+                    runner: None,
+                };
+                if let Err(err) = state.create(&stored, &request.code) {
+                    tracing::error!(error = %chain(&err), "job not kept; not started");
+                    return Err(err);
                 }
-            },
-            span,
-        ));
-        Ok(JobCreated {
-            job_id: record.job_id,
-            status: record.status,
-            created_at: record.created_at,
-        })
+                table.jobs.insert(job_id, tx.clone());
+                drop(table);
+                self.spawn_local(local::LocalJob { tx, stored });
+            }
+            None => {
+                table.jobs.insert(job_id, tx.clone());
+                drop(table);
+                self.spawn_kubernetes(tx, request.code.clone(), limits);
+            }
+        }
+        Ok(created(&record))
     }
 
+    /// Refuses code with a NUL byte (Python source cannot hold one; the runner and the
+    /// Secret would carry it to a certain failure) and code bigger than the validator takes.
+    fn check_code(&self, code: &str) -> Result<(), JobsError> {
+        if let Some(offset) = code.bytes().position(|b| b == 0) {
+            return Err(JobsError::BadRequest(format!(
+                "the code holds a NUL byte at byte offset {offset}; Python source cannot contain one"
+            )));
+        }
+        let mut max = self.settings.validator.max_source_bytes;
+        let mut why = "validator.max_source_bytes";
+        if self.kube.is_some() && KUBERNETES_SECRET_MAX_BYTES < max {
+            max = KUBERNETES_SECRET_MAX_BYTES;
+            why = "the most a Kubernetes Secret holds";
+        }
+        if code.len() > max {
+            return Err(JobsError::BadRequest(format!(
+                "the code is {} bytes; a heavy job takes at most {max} ({why})",
+                code.len()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The job as it is now: this instance's, or one kept in the state folder.
     pub fn get(&self, job_id: &str) -> Option<JobRecord> {
-        let jobs = self.jobs.lock().ok()?;
-        jobs.get(job_id).map(|tx| tx.borrow().clone())
+        let in_table = {
+            let table = self.table.lock().ok()?;
+            table.jobs.get(job_id).map(|tx| tx.borrow().clone())
+        };
+        in_table.or_else(|| Some(self.state.as_ref()?.read(job_id)?.record))
     }
 
     /// The job once it is done, or as it is when `within` runs out.
     pub async fn wait(&self, job_id: &str, within: Duration) -> Option<JobRecord> {
-        let mut rx = {
-            let jobs = self.jobs.lock().ok()?;
-            jobs.get(job_id)?.subscribe()
+        let rx = {
+            let table = self.table.lock().ok()?;
+            table.jobs.get(job_id).map(watch::Sender::subscribe)
+        };
+        let Some(mut rx) = rx else {
+            // Not followed by this instance: done, or unknown.
+            return self.get(job_id);
         };
         let _ = tokio::time::timeout(within, rx.wait_for(|r| r.status.is_done())).await;
         let record = rx.borrow().clone();
         Some(record)
     }
 
-    /// The Kubernetes backend: create the Job, follow it through the watch API, then read
-    /// the result its runner wrote to storage.
-    async fn run_kubernetes(
-        self: Arc<Self>,
-        client: kube::Client,
-        tx: watch::Sender<JobRecord>,
-        code: String,
-        request_id: String,
-        limits: crate::config::LimitSettings,
-    ) {
-        let jobs = &self.settings.jobs;
-        let job_id = tx.borrow().job_id.clone();
-        let (job, secret) = kubernetes::build_job(&kubernetes::JobInput {
-            job_id: &job_id,
-            request_id: &request_id,
-            code: &code,
-            limits: &limits,
-            jobs,
-            storage: &self.settings.storage,
-        });
-        match kubernetes::create(
-            &client,
-            &jobs.namespace,
-            &job,
-            secret.as_ref(),
-            jobs.api_retries,
-        )
-        .await
-        {
-            Ok(true) => tracing::info!("Kubernetes Job created"),
-            Ok(false) => tracing::info!(
-                "a Job of this name exists; following it instead of creating another"
-            ),
-            Err(err) => {
-                tracing::error!(error = %err, "Kubernetes Job not created");
-                self.record_end(&tx, &request_id, JobStatus::Failed, Some(err), None);
+    /// For SIGTERM: starts no job any more, waits up to `grace` for the running local jobs to
+    /// finish, then returns. Runners still working are left running with their records
+    /// `running`, and queued jobs stay `pending`: the next instance started on the same
+    /// `jobs.state_dir` follows the former and starts the latter. Kubernetes jobs run on in
+    /// the cluster; nothing is waited for.
+    pub async fn shutdown(&self, grace: Duration) {
+        let mut running: Vec<watch::Receiver<JobRecord>> = {
+            let Ok(mut table) = self.table.lock() else {
                 return;
-            }
-        }
-        let followed = kubernetes::follow(&client, &jobs.namespace, &job_id, |job| {
-            let status = kubernetes::status_of(job);
-            if !status.is_done() {
-                tx.send_if_modified(|r| std::mem::replace(&mut r.status, status) != status);
-            }
-        })
-        .await;
-        let result = self.read_result(&request_id).await;
-        let (status, error) = match &followed {
-            Ok(job) => (kubernetes::status_of(job), kubernetes::failure_of(job)),
-            Err(err) => (JobStatus::Failed, Some(err.clone())),
+            };
+            table.stopping = true;
+            table
+                .jobs
+                .values()
+                .filter(|tx| tx.borrow().status == JobStatus::Running)
+                .map(watch::Sender::subscribe)
+                .collect()
         };
-        self.record_end(&tx, &request_id, status, error, result);
-    }
-
-    /// The local backend: `pyexec job-run` as a child process, awaited (not polled).
-    async fn run_local(
-        self: Arc<Self>,
-        tx: watch::Sender<JobRecord>,
-        code: String,
-        request_id: String,
-        limits: Option<ResourceLimits>,
-        timeout_secs: f64,
-    ) {
-        let Ok(_permit) = self.running.clone().acquire_owned().await else {
+        // Wakes the queued jobs, which then leave their records pending.
+        self.running.close();
+        if self.state.is_none() {
             return;
-        };
-        tx.send_modify(|r| r.status = JobStatus::Running);
-        tracing::info!("job running (local backend)");
-        let outcome = self
-            .spawn_runner(&code, &request_id, limits.as_ref(), timeout_secs)
-            .await;
-        let result = self.read_result(&request_id).await;
-        let (status, error) = match &outcome {
-            Ok(0) => (JobStatus::Succeeded, None),
-            Ok(code) => (
-                JobStatus::Failed,
-                result
-                    .is_none()
-                    .then(|| format!("the runner exited with code {code} and wrote no result")),
-            ),
-            Err(err) => (JobStatus::Failed, Some(err.clone())),
-        };
-        self.record_end(&tx, &request_id, status, error, result);
+        }
+        tracing::info!(
+            running = running.len(),
+            grace_secs = grace.as_secs_f64(),
+            "jobs: starting nothing more; running jobs get the grace period"
+        );
+        let all = futures_util::future::join_all(
+            running
+                .iter_mut()
+                .map(|rx| rx.wait_for(|r| r.status.is_done())),
+        );
+        let _ = tokio::time::timeout(grace, all).await;
+        let left = running
+            .iter()
+            .filter(|rx| !rx.borrow().status.is_done())
+            .count();
+        let pending = self.table.lock().map_or(0, |table| {
+            table
+                .jobs
+                .values()
+                .filter(|tx| tx.borrow().status == JobStatus::Pending)
+                .count()
+        });
+        tracing::info!(
+            running = left,
+            pending,
+            "jobs: handed over to the next instance (state kept in {})",
+            self.settings.jobs.state_dir.display()
+        );
     }
 
     /// The `result.json` the runner wrote, if it wrote one.
@@ -291,96 +365,23 @@ impl JobService {
         serde_json::from_slice(&bytes).ok()
     }
 
-    /// Records how a job ended, whatever the backend.
-    fn record_end(
+    /// Writes how a job ended into `record`, whatever the backend.
+    fn end_record(
         &self,
-        tx: &watch::Sender<JobRecord>,
-        request_id: &str,
+        record: &mut JobRecord,
         status: JobStatus,
         error: Option<String>,
         result: Option<ExecutionResult>,
     ) {
-        let location = result
-            .is_some()
-            .then(|| self.storage.location(&format!("results/{request_id}")));
-        tx.send_modify(|r| {
-            r.finished_at = Some(now_rfc3339());
-            r.status = status;
-            r.error = error;
-            r.result_location = location;
-            r.result = result;
+        let location = result.is_some().then(|| {
+            self.storage
+                .location(&format!("results/{}", record.request_id))
         });
-        let record = tx.borrow().clone();
+        record.finished_at = Some(now_rfc3339());
+        record.status = status;
+        record.error = error;
+        record.result_location = location;
+        record.result = result;
         tracing::info!(status = ?record.status, location = ?record.result_location, "job finished");
-    }
-
-    async fn spawn_runner(
-        &self,
-        code: &str,
-        request_id: &str,
-        limits: Option<&ResourceLimits>,
-        timeout_secs: f64,
-    ) -> Result<i32, String> {
-        let program = std::env::current_exe().map_err(|e| format!("locating pyexec: {e}"))?;
-        let mut command = tokio::process::Command::new(program);
-        if let Some(dir) = &self.sources.roles_dir {
-            command.arg("--roles-dir").arg(dir);
-        }
-        if let Some(file) = &self.sources.config_file {
-            command.arg("--config").arg(file);
-        }
-        command
-            .arg("job-run")
-            .env("CODE", code)
-            .env("REQUEST_ID", request_id)
-            .env("TIMEOUT", timeout_secs.to_string())
-            .env("PYEXEC_STORAGE__ROOT", &self.settings.storage.root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
-        if let Some(limits) = limits {
-            let json = serde_json::to_string(limits).map_err(|e| e.to_string())?;
-            command.env("LIMITS", json);
-        }
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("starting the runner: {e}"))?;
-        // The runner enforces the timeout itself; this is the backstop for a runner that hangs.
-        let backstop = Duration::from_secs_f64(timeout_secs) + Duration::from_secs(120);
-        match tokio::time::timeout(backstop, child.wait()).await {
-            Ok(Ok(status)) => Ok(status.code().unwrap_or(2)),
-            Ok(Err(err)) => Err(format!("waiting for the runner: {err}")),
-            Err(_) => {
-                let _ = child.kill().await;
-                Err(format!(
-                    "the runner did not finish within {backstop:?} and was killed"
-                ))
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{job_id, sane_request_id};
-
-    #[test]
-    fn job_ids_are_dns_labels_and_distinct_per_request_id() {
-        for id in ["Req-1", "req-1", "a_b.c:d", "x", "----", &"long".repeat(30)] {
-            let job = job_id(id);
-            assert!(job.len() <= 63, "{job}");
-            assert!(
-                job.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-                "{job}"
-            );
-            assert!(job.starts_with("pyexec-") && !job.ends_with('-'), "{job}");
-        }
-        assert_ne!(job_id("Req-1"), job_id("req-1"));
-        assert_eq!(job_id("req-1"), job_id("req-1"));
-        assert!(sane_request_id("abc-1.2:3_4"));
-        assert!(!sane_request_id("../etc"));
-        assert!(!sane_request_id(""));
     }
 }

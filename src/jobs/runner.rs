@@ -1,9 +1,16 @@
-//! `pyexec job-run`: the runner inside a heavy Job (or a child of the local backend). Reads
-//! `CODE`, `REQUEST_ID`, `TIMEOUT` (and optionally `LIMITS`, a `ResourceLimits` JSON) from its
-//! environment, validates the code against the heavy tier as a last gate, runs it in the
-//! sandbox with the heavy limits and the data libraries, and writes `result.json` and every
-//! file the code wrote into its output folder to storage under `results/{request_id}/`.
-//! Its temporary folder goes whatever happens.
+//! `pyexec job-run`: the runner inside a heavy Job (or a process started by the local
+//! backend). Reads `CODE_FILE` (the path of the program), `REQUEST_ID`, `TIMEOUT` (and
+//! optionally `LIMITS`, a `ResourceLimits` JSON) from its environment, validates the code
+//! against the heavy tier as a last gate, runs it in the sandbox with the heavy limits and the
+//! data libraries, and writes `result.json` and every file the code wrote into its output
+//! folder to storage under `results/{request_id}/`. Its temporary folder goes whatever
+//! happens; when the runner itself is killed, the next executor's start-up removes it
+//! (`reclaim.rs`), which its name makes possible: `pyexec-job-{pid}-{start time}-*`.
+//!
+//! The program comes in a file, never in an argument or the environment: those are limited
+//! (128 KiB per string on Linux) and inherited by every process the runner starts. `CODE`
+//! (the program itself) is still read when `CODE_FILE` is not set, for manual runs such as
+//! `scripts/run.sh`; the backends never use it.
 //!
 //! Exit codes: 0 the code ran and succeeded; 1 the code was refused or failed (the result
 //! says how); 2 the runner itself could not do its work (bad input, sandbox, storage).
@@ -31,7 +38,25 @@ pub struct RunSpec {
 
 impl RunSpec {
     pub fn from_env() -> anyhow::Result<Self> {
-        let code = std::env::var("CODE").context("CODE is not set (the program to run)")?;
+        let code = match (std::env::var_os("CODE_FILE"), std::env::var("CODE")) {
+            (Some(_), Ok(_)) => bail!("CODE_FILE and CODE are both set; set one"),
+            (Some(path), Err(_)) => {
+                let path = std::path::PathBuf::from(path);
+                let bytes = std::fs::read(&path)
+                    .with_context(|| format!("cannot read CODE_FILE {}", path.display()))?;
+                String::from_utf8(bytes).map_err(|e| {
+                    anyhow::anyhow!(
+                        "CODE_FILE {} is not UTF-8 (at byte {})",
+                        path.display(),
+                        e.utf8_error().valid_up_to()
+                    )
+                })?
+            }
+            (None, Ok(code)) => code,
+            (None, Err(_)) => {
+                bail!("CODE_FILE is not set (the path of the program to run; or CODE, the program)")
+            }
+        };
         let request_id = std::env::var("REQUEST_ID").context("REQUEST_ID is not set")?;
         if !crate::jobs::sane_request_id(&request_id) {
             bail!("REQUEST_ID {request_id:?} is not a sane id (letters, digits, - _ . : only)");
@@ -220,8 +245,11 @@ struct WorkDir {
 
 impl WorkDir {
     fn create(settings: &Settings) -> anyhow::Result<Self> {
+        // Named after this process, so that it can be told whether its runner still runs.
+        let me = super::process::ProcessId::current()
+            .context("cannot read this process's /proc/self/stat")?;
         let dir = tempfile::Builder::new()
-            .prefix("pyexec-job-")
+            .prefix(&format!("pyexec-job-{}-{}-", me.pid, me.start_time))
             .tempdir()
             .context("create the job's work folder")?;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;

@@ -1,24 +1,20 @@
-//! The Kubernetes backend: one `batch/v1` Job per heavy request, built from typed structs,
-//! created through the API server (retried with backoff on API failures; 409 means the job
-//! exists) and followed through the watch API until it succeeds or fails.
+//! The objects of one heavy request, built from typed structs: a `batch/v1` Job running
+//! `pyexec job-run`, and the Secret holding its program, mounted read-only into the runner's
+//! pod as a file (`CODE_FILE`) whatever its size.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use futures_util::TryStreamExt as _;
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, EnvVarSource, ExecAction,
+    Capabilities, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, ExecAction, KeyToPath,
     Lifecycle, LifecycleHandler, PodSecurityContext, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SeccompProfile, Secret, SecretEnvSource, SecretKeySelector,
+    ResourceRequirements, SeccompProfile, Secret, SecretEnvSource, SecretVolumeSource,
     SecurityContext, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, PostParams, WatchEvent, WatchParams};
 
 use crate::config::{JobsSettings, LimitSettings, StorageSettings};
-use crate::models::JobStatus;
 
 /// Everything a Job is made from.
 pub struct JobInput<'a> {
@@ -32,6 +28,19 @@ pub struct JobInput<'a> {
 
 /// Where the runner's work folder (its `/tmp`) is mounted: a size-limited emptyDir.
 const WORK_MOUNT: &str = "/tmp";
+
+/// Where the code Secret is mounted, read-only, and the file (the Secret's key) in it.
+const CODE_MOUNT: &str = "/var/run/pyexec/code";
+pub const CODE_KEY: &str = "code.py";
+
+/// The code file's mode: readable by its owner (root) and the pod's `fsGroup`, the runner's
+/// group (0440).
+const CODE_MODE: i32 = 0o440;
+
+/// The name of the Secret holding a job's program.
+pub fn secret_name(job_id: &str) -> String {
+    format!("{job_id}-code")
+}
 
 /// A label value (at most 63 characters of `[A-Za-z0-9._-]`, alphanumeric at both ends).
 fn label_value(text: &str) -> String {
@@ -51,8 +60,8 @@ fn label_value(text: &str) -> String {
         .to_owned()
 }
 
-/// The Job, and the Secret holding the code when it is too big for the environment.
-pub fn build_job(input: &JobInput<'_>) -> (Job, Option<Secret>) {
+/// The Job, and the Secret holding its program (created first; the Job's pod mounts it).
+pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
     let jobs = input.jobs;
     let limits = input.limits;
     let labels = BTreeMap::from([
@@ -82,32 +91,20 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Option<Secret>) {
         value: Some(value),
         value_from: None,
     };
-    let secret_name = format!("{}-code", input.job_id);
-    let (code_env, secret) = if input.code.len() <= jobs.env_code_limit_bytes {
-        (plain("CODE", input.code.to_owned()), None)
-    } else {
-        let secret = Secret {
-            metadata: meta(&secret_name),
-            string_data: Some(BTreeMap::from([("code".to_owned(), input.code.to_owned())])),
-            type_: Some("Opaque".to_owned()),
-            ..Secret::default()
-        };
-        let env = EnvVar {
-            name: "CODE".to_owned(),
-            value: None,
-            value_from: Some(EnvVarSource {
-                secret_key_ref: Some(SecretKeySelector {
-                    name: secret_name.clone(),
-                    key: "code".to_owned(),
-                    optional: Some(false),
-                }),
-                ..EnvVarSource::default()
-            }),
-        };
-        (env, Some(secret))
+    let secret_name = secret_name(input.job_id);
+    let secret = Secret {
+        metadata: meta(&secret_name),
+        string_data: Some(BTreeMap::from([(
+            CODE_KEY.to_owned(),
+            input.code.to_owned(),
+        )])),
+        type_: Some("Opaque".to_owned()),
+        // The program of a job never changes; the kubelet need not watch it.
+        immutable: Some(true),
+        ..Secret::default()
     };
     let mut env = vec![
-        code_env,
+        plain("CODE_FILE", format!("{CODE_MOUNT}/{CODE_KEY}")),
         plain("REQUEST_ID", input.request_id.to_owned()),
         plain("TIMEOUT", limits.timeout_secs.to_string()),
         plain("LIMITS", limits_json(limits)),
@@ -175,11 +172,19 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Option<Secret>) {
             }),
             ..Lifecycle::default()
         }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: "work".to_owned(),
-            mount_path: WORK_MOUNT.to_owned(),
-            ..VolumeMount::default()
-        }]),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "work".to_owned(),
+                mount_path: WORK_MOUNT.to_owned(),
+                ..VolumeMount::default()
+            },
+            VolumeMount {
+                name: "code".to_owned(),
+                mount_path: CODE_MOUNT.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+        ]),
         ..Container::default()
     };
     let pod = PodSpec {
@@ -199,14 +204,30 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Option<Secret>) {
             ..PodSecurityContext::default()
         }),
         containers: vec![container],
-        volumes: Some(vec![Volume {
-            name: "work".to_owned(),
-            empty_dir: Some(EmptyDirVolumeSource {
-                size_limit: Some(quantity(format!("{}Mi", limits.disk_mb))),
-                medium: None,
-            }),
-            ..Volume::default()
-        }]),
+        volumes: Some(vec![
+            Volume {
+                name: "work".to_owned(),
+                empty_dir: Some(EmptyDirVolumeSource {
+                    size_limit: Some(quantity(format!("{}Mi", limits.disk_mb))),
+                    medium: None,
+                }),
+                ..Volume::default()
+            },
+            Volume {
+                name: "code".to_owned(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(secret_name),
+                    items: Some(vec![KeyToPath {
+                        key: CODE_KEY.to_owned(),
+                        path: CODE_KEY.to_owned(),
+                        mode: None,
+                    }]),
+                    default_mode: Some(CODE_MODE),
+                    optional: Some(false),
+                }),
+                ..Volume::default()
+            },
+        ]),
         ..PodSpec::default()
     };
     // The runner's own timeout plus room to start the pod and write the results.
@@ -267,156 +288,4 @@ fn storage_env(storage: &StorageSettings) -> Vec<(String, String)> {
         }
     }
     env
-}
-
-/// Where a Job is, from its status.
-pub fn status_of(job: &Job) -> JobStatus {
-    let Some(status) = &job.status else {
-        return JobStatus::Pending;
-    };
-    let condition = |kind: &str| {
-        status
-            .conditions
-            .iter()
-            .flatten()
-            .any(|c| c.type_ == kind && c.status == "True")
-    };
-    if condition("Complete") || status.succeeded.unwrap_or(0) > 0 {
-        JobStatus::Succeeded
-    } else if condition("Failed") {
-        JobStatus::Failed
-    } else if status.active.unwrap_or(0) > 0 || status.ready.unwrap_or(0) > 0 {
-        JobStatus::Running
-    } else {
-        JobStatus::Pending
-    }
-}
-
-/// A failed Job's reason, from its `Failed` condition.
-pub fn failure_of(job: &Job) -> Option<String> {
-    job.status
-        .as_ref()?
-        .conditions
-        .iter()
-        .flatten()
-        .find(|c| c.type_ == "Failed" && c.status == "True")
-        .map(|c| {
-            format!(
-                "{}: {}",
-                c.reason.clone().unwrap_or_default(),
-                c.message.clone().unwrap_or_default()
-            )
-        })
-}
-
-fn retryable(err: &kube::Error) -> bool {
-    match err {
-        kube::Error::Api(status) => status.code >= 500 || status.code == 429,
-        _ => true,
-    }
-}
-
-/// Creates the Job (and its Secret), retrying API failures with backoff. `Ok(false)` when a
-/// Job of that name already exists: it is not created twice.
-pub async fn create(
-    client: &kube::Client,
-    namespace: &str,
-    job: &Job,
-    secret: Option<&Secret>,
-    retries: u32,
-) -> Result<bool, String> {
-    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
-    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let mut attempt = 0;
-    loop {
-        let outcome = async {
-            if let Some(secret) = secret {
-                match secrets.create(&PostParams::default(), secret).await {
-                    Ok(_) => {}
-                    Err(kube::Error::Api(status)) if status.code == 409 => {}
-                    Err(err) => return Err(err),
-                }
-            }
-            jobs.create(&PostParams::default(), job).await.map(|_| ())
-        }
-        .await;
-        match outcome {
-            Ok(()) => return Ok(true),
-            Err(kube::Error::Api(status)) if status.code == 409 => return Ok(false),
-            Err(err) if retryable(&err) && attempt < retries => {
-                attempt += 1;
-                let wait = Duration::from_millis(500) * 2u32.pow(attempt - 1);
-                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "Kubernetes API call failed; retrying");
-                tokio::time::sleep(wait).await;
-            }
-            Err(err) => return Err(format!("creating the Job failed: {err}")),
-        }
-    }
-}
-
-/// Follows the Job through the watch API, calling `update` on every change, until it
-/// succeeds or fails (or is deleted). Re-watches when the server ends the stream.
-pub async fn follow(
-    client: &kube::Client,
-    namespace: &str,
-    name: &str,
-    mut update: impl FnMut(&Job),
-) -> Result<Job, String> {
-    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
-    let mut current = jobs
-        .get(name)
-        .await
-        .map_err(|e| format!("reading the Job: {e}"))?;
-    update(&current);
-    loop {
-        if status_of(&current).is_done() {
-            return Ok(current);
-        }
-        let version = current
-            .metadata
-            .resource_version
-            .clone()
-            .unwrap_or_else(|| "0".to_owned());
-        let params = WatchParams::default()
-            .fields(&format!("metadata.name={name}"))
-            .timeout(290);
-        let stream = jobs
-            .watch(&params, &version)
-            .await
-            .map_err(|e| format!("watching the Job: {e}"))?;
-        futures_util::pin_mut!(stream);
-        while let Some(event) = stream
-            .try_next()
-            .await
-            .map_err(|e| format!("watching the Job: {e}"))?
-        {
-            match event {
-                WatchEvent::Added(job) | WatchEvent::Modified(job) => {
-                    update(&job);
-                    current = job;
-                    if status_of(&current).is_done() {
-                        return Ok(current);
-                    }
-                }
-                WatchEvent::Deleted(_) => {
-                    return Err("the Job was deleted before it finished".to_owned())
-                }
-                WatchEvent::Bookmark(bookmark) => {
-                    current.metadata.resource_version = Some(bookmark.metadata.resource_version);
-                }
-                WatchEvent::Error(status) if status.code == 410 => {
-                    // Too old a version: start again from the Job as it is now.
-                    current = jobs
-                        .get(name)
-                        .await
-                        .map_err(|e| format!("reading the Job: {e}"))?;
-                    update(&current);
-                    break;
-                }
-                WatchEvent::Error(status) => {
-                    return Err(format!("watching the Job: {}", status.message))
-                }
-            }
-        }
-    }
 }

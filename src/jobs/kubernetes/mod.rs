@@ -1,0 +1,11 @@
+//! The Kubernetes backend: one `batch/v1` Job per heavy request, with the Secret holding its
+//! program (`manifest.rs`), created and followed through the API server (`api.rs`) for a job
+//! of the [`JobService`](super::JobService) (`run.rs`).
+
+mod api;
+mod manifest;
+mod run;
+
+pub use api::{create, failure_of, follow, status_of};
+pub use manifest::{build_job, secret_name, JobInput, CODE_KEY};
+pub use run::client;

@@ -1,0 +1,101 @@
+//! A heavy job on the Kubernetes backend, from creation to its result.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use crate::config::{LimitSettings, Settings};
+use crate::jobs::{JobService, JobsError};
+use crate::models::{JobRecord, JobStatus};
+
+impl JobService {
+    /// Creates the job's Secret and Job in the background and follows it.
+    pub(in crate::jobs) fn spawn_kubernetes(
+        self: &Arc<Self>,
+        tx: watch::Sender<JobRecord>,
+        code: String,
+        limits: LimitSettings,
+    ) {
+        let (request_id, job_id) = {
+            let record = tx.borrow();
+            (record.request_id.clone(), record.job_id.clone())
+        };
+        let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
+        let service = Arc::clone(self);
+        tokio::spawn(tracing::Instrument::instrument(
+            async move { service.run_kubernetes(tx, code, limits).await },
+            span,
+        ));
+    }
+
+    /// Creates the Job, follows it through the watch API, then reads the result its runner
+    /// wrote to storage.
+    async fn run_kubernetes(
+        self: Arc<Self>,
+        tx: watch::Sender<JobRecord>,
+        code: String,
+        limits: LimitSettings,
+    ) {
+        let Some(client) = self.kube.clone() else {
+            return;
+        };
+        let jobs = &self.settings.jobs;
+        let (job_id, request_id) = {
+            let record = tx.borrow();
+            (record.job_id.clone(), record.request_id.clone())
+        };
+        let (job, secret) = super::build_job(&super::JobInput {
+            job_id: &job_id,
+            request_id: &request_id,
+            code: &code,
+            limits: &limits,
+            jobs,
+            storage: &self.settings.storage,
+        });
+        drop(code);
+        match super::create(&client, &jobs.namespace, &job, &secret, jobs.api_retries).await {
+            Ok(true) => tracing::info!("Kubernetes Job created"),
+            Ok(false) => tracing::info!(
+                "a Job of this name exists; following it instead of creating another"
+            ),
+            Err(err) => {
+                tracing::error!(error = %err, "Kubernetes Job not created");
+                tx.send_modify(|r| self.end_record(r, JobStatus::Failed, Some(err), None));
+                return;
+            }
+        }
+        let followed = super::follow(&client, &jobs.namespace, &job_id, |job| {
+            let status = super::status_of(job);
+            if !status.is_done() {
+                tx.send_if_modified(|r| std::mem::replace(&mut r.status, status) != status);
+            }
+        })
+        .await;
+        let result = self.read_result(&request_id).await;
+        let (status, error) = match &followed {
+            Ok(job) => (super::status_of(job), super::failure_of(job)),
+            Err(err) => (JobStatus::Failed, Some(err.clone())),
+        };
+        tx.send_modify(|r| self.end_record(r, status, error, result));
+    }
+}
+
+/// The API server's client: `jobs.api_url` when set, else the in-cluster configuration or
+/// the kubeconfig, as kubectl finds them.
+pub async fn client(settings: &Settings) -> Result<kube::Client, JobsError> {
+    match &settings.jobs.api_url {
+        Some(url) => {
+            let uri = url
+                .parse()
+                .map_err(|e| JobsError::setup(format!("jobs.api_url {url:?}"), e))?;
+            kube::Client::try_from(kube::Config::new(uri))
+                .map_err(|e| JobsError::setup(format!("jobs.api_url {url:?}"), e))
+        }
+        None => kube::Client::try_default().await.map_err(|e| {
+            JobsError::setup(
+                "no Kubernetes configuration (in-cluster or kubeconfig); set jobs.api_url or use jobs.backend = \"local\"",
+                e,
+            )
+        }),
+    }
+}
