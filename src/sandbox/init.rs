@@ -13,7 +13,7 @@
 //!
 //! The per-execution layers (PID and mount namespaces, tmpfs work folder, cgroup, rlimits,
 //! landlock, capabilities, no_new_privs, seccomp) are applied by each forked child, in
-//! `zygote.py`, because they must not constrain the zygote that forks the next one.
+//! `python/lockdown.py`, because they must not constrain the zygote that forks the next one.
 //!
 //! This runs single-threaded, before any runtime starts: `unshare(CLONE_NEWUSER)` refuses a
 //! multi-threaded caller.
@@ -38,7 +38,8 @@ pub struct Setup {
     pub python: PathBuf,
     /// Host paths made visible read-only at the same place inside (files or folders).
     pub runtime_paths: Vec<PathBuf>,
-    /// Files written under `/sandbox` in the new root: `zygote.py`, `config.json`,
+    /// Files written under `/sandbox` in the new root: `zygote.py`, `lockdown.py`, `guards.py`,
+    /// `config.json`,
     /// `seccomp.bpf`.
     pub files: Vec<(String, Vec<u8>)>,
     pub hostname: String,

@@ -1,15 +1,17 @@
 //! The OS-level sandbox: a pool of warm, isolated Python fork servers.
 //!
-//! Each slot is a Python zygote, PID 1 of its own PID namespace, inside its own user, mount,
-//! network, IPC and UTS namespaces with only the runtime visible read-only (`init.rs`). An
-//! execution is one fork of the zygote, made ahead of the request: the child unshares a mount
-//! namespace, mounts a private size-capped tmpfs work folder, joins the slot's cgroup, sets
-//! rlimits, landlocks itself, drops every capability, sets no_new_privs, installs the seccomp
-//! filter (`roles/executor/seccomp.json`) and, unless the operator turned them off, the Python
-//! guards (`zygote.py`); only then does it wait for code. When the code ends or times out the
-//! zygote kills every other process of its namespace, so nothing survives into the next
-//! execution: the child's memory, mounts and processes die with it, and the zygote never runs
-//! user code. The next child is forked only after that clean-up.
+//! Each slot is a Python zygote (`python/zygote.py`), PID 1 of its own PID namespace, inside
+//! its own user, mount, network, IPC and UTS namespaces with only the runtime visible
+//! read-only (`init.rs`), as a host uid of its own, in a session and a cgroup of its own. An
+//! execution is one fork of the zygote, made ahead of the request: the child locks itself
+//! down in one ordered sequence (`python/lockdown.py`, driven by `lockdown.rs`: private tmpfs
+//! work folder, the slot's cgroup, every rlimit, landlock, capabilities, no_new_privs,
+//! seccomp) and, unless the operator turned them off, the Python guards (`python/guards.py`);
+//! only then does it wait for code. The zygote never holds request bytes: the service gets
+//! the child's pipes and a pidfd over the slot's control socket (`slot.rs`) and writes the
+//! code and reads the output itself. Before the next child the zygote kills and reaps every
+//! process of the execution, so nothing survives into the next one.
+//! The threat model: `docs/sandbox.md`.
 
 mod cgroup;
 pub mod init;

@@ -176,12 +176,21 @@ pub struct SpawnConfig<'a> {
 }
 
 impl Slot {
+    /// Starts the slot's init (which becomes the zygote) in `zygote_cgroup`, with the
+    /// executions' `cgroup` open for its children to join.
     pub async fn start(
         index: usize,
         config: &SpawnConfig<'_>,
         cgroup: Option<Cgroup>,
+        zygote_cgroup: Option<&Cgroup>,
     ) -> Result<Self, SlotError> {
         let cgroup_files = match &cgroup {
+            Some(cgroup) => cgroup
+                .procs_files()
+                .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
+            None => Vec::new(),
+        };
+        let zygote_files = match zygote_cgroup {
             Some(cgroup) => cgroup
                 .procs_files()
                 .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
@@ -200,15 +209,23 @@ impl Slot {
             command.uid(uid).gid(gid);
         }
         let fds: Vec<i32> = cgroup_files.iter().map(AsRawFd::as_raw_fd).collect();
-        // SAFETY: the closure runs in the forked child before exec and only calls setsid and
-        // dup2, which are async-signal-safe; it touches no locks and allocates nothing (`fds`
-        // was built before the fork and is only read).
+        let join: Vec<i32> = zygote_files.iter().map(AsRawFd::as_raw_fd).collect();
+        // SAFETY: the closure runs in the forked child before exec and only calls setsid,
+        // write and dup2, which are async-signal-safe; it touches no locks and allocates
+        // nothing (`fds` and `join` were built before the fork and are only read).
         unsafe {
             command.pre_exec(move || {
                 // A session of its own: no signal sent to the executor's process group or
                 // session reaches the slot, and none from the slot reaches them.
                 if libc::setsid() < 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+                // Into the slot's own cgroup before exec: init, the zygote and everything
+                // the zygote allocates are charged there, not to the executor.
+                for fd in &join {
+                    if libc::write(*fd, b"0".as_ptr().cast(), 1) != 1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
                 }
                 for (i, fd) in fds.iter().enumerate() {
                     let target = FIRST_CGROUP_FD + i as i32;
@@ -226,6 +243,7 @@ impl Slot {
         // that dies is seen at once as a closed socket.
         drop(command);
         drop(cgroup_files);
+        drop(zygote_files);
         if let Some(stderr) = child.stderr.take() {
             forward_stderr(index, stderr);
         }
@@ -604,20 +622,32 @@ impl Capture {
         }
     }
 
-    /// The text, decoded leniently and cut to the cap in bytes at a character boundary (a
-    /// replacement character is three bytes where the invalid byte was one).
+    /// The text, decoded leniently and cut so that it takes at most the cap in bytes once
+    /// encoded in the JSON answer: a replacement character is three bytes where the invalid
+    /// byte was one, and a control character six (`\u0001`), so capping the raw bytes alone
+    /// would let 4 MiB of output become a 24 MiB answer.
     fn text(&self) -> (String, bool) {
         let mut text = String::from_utf8_lossy(&self.data).into_owned();
         let mut truncated = self.truncated;
-        if text.len() > self.cap {
-            let mut cut = self.cap;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
+        let mut encoded = 0usize;
+        let cut = text.char_indices().find_map(|(at, c)| {
+            encoded += json_len(c);
+            (encoded > self.cap).then_some(at)
+        });
+        if let Some(cut) = cut {
             text.truncate(cut);
             truncated = true;
         }
         (text, truncated)
+    }
+}
+
+/// Bytes `c` takes inside a JSON string as serde_json writes it.
+fn json_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
     }
 }
 
@@ -805,12 +835,15 @@ mod tests {
     }
 
     #[test]
-    fn output_is_capped_in_bytes_after_lenient_decoding() {
-        let mut capture = Capture::new(10);
-        capture.keep(&[0xff; 64]);
-        let (text, truncated) = capture.text();
-        assert!(truncated);
-        assert!(text.len() <= 10, "{}", text.len());
+    fn output_is_capped_in_encoded_bytes_after_lenient_decoding() {
+        for raw in [vec![0xffu8; 64], vec![1u8; 64], b"\"\\\n".repeat(20)] {
+            let mut capture = Capture::new(10);
+            capture.keep(&raw);
+            let (text, truncated) = capture.text();
+            assert!(truncated);
+            let encoded = serde_json::to_string(&text).expect("JSON");
+            assert!(encoded.len() - 2 <= 10, "{encoded}");
+        }
         let mut small = Capture::new(10);
         small.keep(b"hello");
         assert_eq!(small.text(), ("hello".to_owned(), false));
