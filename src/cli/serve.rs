@@ -114,7 +114,7 @@ async fn serve_llm(sources: &Sources, settings: Settings) -> anyhow::Result<()> 
     let listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let (stop, shutdown) = stop_on_signal(None, grace);
+    let (stop, shutdown) = stop_on_signal(None, None, grace);
     let limits = settings.server.limits(grace);
     crate::http::serve(listener, crate::llm::api::router(state), limits, stop).await?;
     let _ = shutdown.await;
@@ -152,10 +152,11 @@ async fn serve_all(sources: &Sources, settings: Settings, args: &ServeArgs) -> a
     let llm_listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", llm_listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let (stop, shutdown) = stop_on_signal(Some(pool), grace);
+    let jobs = crate::jobs::JobService::new(&settings, sources).await?;
+    let (stop, shutdown) = stop_on_signal(Some(pool), Some(Arc::clone(&jobs)), grace);
     let executor_state = Arc::new(AppState {
         executor,
-        jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
+        jobs: Some(jobs),
         body: settings.server.body_limits(),
     });
     let limits = settings.server.limits(grace);
@@ -222,15 +223,16 @@ async fn serve_executor(
 ) -> anyhow::Result<()> {
     let executor = build_executor(sources, &settings, !args.no_validate, !args.no_guards).await?;
     let pool = executor.pool.clone();
+    let jobs = crate::jobs::JobService::new(&settings, sources).await?;
     let state = Arc::new(AppState {
         executor,
-        jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
+        jobs: Some(Arc::clone(&jobs)),
         body: settings.server.body_limits(),
     });
     let listener = bind(settings.server.listen, "executor").await?;
     println!("listening on {}", listener.local_addr()?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
-    let (stop, shutdown) = stop_on_signal(Some(pool), grace);
+    let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
     crate::http::serve(listener, router(state), settings.server.limits(grace), stop).await?;
     let _ = shutdown.await;
     tracing::info!("stopped");
@@ -241,9 +243,11 @@ async fn serve_executor(
 /// connections and close the rest `grace` later) and the pool stops admitting work (queued
 /// requests are answered 503 `shutdown`). Running executions get `grace` less a margin to
 /// finish, so that their answers, real or 503 `shutdown`, are written before the servers
-/// close their connections; then every slot is killed. The task ends when all that is done.
+/// close their connections; then every slot is killed. Local heavy jobs get the same period.
+/// The task ends when all that is done.
 fn stop_on_signal(
     pool: Option<Pool>,
+    jobs: Option<Arc<crate::jobs::JobService>>,
     grace: Duration,
 ) -> (
     tokio::sync::watch::Receiver<bool>,
@@ -260,10 +264,20 @@ fn stop_on_signal(
             pool.begin_shutdown();
         }
         let _ = stop_tx.send(true);
-        if let Some(pool) = pool {
-            let margin = (grace / 4).min(Duration::from_secs(1));
-            pool.shutdown(grace.saturating_sub(margin)).await;
-        }
+        let margin = (grace / 4).min(Duration::from_secs(1));
+        let executions = async {
+            if let Some(pool) = pool {
+                pool.shutdown(grace.saturating_sub(margin)).await;
+            }
+        };
+        // Local heavy jobs get the same grace period; those still running are left to their
+        // runners and taken over by the next instance (their records are on disk).
+        let heavy_jobs = async {
+            if let Some(jobs) = jobs {
+                jobs.shutdown(grace.saturating_sub(margin)).await;
+            }
+        };
+        tokio::join!(executions, heavy_jobs);
     });
     (stop_rx, task)
 }

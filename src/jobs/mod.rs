@@ -258,11 +258,7 @@ impl JobService {
     /// Refuses code with a NUL byte (Python source cannot hold one; the runner and the
     /// Secret would carry it to a certain failure) and code bigger than the validator takes.
     fn check_code(&self, code: &str) -> Result<(), JobsError> {
-        if let Some(offset) = code.bytes().position(|b| b == 0) {
-            return Err(JobsError::BadRequest(format!(
-                "the code holds a NUL byte at byte offset {offset}; Python source cannot contain one"
-            )));
-        }
+        crate::models::check_source(code).map_err(JobsError::BadRequest)?;
         let mut max = self.settings.validator.max_source_bytes;
         let mut why = "validator.max_source_bytes";
         if self.kube.is_some() && KUBERNETES_SECRET_MAX_BYTES < max {
@@ -333,7 +329,10 @@ impl JobService {
         let all = futures_util::future::join_all(
             running
                 .iter_mut()
-                .map(|rx| rx.wait_for(|r| r.status.is_done())),
+                // The borrowed record is dropped inside: the future stays Send.
+                .map(|rx| async move {
+                    let _ = rx.wait_for(|r| r.status.is_done()).await;
+                }),
         );
         let _ = tokio::time::timeout(grace, all).await;
         let left = running

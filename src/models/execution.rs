@@ -42,17 +42,21 @@ pub struct CodeExecutionRequest {
 }
 
 impl CodeExecutionRequest {
-    /// Refuses code no interpreter can take, before anything is queued: a NUL character
-    /// (CPython refuses source with one; it is also a classic way to make a checker and the
-    /// interpreter read different programs). Invalid UTF-8 never gets this far: the body
-    /// must be UTF-8 and JSON strings cannot hold lone surrogates.
+    /// Refuses code no interpreter can take, before anything is queued (see [`check_source`]).
     pub fn check_code(&self) -> Result<(), String> {
-        match self.code.find('\0') {
-            Some(at) => Err(format!(
-                "code contains a NUL character (at byte {at}); Python source cannot"
-            )),
-            None => Ok(()),
-        }
+        check_source(&self.code)
+    }
+}
+
+/// Refuses source with a NUL character: CPython refuses it, and it is a classic way to make
+/// a checker and the interpreter read different programs. Invalid UTF-8 never gets this far:
+/// request bodies must be UTF-8, and JSON strings cannot hold lone surrogates.
+pub fn check_source(code: &str) -> Result<(), String> {
+    match code.bytes().position(|b| b == 0) {
+        Some(offset) => Err(format!(
+            "the code holds a NUL byte at byte offset {offset}; Python source cannot contain one"
+        )),
+        None => Ok(()),
     }
 }
 

@@ -8,6 +8,8 @@ mod job;
 mod validation;
 
 pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError, JobError, ValidationError};
-pub use execution::{CodeExecutionRequest, ExecutionResult, ExecutionStatus, ResourceLimits};
+pub use execution::{
+    check_source, CodeExecutionRequest, ExecutionResult, ExecutionStatus, ResourceLimits,
+};
 pub use job::{JobCreated, JobRecord, JobStatus};
 pub use validation::{Finding, ReasonKind, Tier, TierChoice, TierReason, ValidationResult};

@@ -36,7 +36,7 @@ impl UidLock {
         std::fs::create_dir_all(&dir).expect("uid lock folder");
         let start = (std::process::id() * 7 + NEXT_UID.fetch_add(1, Ordering::SeqCst)) % BLOCKS;
         for offset in 0..BLOCKS {
-            let uid = 62000 + ((start + offset) % BLOCKS) * UID_BLOCK;
+            let uid = 70000 + ((start + offset) % BLOCKS) * UID_BLOCK;
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
@@ -49,7 +49,7 @@ impl UidLock {
                 return Self { uid, _lock: lock };
             }
         }
-        panic!("no free test uid in 62000..65000");
+        panic!("no free test uid block in 70000..73000");
     }
 }
 
