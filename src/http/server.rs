@@ -4,7 +4,9 @@
 //! - request headers must be complete within `header_read_timeout` of their first byte;
 //! - a body must arrive within the body timeout (`body::read_json`), and a declared
 //!   `Content-Length` over `max_body_bytes` is answered 413 before any of it is read;
-//! - a request is answered within `request_timeout` (503 `timeout` otherwise);
+//! - a request is answered within `request_timeout` (503 `timeout` otherwise), and a client
+//!   that reads nothing of its answer for `request_timeout` is disconnected (a slow reader is
+//!   not idle: only a stall that long counts);
 //! - at most `max_connections` are served at once; past that a connection is answered 503
 //!   `busy` and closed, never silently dropped;
 //! - on shutdown no connection is accepted, idle ones are closed, and whatever is still open
@@ -140,6 +142,9 @@ struct Activity {
     last_io: AtomicU64,
     /// When the first byte of a request arrived while no request was being served (0: none).
     header_since: AtomicU64,
+    /// Since when an answer waits for the client to read (the socket is full; 0: it is not).
+    /// Such a connection is not idle: a slow reader gets `request_timeout` per stall.
+    write_blocked_since: AtomicU64,
     in_flight: AtomicUsize,
 }
 
@@ -149,6 +154,7 @@ impl Activity {
             epoch: Instant::now(),
             last_io: AtomicU64::new(0),
             header_since: AtomicU64::new(0),
+            write_blocked_since: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
         };
         activity.last_io.store(activity.now(), Ordering::Relaxed);
@@ -171,6 +177,16 @@ impl Activity {
 
     fn wrote(&self) {
         self.last_io.store(self.now(), Ordering::Relaxed);
+        self.write_blocked_since.store(0, Ordering::Relaxed);
+    }
+
+    fn write_blocked(&self) {
+        let _ = self.write_blocked_since.compare_exchange(
+            0,
+            self.now(),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
     }
 
     /// Why the connection must be closed now, if it must.
@@ -181,7 +197,11 @@ impl Activity {
         let now = self.now();
         let header_since = self.header_since.load(Ordering::SeqCst);
         let elapsed = |since: u64| Duration::from_millis(now.saturating_sub(since));
-        if header_since != 0 {
+        let blocked = self.write_blocked_since.load(Ordering::Relaxed);
+        if blocked != 0 {
+            (elapsed(blocked) > limits.request_timeout)
+                .then_some("the client read nothing of its answer within the request timeout")
+        } else if header_since != 0 {
             (elapsed(header_since) > limits.header_read_timeout)
                 .then_some("request headers not complete within the header read timeout")
         } else {
@@ -230,6 +250,16 @@ impl AsyncRead for Tracked {
     }
 }
 
+impl Tracked {
+    fn record(&self, poll: &Poll<std::io::Result<usize>>) {
+        match poll {
+            Poll::Ready(Ok(n)) if *n > 0 => self.activity.wrote(),
+            Poll::Pending => self.activity.write_blocked(),
+            _ => {}
+        }
+    }
+}
+
 impl AsyncWrite for Tracked {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -237,10 +267,22 @@ impl AsyncWrite for Tracked {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         let poll = Pin::new(&mut self.stream).poll_write(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.wrote();
-        }
+        self.record(&poll);
         poll
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let poll = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
+        self.record(&poll);
+        poll
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
