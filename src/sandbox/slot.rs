@@ -176,21 +176,14 @@ pub struct SpawnConfig<'a> {
 }
 
 impl Slot {
-    /// Starts the slot's init (which becomes the zygote) in `zygote_cgroup`, with the
-    /// executions' `cgroup` open for its children to join.
+    /// Starts the slot's init (which becomes the zygote), with the executions' `cgroup` open
+    /// for its children to join.
     pub async fn start(
         index: usize,
         config: &SpawnConfig<'_>,
         cgroup: Option<Cgroup>,
-        zygote_cgroup: Option<&Cgroup>,
     ) -> Result<Self, SlotError> {
         let cgroup_files = match &cgroup {
-            Some(cgroup) => cgroup
-                .procs_files()
-                .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
-            None => Vec::new(),
-        };
-        let zygote_files = match zygote_cgroup {
             Some(cgroup) => cgroup
                 .procs_files()
                 .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
@@ -209,23 +202,15 @@ impl Slot {
             command.uid(uid).gid(gid);
         }
         let fds: Vec<i32> = cgroup_files.iter().map(AsRawFd::as_raw_fd).collect();
-        let join: Vec<i32> = zygote_files.iter().map(AsRawFd::as_raw_fd).collect();
-        // SAFETY: the closure runs in the forked child before exec and only calls setsid,
-        // write and dup2, which are async-signal-safe; it touches no locks and allocates
-        // nothing (`fds` and `join` were built before the fork and are only read).
+        // SAFETY: the closure runs in the forked child before exec and only calls setsid and
+        // dup2, which are async-signal-safe; it touches no locks and allocates nothing (`fds`
+        // was built before the fork and is only read).
         unsafe {
             command.pre_exec(move || {
                 // A session of its own: no signal sent to the executor's process group or
                 // session reaches the slot, and none from the slot reaches them.
                 if libc::setsid() < 0 {
                     return Err(std::io::Error::last_os_error());
-                }
-                // Into the slot's own cgroup before exec: init, the zygote and everything
-                // the zygote allocates are charged there, not to the executor.
-                for fd in &join {
-                    if libc::write(*fd, b"0".as_ptr().cast(), 1) != 1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
                 }
                 for (i, fd) in fds.iter().enumerate() {
                     let target = FIRST_CGROUP_FD + i as i32;
@@ -243,7 +228,6 @@ impl Slot {
         // that dies is seen at once as a closed socket.
         drop(command);
         drop(cgroup_files);
-        drop(zygote_files);
         if let Some(stderr) = child.stderr.take() {
             forward_stderr(index, stderr);
         }
@@ -355,7 +339,11 @@ impl Slot {
     /// (the cgroup gets them first, so the child never runs under another execution's
     /// limits). An error means the slot is broken.
     pub async fn prepare(&mut self, limits: &Limits) -> Result<(), SlotError> {
-        self.finish().await?;
+        // The zygote finishes the previous child (kills and reaps every process of the slot)
+        // before it forks the next one: no separate round trip for it. Lowering the cgroup's
+        // limits first can only hurt processes that are about to be killed.
+        self.prepared = None;
+        self.unfinished = false;
         if let Some(cgroup) = &self.cgroup {
             cgroup
                 .prepare(limits.memory_bytes, limits.max_pids, limits.cpus)
@@ -445,8 +433,9 @@ impl Slot {
         let timeout = Duration::try_from_secs_f64(request.limits.timeout)
             .unwrap_or(Duration::from_secs(3600));
         let mut run = Run::new(handles, cap).map_err(|e| ExecuteError::AfterCode(e.into()))?;
+        let bounds = Bounds::of(&request.limits, self.plan_settings);
         let ended = run
-            .until_done(request.code.as_bytes(), started + timeout)
+            .until_done(request.code.as_bytes(), started + timeout, bounds)
             .await
             .map_err(|e| ExecuteError::AfterCode(e.into()))?;
         let (outcome, cpu_ms, maxrss_kb) = match ended {
@@ -461,6 +450,14 @@ impl Slot {
                 )
             }
             Ended::Gone { timed_out } => {
+                if !run.status.data.is_empty() {
+                    // The code wrote on the status channel: not a report we accept.
+                    tracing::warn!(
+                        slot = self.index,
+                        bytes = run.status.data.len(),
+                        "the execution wrote a malformed status line (a protocol violation by the code); its real exit status decides"
+                    );
+                }
                 // No trustworthy report: the zygote's wait4 says how the child ended. Only
                 // once every process of the slot is dead do the pipes reach end of file.
                 let finished = self.finish().await.map_err(ExecuteError::AfterCode)?;
@@ -574,17 +571,34 @@ struct Done {
     maxrss_kb: u64,
 }
 
-/// Accepts exactly `D <status 0-255> <cpu µs> <max RSS KiB>\n` and nothing else on the
-/// channel: anything else (a partial line, extra text before or after, values out of range)
-/// is not a report, and the real exit status decides.
-fn parse_done(channel: &[u8]) -> Option<Done> {
+/// The most a report may claim: CPU time within the execution's RLIMIT_CPU, memory within its
+/// address-space limit.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    cpu_us: u64,
+    maxrss_kb: u64,
+}
+
+impl Bounds {
+    fn of(limits: &Limits, settings: PlanSettings) -> Self {
+        Self {
+            cpu_us: (limits.timeout.ceil().max(1.0) as u64 + 3) * 1_000_000,
+            maxrss_kb: (limits.memory_bytes + settings.address_space_headroom) / 1024,
+        }
+    }
+}
+
+/// Accepts exactly `D <status 0-255> <cpu µs> <max RSS KiB>\n` with values within `bounds`
+/// and nothing else on the channel: anything else (a partial line, extra text before or
+/// after, values out of range) is not a report, and the real exit status decides.
+fn parse_done(channel: &[u8], bounds: Bounds) -> Option<Done> {
     let text = std::str::from_utf8(channel).ok()?;
     let line = text.strip_prefix("D ")?.strip_suffix('\n')?;
     let mut fields = line.split(' ');
     let status = fields.next()?.parse::<u8>().ok()?;
     let cpu_us = fields.next()?.parse::<u64>().ok()?;
     let maxrss_kb = fields.next()?.parse::<u64>().ok()?;
-    let in_range = cpu_us <= 100_000 * 1_000_000 && maxrss_kb <= 1 << 40;
+    let in_range = cpu_us <= bounds.cpu_us && maxrss_kb <= bounds.maxrss_kb;
     (fields.next().is_none() && in_range).then_some(Done {
         status,
         cpu_us,
@@ -687,7 +701,12 @@ impl Run {
 
     /// Hands the code over and reads the streams until the child reports it is done, or it
     /// has gone (exited, crashed, or killed here at `deadline`).
-    async fn until_done(&mut self, code: &[u8], deadline: Instant) -> std::io::Result<Ended> {
+    async fn until_done(
+        &mut self,
+        code: &[u8],
+        deadline: Instant,
+        bounds: Bounds,
+    ) -> std::io::Result<Ended> {
         let mut sender = self.code.take();
         let write = async move {
             if let Some(sender) = sender.as_mut() {
@@ -717,10 +736,15 @@ impl Run {
                 }
                 read = self.status_pipe.read(&mut buf_status), if !self.status.eof => {
                     self.status.keep(&buf_status[..read?]);
-                    if let Some(done) = parse_done(&self.status.data) {
+                    if let Some(done) = parse_done(&self.status.data, bounds) {
                         if !timed_out {
                             return Ok(Ended::Done(done));
                         }
+                    }
+                    if self.status.data.len() >= STATUS_CAP {
+                        // Past any well-formed report: stop reading (the child may block on
+                        // it; that costs only itself), so a flood costs the service nothing.
+                        self.status.eof = true;
                     }
                 }
                 () = &mut write, if !written => written = true,
@@ -806,12 +830,17 @@ fn forward_stderr(index: usize, stderr: std::process::ChildStderr) {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_done, Capture, Done};
+    use super::{parse_done, Bounds, Capture, Done};
+
+    const BOUNDS: Bounds = Bounds {
+        cpu_us: 13_000_000,
+        maxrss_kb: 1 << 21,
+    };
 
     #[test]
     fn only_a_well_formed_report_counts() {
         assert_eq!(
-            parse_done(b"D 0 1200 9000\n"),
+            parse_done(b"D 0 1200 9000\n", BOUNDS),
             Some(Done {
                 status: 0,
                 cpu_us: 1200,
@@ -827,10 +856,12 @@ mod tests {
             b"xD 0 0 0\n",
             b"D 0 0 0\nD 0 0 0\n",
             b"D 0 99999999999999999999 0\n",
+            b"D 0 13000001 0\n",
+            b"D 0 0 2097153\n",
             b"D 0 0 \xff\n",
             b"",
         ] {
-            assert_eq!(parse_done(forged), None, "{forged:?}");
+            assert_eq!(parse_done(forged, BOUNDS), None, "{forged:?}");
         }
     }
 

@@ -46,8 +46,9 @@ class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
 
 
-def lock_down(static, plan, seccomp_program):
-    """Applies every layer of the execution to the calling process, in this order."""
+def lock_down(static, plan, seccomp_program, keep):
+    """Applies every layer of the execution to the calling process, in this order. `keep` are
+    the descriptors the execution holds on to besides 0, 1 and 2."""
     # 1. A private /work. A mount namespace of our own first (mounts must not reach the
     #    zygote or the next execution), then a size-capped tmpfs: nothing written here
     #    outlives this process, and nothing of an earlier execution is visible. First, because
@@ -74,7 +75,14 @@ def lock_down(static, plan, seccomp_program):
     # 6. Capabilities: every one dropped from all sets and the bounding set, securebits locked,
     #    so nothing (not even a setuid binary, which landlock also refuses) brings them back.
     drop_capabilities(static["syscalls"])
-    # 7. seccomp last: it refuses prctl, mount and the landlock calls the steps above need.
+    # 7. Every other descriptor closed (the cgroup files, anything inherited from the
+    #    zygote): before seccomp, which refuses close_range (Python would then close 65,536
+    #    descriptors one by one).
+    low, high = sorted(keep)
+    os.closerange(3, low)
+    os.closerange(low + 1, high)
+    os.closerange(high + 1, 1 << 16)
+    # 8. seccomp last: it refuses prctl, mount and the landlock calls the steps above need.
     prog = SockFprog(len(seccomp_program) // 8, seccomp_program)
     check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(prog), 0, 0), "seccomp")
 

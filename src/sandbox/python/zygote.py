@@ -92,13 +92,7 @@ def child(plan, code_r, out_w, err_w, status_w):
         for signum, handler in ORIGINAL_HANDLERS.items():
             signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        lockdown.lock_down(STATIC, plan, SECCOMP)
-        for fd in STATIC["cgroup_fds"]:
-            os.close(fd)
-        low, high = sorted((code_r, status_w))
-        os.closerange(3, low)
-        os.closerange(low + 1, high)
-        os.closerange(high + 1, 1 << 16)
+        lockdown.lock_down(STATIC, plan, SECCOMP, keep=(code_r, status_w))
         sys.stdout, sys.stderr = STDOUT, STDERR
         for name in ("ctypes", "_ctypes", "resource", "select", "socket", "_socket", "lockdown"):
             sys.modules.pop(name, None)
@@ -145,6 +139,9 @@ def run_code(plan, code_r, status_w, namespace):
             exec(code, namespace)
         except SystemExit as exit:
             status = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+            if exit.code is not None and not isinstance(exit.code, int):
+                # As CPython does: sys.exit("message") prints the message.
+                print(exit.code, file=sys.stderr)
         except BaseException:
             status = 1
             state["reporting"] = True
@@ -267,9 +264,9 @@ def main():
         req = json.loads(body)
         op = req.get("op")
         if op == "prepare":
-            if prepared is not None:
-                finish(prepared)
-                prepared = None
+            # Nothing of the previous execution survives into the next child's fork.
+            finish(prepared)
+            prepared = None
             if own_limits() != limits:
                 # Only a child could have changed them (prlimit is refused to children by
                 # seccomp; this is the backstop): the slot cannot be trusted any more.
