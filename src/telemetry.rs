@@ -81,3 +81,15 @@ pub fn log_error(context: &str, error: &anyhow::Error) {
         tracing::error!(error.chain = %chain, "{context}");
     }
 }
+
+/// An error with its causes, `outer: inner: ...`, for logs and messages.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

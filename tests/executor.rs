@@ -266,20 +266,7 @@ fn a_full_queue_answers_busy_with_retry_after() {
         ],
     );
     let url = service.url("/api/v1/execute_snippet");
-    let slow = std::thread::spawn({
-        let url = url.clone();
-        move || {
-            post_json(
-                &url,
-                &json!({"code": "import time\ntime.sleep(1.5)", "limits": {"timeout_secs": 5}}),
-            )
-        }
-    });
-    // Wait until the slow one holds the only slot.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while service.health()["pool"]["busy"] != 1 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let slow = service.occupy(1.5, "slow");
     let response = ureq::post(&url).send_json(json!({"code": "print(1)"}));
     match response {
         Err(ureq::Error::Status(503, response)) => {
@@ -292,6 +279,7 @@ fn a_full_queue_answers_busy_with_retry_after() {
     let (code, result) = slow.join().expect("thread");
     assert_eq!(code, 200);
     assert_eq!(result["status"], "ok", "{result}");
+    assert_eq!(result["stdout"], "slow\n", "{result}");
     // And it recovers.
     let (code, result) = service.execute(&json!({"code": "print(3)"}));
     assert_eq!((code, result["stdout"].as_str()), (200, Some("3\n")));

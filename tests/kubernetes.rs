@@ -301,6 +301,7 @@ impl Service {
             .env("PYEXEC_JOBS__IMAGE", "registry.example/pyexec:1.0")
             .env("PYEXEC_JOBS__RUNTIME_CLASS_NAME", "gvisor")
             .env("PYEXEC_STORAGE__ROOT", storage.path())
+            .env("PYEXEC_JOBS__STATE_DIR", storage.path().join("state"))
             .env("PYEXEC_LOG__FORMAT", "json")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

@@ -137,6 +137,7 @@ impl Service {
             .env("PYEXEC_LLM__EXECUTOR_URL", "http://127.0.0.1:0")
             .env("PYEXEC_LLM__LOCAL_FALLBACK_URL", "")
             .env("PYEXEC_LOG__FORMAT", "json")
+            .env("PYEXEC_JOBS__STATE_DIR", dir.path().join("state"))
             .env_remove("PYEXEC_LLM__BASE_URL")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

@@ -104,18 +104,7 @@ fn clients_that_vanish_while_queued_give_their_place_back() {
         ],
     );
     let url = service.url("/api/v1/execute_snippet");
-    let slow = std::thread::spawn({
-        let url = url.clone();
-        move || {
-            post_json(
-                &url,
-                &json!({"code": "import time\ntime.sleep(2)\nprint('slow')"}),
-            )
-        }
-    });
-    wait_health(&service, "the slow one never started", |h| {
-        h["pool"]["busy"] == 1
-    });
+    let slow = service.occupy(2.0, "slow");
     // Fill the queue with clients that then give up, three times over.
     for _ in 0..3 {
         let mut queued: Vec<TcpStream> = (0..3)
@@ -189,18 +178,7 @@ fn a_queue_wait_has_a_deadline_and_a_realistic_retry_after() {
         ],
     );
     let url = service.url("/api/v1/execute_snippet");
-    let slow = std::thread::spawn({
-        let url = url.clone();
-        move || {
-            post_json(
-                &url,
-                &json!({"code": "import time\ntime.sleep(3)\nprint('slow')"}),
-            )
-        }
-    });
-    wait_health(&service, "the slow one never started", |h| {
-        h["pool"]["busy"] == 1
-    });
+    let slow = service.occupy(3.0, "slow");
     match ureq::post(&url).send_json(json!({"code": "print(1)"})) {
         Err(ureq::Error::Status(503, response)) => {
             let retry: u64 = response
@@ -362,6 +340,37 @@ fn every_edge_of_the_server_has_a_timeout_or_a_limit() {
         .expect("send");
     service.terminate();
     assert_eq!(service.wait_exit(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn a_low_file_descriptor_limit_never_leaves_connections_unanswered() {
+    // 300 descriptors: the connection bound shrinks to fit beside the sandbox's own.
+    let service = Service::start_with_fd_limit(&[], &[], Some(300));
+    let host = service.base.trim_start_matches("http://").to_owned();
+    let held: Vec<TcpStream> = (0..120).map(|_| connect(&service)).collect();
+    // Let the refusals of the flood end (a bounded number are answered at a time, the rest
+    // of a flood is closed); from then on every connection is answered: served if there is
+    // room, else 503 busy.
+    std::thread::sleep(Duration::from_secs(1));
+    for _ in 0..3 {
+        let mut probe = connect(&service);
+        probe
+            .write_all(
+                format!(
+                    "GET /api/v1/health/live HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .expect("send");
+        let answer = read_answer(&mut probe);
+        assert!(
+            answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.1 503"),
+            "{answer:?}"
+        );
+    }
+    drop(held);
+    wait_health(&service, "health did not come back", |h| h["ready"] == true);
+    assert_full_capacity(&service);
 }
 
 /// Everything the server sends until it closes the connection.

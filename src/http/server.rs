@@ -398,15 +398,16 @@ async fn refuse(mut stream: TcpStream, _permit: OwnedSemaphorePermit) {
     );
     let mut scratch = [0u8; 8192];
     // Take what the client already sent, so that closing does not reset the connection
-    // before it reads the answer.
-    let _ = tokio::time::timeout(Duration::from_millis(100), stream.read(&mut scratch)).await;
+    // before it reads the answer; then answer and close at once (a refusal must not hold its
+    // place for long: there are at most MAX_REFUSALS at a time).
+    let _ = tokio::time::timeout(Duration::from_millis(20), stream.read(&mut scratch)).await;
     let _ = tokio::time::timeout(
         Duration::from_secs(1),
         stream.write_all(response.as_bytes()),
     )
     .await;
     let _ = stream.shutdown().await;
-    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+    let _ = tokio::time::timeout(Duration::from_millis(50), async {
         while matches!(stream.read(&mut scratch).await, Ok(n) if n > 0) {}
     })
     .await;

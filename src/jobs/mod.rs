@@ -78,17 +78,7 @@ pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
 
-/// An error with its causes, for logs.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
+use crate::telemetry::error_chain as chain;
 
 /// `path`, absolute: relative paths are taken from the working directory.
 fn absolute(path: &Path) -> Result<PathBuf, JobsError> {

@@ -19,6 +19,7 @@ use async_openai::Client;
 use tower::{Layer as _, ServiceExt as _};
 
 use crate::config::LlmSettings;
+use crate::telemetry::error_chain;
 
 /// Who said a message of the conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,17 +274,6 @@ async fn read_capped(
         .body(body)
         .map_err(|e| OpenAIError::Boxed(Box::new(e)))?;
     Ok(reqwest::Response::from(rebuilt))
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn truncate(text: &str, max: usize) -> String {

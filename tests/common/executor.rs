@@ -15,6 +15,8 @@ pub struct Service {
     pub uid: u32,
     pub pool_size: usize,
     _uid_lock: UidLock,
+    /// The service's job state and results, its own.
+    _data: tempfile::TempDir,
 }
 
 /// A block of sandbox uids held by this test process alone (slot `n` of a pool runs as
@@ -55,8 +57,18 @@ impl UidLock {
 
 impl Service {
     pub fn start(extra_args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_with_fd_limit(extra_args, env, None)
+    }
+
+    /// As `start`, with the service's soft and hard RLIMIT_NOFILE set to `fds`.
+    pub fn start_with_fd_limit(
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+        fds: Option<u64>,
+    ) -> Self {
         let uid_lock = UidLock::take();
         let uid = uid_lock.uid;
+        let data = tempfile::tempdir().expect("tempdir");
         let pool_size = env
             .iter()
             .find(|(k, _)| *k == "PYEXEC_EXECUTOR__POOL_SIZE")
@@ -69,9 +81,26 @@ impl Service {
             .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
             .env("PYEXEC_EXECUTOR__POOL_SIZE", pool_size.to_string())
             .env("PYEXEC_LOG__FORMAT", "json")
+            .env("PYEXEC_JOBS__STATE_DIR", data.path().join("state"))
+            .env("PYEXEC_STORAGE__ROOT", data.path().join("results"))
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
+        if let Some(fds) = fds {
+            use std::os::unix::process::CommandExt as _;
+            // SAFETY: runs in the forked child before exec and only calls setrlimit, which is
+            // async-signal-safe; it allocates nothing and takes no lock.
+            unsafe {
+                command.pre_exec(move || {
+                    nix::sys::resource::setrlimit(
+                        nix::sys::resource::Resource::RLIMIT_NOFILE,
+                        fds,
+                        fds,
+                    )
+                    .map_err(std::io::Error::from)
+                });
+            }
+        }
         let mut child = command.spawn().expect("pyexec starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
@@ -89,7 +118,31 @@ impl Service {
             uid,
             pool_size,
             _uid_lock: uid_lock,
+            _data: data,
         }
+    }
+
+    /// Starts `import time; time.sleep(secs); print(tag)` on a thread and returns once it
+    /// holds a slot (health shows one busy); the thread answers its status and result.
+    pub fn occupy(&self, secs: f64, tag: &str) -> std::thread::JoinHandle<(u16, Value)> {
+        let url = self.url("/api/v1/execute_snippet");
+        let code = format!("import time\ntime.sleep({secs})\nprint({tag:?})");
+        let timeout = secs + 5.0;
+        let slow = std::thread::spawn(move || {
+            post_json(
+                &url,
+                &serde_json::json!({"code": code, "limits": {"timeout_secs": timeout}}),
+            )
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.health()["pool"]["busy"] != 1 {
+            assert!(
+                Instant::now() < deadline,
+                "the slow execution never started"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        slow
     }
 
     pub fn url(&self, path: &str) -> String {
