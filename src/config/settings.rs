@@ -444,6 +444,9 @@ pub struct SandboxSettings {
     /// Address space allowed above the memory limit (interpreter mappings, thread stacks);
     /// RLIMIT_AS is a backstop to the memory cgroup.
     pub address_space_headroom_mb: u64,
+    /// Memory of each slot's own processes (its init and the zygote, with what it preloads),
+    /// limited in a cgroup apart from the executions'.
+    pub zygote_memory_mb: u64,
 }
 
 impl Default for SandboxSettings {
@@ -463,6 +466,7 @@ impl Default for SandboxSettings {
             allow_weaker: false,
             max_open_files: 256,
             address_space_headroom_mb: 1024,
+            zygote_memory_mb: 1024,
         }
     }
 }

@@ -74,11 +74,17 @@ impl Hierarchy {
     }
 
     pub fn slot(&self, slot: usize) -> anyhow::Result<Cgroup> {
-        let dirs: Vec<PathBuf> = self
-            .bases
-            .iter()
-            .map(|b| b.join(format!("slot-{slot}")))
-            .collect();
+        self.child(&format!("slot-{slot}"))
+    }
+
+    /// The cgroup of slot `slot`'s own processes (its init and zygote), apart from its
+    /// executions': they are charged and limited on their own.
+    pub fn zygote(&self, slot: usize) -> anyhow::Result<Cgroup> {
+        self.child(&format!("zygote-{slot}"))
+    }
+
+    fn child(&self, name: &str) -> anyhow::Result<Cgroup> {
+        let dirs: Vec<PathBuf> = self.bases.iter().map(|b| b.join(name)).collect();
         for dir in &dirs {
             fs::create_dir_all(dir).with_context(|| format!("create cgroup {}", dir.display()))?;
         }

@@ -2,7 +2,7 @@
 //!
 //! Each slot is a Python zygote (`python/zygote.py`), PID 1 of its own PID namespace, inside
 //! its own user, mount, network, IPC and UTS namespaces with only the runtime visible
-//! read-only (`init.rs`), as a host uid of its own, in a session of its own. An
+//! read-only (`init.rs`), as a host uid of its own, in a session and a cgroup of its own. An
 //! execution is one fork of the zygote, made ahead of the request: the child locks itself
 //! down in one ordered sequence (`python/lockdown.py`, driven by `lockdown.rs`: private tmpfs
 //! work folder, the slot's cgroup, every rlimit, landlock, capabilities, no_new_privs,

@@ -176,14 +176,21 @@ pub struct SpawnConfig<'a> {
 }
 
 impl Slot {
-    /// Starts the slot's init (which becomes the zygote), with the executions' `cgroup` open
-    /// for its children to join.
+    /// Starts the slot's init (which becomes the zygote) in `zygote_cgroup`, with the
+    /// executions' `cgroup` open for its children to join.
     pub async fn start(
         index: usize,
         config: &SpawnConfig<'_>,
         cgroup: Option<Cgroup>,
+        zygote_cgroup: Option<&Cgroup>,
     ) -> Result<Self, SlotError> {
         let cgroup_files = match &cgroup {
+            Some(cgroup) => cgroup
+                .procs_files()
+                .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
+            None => Vec::new(),
+        };
+        let zygote_files = match zygote_cgroup {
             Some(cgroup) => cgroup
                 .procs_files()
                 .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
@@ -202,15 +209,23 @@ impl Slot {
             command.uid(uid).gid(gid);
         }
         let fds: Vec<i32> = cgroup_files.iter().map(AsRawFd::as_raw_fd).collect();
-        // SAFETY: the closure runs in the forked child before exec and only calls setsid and
-        // dup2, which are async-signal-safe; it touches no locks and allocates nothing (`fds`
-        // was built before the fork and is only read).
+        let join: Vec<i32> = zygote_files.iter().map(AsRawFd::as_raw_fd).collect();
+        // SAFETY: the closure runs in the forked child before exec and only calls setsid,
+        // write and dup2, which are async-signal-safe; it touches no locks and allocates
+        // nothing (`fds` and `join` were built before the fork and are only read).
         unsafe {
             command.pre_exec(move || {
                 // A session of its own: no signal sent to the executor's process group or
                 // session reaches the slot, and none from the slot reaches them.
                 if libc::setsid() < 0 {
                     return Err(std::io::Error::last_os_error());
+                }
+                // Into the slot's own cgroup before exec: init, the zygote and everything
+                // the zygote allocates are charged there, not to the executor.
+                for fd in &join {
+                    if libc::write(*fd, b"0".as_ptr().cast(), 1) != 1 {
+                        return Err(std::io::Error::last_os_error());
+                    }
                 }
                 for (i, fd) in fds.iter().enumerate() {
                     let target = FIRST_CGROUP_FD + i as i32;
@@ -228,6 +243,7 @@ impl Slot {
         // that dies is seen at once as a closed socket.
         drop(command);
         drop(cgroup_files);
+        drop(zygote_files);
         if let Some(stderr) = child.stderr.take() {
             forward_stderr(index, stderr);
         }

@@ -37,6 +37,9 @@ use table::{Lease, Table};
 /// How long a slot may take beyond an execution's own timeout before the pool stops waiting
 /// for it (the zygote enforces the timeout; this catches a zygote that hangs).
 const BACKSTOP: Duration = Duration::from_secs(30);
+/// Processes in a slot's own cgroup: its init and the zygote (a fork in progress briefly
+/// adds the child before it moves to the executions' cgroup).
+const ZYGOTE_PIDS: u32 = 8;
 
 pub struct PoolOptions {
     pub settings: ExecutorSettings,
@@ -320,9 +323,14 @@ impl Pool {
 
     async fn start_slot(&self, index: usize) -> anyhow::Result<Slot> {
         let inner = &self.inner;
-        let cgroup = match &inner.hierarchy {
-            Some(h) => Some(h.slot(index)?),
-            None => None,
+        let (cgroup, zygote) = match &inner.hierarchy {
+            Some(h) => {
+                let zygote = h.zygote(index)?;
+                let sandbox = &inner.settings.sandbox;
+                zygote.prepare(sandbox.zygote_memory_mb << 20, ZYGOTE_PIDS, 1.0)?;
+                (Some(h.slot(index)?), Some(zygote))
+            }
+            None => (None, None),
         };
         // Each slot its own host uid: locks, IPC and /proc of one slot are another's only
         // through the kernel's own checks between users.
@@ -334,7 +342,7 @@ impl Pool {
             start_timeout: Duration::from_secs(30),
             plan_settings: inner.plan_settings,
         };
-        Ok(Slot::start(index, &config, cgroup).await?)
+        Ok(Slot::start(index, &config, cgroup, zygote.as_ref()).await?)
     }
 
     pub(super) fn default_slot_limits(&self) -> Limits {
