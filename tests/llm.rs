@@ -47,20 +47,12 @@ impl TestLlm {
             steps: Mutex::new(steps.iter().cloned().collect()),
             requests: Mutex::default(),
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let url = format!("http://{}/v1", listener.local_addr().expect("addr"));
         let app = Router::new()
             .route("/v1/chat/completions", post(completions))
             .route("/v1/models", get(models))
             .with_state(Arc::clone(&script));
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let (addr, runtime) = common::serve_in_background(app);
+        let url = format!("http://{addr}/v1");
         Self {
             url,
             script,
@@ -558,15 +550,6 @@ enum ExecutorMode {
 /// An executor that answers every execution request as `mode` says; the LLM role cannot
 /// tell it from the real one at the HTTP level.
 fn fake_executor(mode: ExecutorMode) -> (String, tokio::runtime::Runtime) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let execute = move || async move {
         match mode {
             ExecutorMode::Busy => (
@@ -593,8 +576,8 @@ fn fake_executor(mode: ExecutorMode) -> (String, tokio::runtime::Runtime) {
             "/api/v1/health",
             get(|| async { Json(json!({"status": "ok"})) }),
         );
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    (url, runtime)
+    let (addr, runtime) = common::serve_in_background(app);
+    (format!("http://{addr}"), runtime)
 }
 
 #[test]

@@ -82,3 +82,20 @@ pub fn stop(child: &mut std::process::Child) {
     }
     let _ = child.wait();
 }
+
+/// Serves `app` on 127.0.0.1 from a runtime of its own (a test server speaking a real HTTP
+/// API: a scripted LLM, a fake executor, a fake Kubernetes API server). Returns its address
+/// and the runtime, which stops the server when dropped.
+pub fn serve_in_background(app: axum::Router) -> (std::net::SocketAddr, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (addr, runtime)
+}
