@@ -176,3 +176,42 @@ fn imports_are_listed_in_order() {
         validate("import math\nfrom collections import Counter\nimport math\nimport json as j\n");
     assert_eq!(result.imports, vec!["math", "collections", "json"]);
 }
+
+#[test]
+fn a_path_built_in_exponentially_many_ways_is_refused_not_explored() {
+    // Each name has 60 assignments, each naming the previous name: 60^4 ways to build `p3`,
+    // every one of them a safe relative path. The walk has a budget instead of taking
+    // minutes (or, deeper, hours): past it the path is refused as too complex to check.
+    let mut source = String::from("import pandas as pd\n");
+    for j in 0..60 {
+        source.push_str(&format!("p0 = 'data/{j}'\n"));
+    }
+    for i in 1..4 {
+        let prev = i - 1;
+        for j in 0..60 {
+            source.push_str(&format!("p{i} = p{prev} + '/{j}'\n"));
+        }
+    }
+    source.push_str("pd.read_csv(p3)\n");
+    let result = common::validator().validate(&source, pyexec::models::TierChoice::Heavy);
+    assert!(!result.valid, "{:#?}", result.findings);
+    let finding = result
+        .findings
+        .iter()
+        .find(|f| f.code == "PX400")
+        .unwrap_or_else(|| panic!("{:#?}", result.findings));
+    assert!(
+        finding.message.contains("too many ways"),
+        "{}",
+        finding.message
+    );
+    // A path built the ordinary way still passes.
+    let ordinary =
+        "import pandas as pd\nbase = 'data'\npath = base + '/sales.csv'\ndf = pd.read_csv(path)\n";
+    let result = common::validator().validate(ordinary, pyexec::models::TierChoice::Heavy);
+    assert!(
+        !result.findings.iter().any(|f| f.code == "PX400"),
+        "{:#?}",
+        result.findings
+    );
+}

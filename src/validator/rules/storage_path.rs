@@ -39,6 +39,10 @@ declare_rule! {
 
 /// Deepest chain of variable-to-variable assignments followed.
 const MAX_DEPTH: u8 = 8;
+/// Most expressions visited to check one path argument. Each name may have several
+/// assignments and each may name others, so without a budget the walk is exponential in
+/// the depth (a 2 KB program could take hours); past it the path is refused as too complex.
+const MAX_STEPS: u32 = 4096;
 
 /// Checks a data I/O call's path. Returns true when the callee was an I/O *function* of the
 /// policy, so that the caller does not judge it again against the deny list.
@@ -74,7 +78,8 @@ pub(crate) fn check_io_call(
             .map(|k| &k.value)
     });
     if let Some(argument) = argument {
-        if let Err(why) = path_is_safe(checker, io, argument, 0) {
+        let mut budget = MAX_STEPS;
+        if let Err(why) = path_is_safe(checker, io, argument, 0, &mut budget) {
             checker.report(
                 &STORAGE_PATH,
                 argument.range(),
@@ -90,10 +95,15 @@ fn path_is_safe(
     io: &IoPolicy,
     expr: &Expr,
     depth: u8,
+    budget: &mut u32,
 ) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err("too many assignments to follow".to_owned());
     }
+    if *budget == 0 {
+        return Err("the path is built in too many ways to check".to_owned());
+    }
+    *budget -= 1;
     match expr {
         Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), true),
         Expr::FString(fstring) => {
@@ -104,7 +114,7 @@ fn path_is_safe(
                         literal_is_safe(io, &text.value, first)?;
                     }
                     InterpolatedStringElement::Interpolation(value) if first => {
-                        path_is_safe(checker, io, &value.expression, depth + 1)?;
+                        path_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                     }
                     InterpolatedStringElement::Interpolation(_) => {}
                 }
@@ -113,7 +123,7 @@ fn path_is_safe(
             Ok(())
         }
         Expr::BinOp(binop) if binop.op == Operator::Add => {
-            path_is_safe(checker, io, &binop.left, depth + 1)?;
+            path_is_safe(checker, io, &binop.left, depth + 1, budget)?;
             match binop.right.as_ref() {
                 Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), false),
                 _ => Ok(()),
@@ -131,7 +141,7 @@ fn path_is_safe(
                                 "`{id}` is assigned a value that cannot be checked"
                             ));
                         };
-                        path_is_safe(checker, io, value, depth + 1)?;
+                        path_is_safe(checker, io, value, depth + 1, budget)?;
                     }
                     Ok(())
                 }
