@@ -221,15 +221,6 @@ impl FakeApi {
         let cluster = Arc::new(Cluster::default());
         let (tx, _) = broadcast::channel(64);
         *cluster.events.lock().expect("lock") = Some(tx);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
         let app = Router::new()
             .route(
                 "/apis/batch/v1/namespaces/{ns}/jobs",
@@ -245,9 +236,9 @@ impl FakeApi {
                 patch(patch_secret),
             )
             .with_state(Arc::clone(&cluster));
-        runtime.spawn(async move { axum::serve(listener, app).await });
+        let (addr, runtime) = common::serve_in_background(app);
         Self {
-            url,
+            url: format!("http://{addr}"),
             cluster,
             _runtime: runtime,
         }
