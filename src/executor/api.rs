@@ -57,20 +57,10 @@ async fn execute_snippet(
     let span = telemetry::request_span(&provisional);
     async move {
         let started = Instant::now();
-        let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
+        let request = match read_request(&headers, body, state.body, &provisional).await {
             Ok(request) => request,
-            Err(err) => {
-                tracing::warn!(error = %err, "bad request body");
-                return error(err.status(), err.to_api_error(), &provisional);
-            }
+            Err(response) => return response,
         };
-        if let Err(message) = request.check_code() {
-            return error(
-                StatusCode::BAD_REQUEST,
-                ApiError::new(ErrorKind::BadRequest, message),
-                &provisional,
-            );
-        }
         // The header wins; then the body's id; then the generated one.
         let id = header_id
             .or_else(|| {
@@ -105,6 +95,28 @@ async fn execute_snippet(
     }
     .instrument(span)
     .await
+}
+
+/// A `CodeExecutionRequest` body, or the 4xx answer for it (408, 413, 400 for bad JSON,
+/// invalid UTF-8 or code no interpreter can take), refused before anything is queued.
+async fn read_request(
+    headers: &HeaderMap,
+    body: Body,
+    limits: BodyLimits,
+    id: &str,
+) -> Result<CodeExecutionRequest, Response> {
+    let request: CodeExecutionRequest = read_json(headers, body, limits).await.map_err(|err| {
+        tracing::warn!(error = %err, "bad request body");
+        error(err.status(), err.to_api_error(), id)
+    })?;
+    request.check_code().map_err(|message| {
+        error(
+            StatusCode::BAD_REQUEST,
+            ApiError::new(ErrorKind::BadRequest, message),
+            id,
+        )
+    })?;
+    Ok(request)
 }
 
 fn retry_after(mut response: Response, secs: u64) -> Response {
@@ -185,17 +197,10 @@ async fn create_heavy_job(
             &provisional,
         );
     };
-    let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
+    let request = match read_request(&headers, body, state.body, &provisional).await {
         Ok(request) => request,
-        Err(err) => return error(err.status(), err.to_api_error(), &provisional),
+        Err(response) => return response,
     };
-    if let Err(message) = request.check_code() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            ApiError::new(ErrorKind::BadRequest, message),
-            &provisional,
-        );
-    }
     let id = header_id
         .or_else(|| request.request_id.clone())
         .unwrap_or(provisional);
