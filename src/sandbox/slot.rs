@@ -43,7 +43,7 @@ const FIRST_CGROUP_FD: i32 = 3;
 
 /// The limits a child is locked down with before it is handed code: a child prepared with
 /// one set of limits only ever runs a request with the same limits.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     pub timeout: f64,
     pub memory_bytes: u64,

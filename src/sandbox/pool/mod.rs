@@ -366,7 +366,7 @@ impl Pool {
     /// gives the queue place back; dropping it later leaves the execution running to its
     /// end, and its slot comes back as always.
     pub async fn execute(&self, job: Job) -> Result<ExecutionResult, ExecutionError> {
-        let rearming = self.inner.table.counts().rearming;
+        let rearming = self.inner.table.rearming();
         let permit = self.inner.admission.admit(rearming).await?;
         let active = Arc::clone(&self.inner);
         let pool = self.clone();

@@ -165,6 +165,15 @@ impl Table {
         counts
     }
 
+    /// Slots preparing their next child or starting: about to be free. Cheap (no look at the
+    /// processes), for admission on every request.
+    pub(super) fn rearming(&self) -> usize {
+        self.lock()
+            .iter()
+            .filter(|s| matches!(s, State::Rearming | State::Starting))
+            .count()
+    }
+
     /// How long the longest-running execution has held its slot.
     pub(super) fn longest_busy(&self) -> Option<std::time::Duration> {
         self.lock()
