@@ -18,6 +18,9 @@ step "heavy runtime (data libraries for pyexec job-run)"
 step "storage emulators: Azurite (Blob) and moto (S3) on 127.0.0.1"
 work="$PWD/.ci-work"
 mkdir -p "$work"
+# Emulators this script starts are stopped when it ends; ones already running are left alone.
+started=()
+trap 'for pid in "${started[@]}"; do kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true; done' EXIT
 if [[ ! -x "$work/node_modules/.bin/azurite-blob" ]]; then
     (cd "$work" && npm install --silent --no-audit --no-fund azurite@3.35.0)
 fi
@@ -25,6 +28,7 @@ if ! (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
     setsid nohup "$work/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 10000 \
         --location "$work/azurite" --silent --disableTelemetry --skipApiVersionCheck \
         >"$work/azurite.log" 2>&1 < /dev/null &
+    started+=($!)
 fi
 if ! command -v moto_server >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'moto[server]==5.1.*'
@@ -32,6 +36,7 @@ if ! command -v moto_server >/dev/null 2>&1; then
 fi
 if ! (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null; then
     setsid nohup moto_server -H 127.0.0.1 -p 9000 >"$work/moto.log" 2>&1 < /dev/null &
+    started+=($!)
 fi
 for port in 10000 9000; do
     for _ in $(seq 1 100); do
