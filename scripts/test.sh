@@ -63,4 +63,4 @@ fi
 
 step "soak (short): mixed, hostile, slow and vanishing clients, then full capacity"
 cargo build --locked --quiet
-python3 scripts/soak.py --binary target/debug/pyexec --short
+python3 scripts/soak.py --binary "${CARGO_TARGET_DIR:-target}/debug/pyexec" --short
