@@ -3,7 +3,9 @@
 //! - a new or kept-alive connection that sends nothing for `idle_timeout` is closed;
 //! - request headers must be complete within `header_read_timeout` of their first byte;
 //! - a body must arrive within the body timeout (`body::read_json`), and a declared
-//!   `Content-Length` over `max_body_bytes` is answered 413 before any of it is read;
+//!   `Content-Length` over `max_body_bytes` is answered 413 without waiting for the body
+//!   (what the client sends anyway is read and dropped for a moment, so that it sees the
+//!   answer instead of a reset);
 //! - a request is answered within `request_timeout` (503 `timeout` otherwise), and a client
 //!   that reads nothing of its answer for `request_timeout` is disconnected (a slow reader is
 //!   not idle: only a stall that long counts);
@@ -357,6 +359,7 @@ async fn answer(app: Router, request: Request<Incoming>, limits: &ServerLimits) 
             limits.max_body_bytes
         );
         let id = request_id(request.headers()).unwrap_or_else(crate::telemetry::new_request_id);
+        linger(request.into_body()).await;
         let mut response = error(
             StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::new(ErrorKind::PayloadTooLarge, message),
@@ -384,6 +387,25 @@ async fn answer(app: Router, request: Request<Incoming>, limits: &ServerLimits) 
                 ApiError::new(ErrorKind::Timeout, message),
                 &id,
             )
+        }
+    }
+}
+
+/// Reads (and drops) what a client that declared a body over the limit is sending anyway, for
+/// a bounded time and size, so that closing after the 413 does not reset the connection
+/// before the client reads it. A client that sends nothing is answered after one pause.
+async fn linger(body: Incoming) {
+    use futures_util::StreamExt as _;
+    const PAUSE: Duration = Duration::from_millis(50);
+    const MOST_BYTES: usize = 8 << 20;
+    const MOST_TIME: Duration = Duration::from_secs(2);
+    let mut stream = Body::new(body).into_data_stream();
+    let started = Instant::now();
+    let mut read = 0;
+    while read < MOST_BYTES && started.elapsed() < MOST_TIME {
+        match tokio::time::timeout(PAUSE, stream.next()).await {
+            Ok(Some(Ok(chunk))) => read += chunk.len(),
+            _ => break,
         }
     }
 }
