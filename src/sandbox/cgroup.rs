@@ -94,18 +94,46 @@ impl Hierarchy {
         })
     }
 
-    /// Removes this executor's folders (they must be empty of processes).
+    /// Removes this executor's folders (they must be empty of processes). A cgroup whose last
+    /// process has just been killed can refuse `rmdir` with EBUSY for a moment while the
+    /// kernel finishes that exit, so busy folders are retried for up to a second; what is
+    /// still left after that is logged (the next start-up's reclaim removes it).
     pub fn remove(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        loop {
+            let left = self.remove_once();
+            if left.is_empty() {
+                return;
+            }
+            if std::time::Instant::now() >= deadline {
+                for (path, err) in left {
+                    tracing::warn!(path = %path.display(), error = %err, "cannot remove a cgroup");
+                }
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// One pass over the folders, children first; returns what could not be removed.
+    fn remove_once(&self) -> Vec<(PathBuf, std::io::Error)> {
+        let mut left = Vec::new();
+        let mut rmdir = |path: PathBuf| match fs::remove_dir(&path) {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => left.push((path, err)),
+        };
         for base in &self.bases {
             if let Ok(entries) = fs::read_dir(base) {
                 for entry in entries.flatten() {
                     if entry.path().is_dir() {
-                        let _ = fs::remove_dir(entry.path());
+                        rmdir(entry.path());
                     }
                 }
             }
-            let _ = fs::remove_dir(base);
+            rmdir(base.clone());
         }
+        left
     }
 }
 
