@@ -1,24 +1,40 @@
-# Layer 2, the Python guards: restricted builtins, an import hook that enforces the allowlist
-# at run time, and a PEP 578 audit hook. They live in the attacker's interpreter, so they are
+# Layer 2, the Python guards: a builtins mapping with an import allowlist and checked
+# reflection, and a PEP 578 audit hook. They live in the attacker's interpreter, so they are
 # precision tools and defence in depth; the promise rests on the OS layer (`lockdown.py`).
 # `heavy` selects the heavy tier's policy (the job runner): libraries may import, read files
 # and build code objects; processes, signals and sockets stay refused.
+#
+# What user code cannot do to them (docs/sandbox.md, "Layer 2"):
+# - reach zygote state through them: the wrappers in the builtins mapping are compiled in a
+#   globals dict of their own that holds nothing, so `getattr.__globals__` is empty; user code
+#   runs in a fresh `__main__` module (the zygote's module is not `sys.modules["__main__"]`);
+# - change or switch off the audit hook: its policy is captured when it is installed (frozen
+#   sets and tuples in its closure, no module globals read at event time, no off switch), and
+#   errors are formatted with the hook active;
+# - borrow the trust given to the standard library: an event the lightweight policy refuses is
+#   allowed only when the Python frame that raised it runs one of a few code objects, named
+#   below by identity (not by file or name, which user code could imitate). Those functions
+#   build code from validated identifiers (namedtuple, dataclass), read the caller's module
+#   name (typing, enum) or read a traceback for the error report; none of them returns a frame,
+#   a code object or a globals dict to its caller, and code they build runs as ordinary
+#   untrusted frames.
 import sys
 
-BLOCKED_BUILTINS = {
+BLOCKED_BUILTINS = frozenset({
     "open", "eval", "exec", "compile", "input", "breakpoint", "help", "exit", "quit", "globals",
     "locals", "vars", "memoryview", "copyright", "credits", "license", "__loader__", "__spec__",
-}
+})
 DENIED_EVENTS = (
     "os.", "subprocess.", "socket.", "ctypes.", "shutil.", "pty.", "sys._getframe", "sys._current_frames",
-    "sys.setprofile", "sys.settrace", "sys.addaudithook", "object.__getattr__", "object.__setattr__",
-    "object.__delattr__", "code.__new__", "function.__new__", "compile", "builtins.input", "mmap.",
-    "fcntl.", "resource.", "signal.", "syslog.", "glob.", "tempfile.", "urllib.", "http.", "ftplib.",
-    "smtplib.", "poplib.", "imaplib.", "nntplib.", "telnetlib.", "webbrowser.", "msvcrt.", "winreg.",
-    "_posixsubprocess", "cpython.", "marshal.", "pickle.", "shelve.", "sqlite3.", "gc.", "setopencode",
-    "sys.monitoring",
+    "sys.setprofile", "sys.settrace", "sys.addaudithook", "object.__getattr__",
+    "object.__delattr__", "code.__new__", "function.__new__", "compile", "exec", "builtins.input",
+    "mmap.", "fcntl.", "resource.", "signal.", "syslog.", "glob.", "tempfile.", "urllib.", "http.",
+    "ftplib.", "smtplib.", "poplib.", "imaplib.", "nntplib.", "telnetlib.", "webbrowser.", "msvcrt.",
+    "winreg.", "_posixsubprocess", "cpython.", "marshal.", "pickle.", "shelve.", "sqlite3.", "gc.",
+    "setopencode", "sys.monitoring",
 )
-
+# Attributes whose assignment replaces what a function runs.
+DENIED_SETATTR = frozenset({"__code__"})
 
 # What heavy code may still not do, whatever a library it imports would allow. (Code and
 # function objects are made by libraries here, asyncio for one; user code cannot reach their
@@ -30,6 +46,37 @@ HEAVY_DENIED_EVENTS = (
     "webbrowser.", "sys.monitoring",
 )
 
+# The wrappers user code gets in place of builtins. Compiled in `_sealed()` with a globals dict
+# that holds only an empty `__builtins__`: everything they use comes through their closure.
+_WRAPPERS = '''
+def make_import(real_import, allowed, ImportError, isinstance, str):
+    def __import__(name, globals=None, locals=None, fromlist=(), level=0):
+        if level != 0:
+            raise ImportError("relative imports are not allowed in the sandbox")
+        if not isinstance(name, str):
+            raise ImportError("module names are strings")
+        package = name
+        while package not in allowed:
+            cut = package.rfind(".")
+            if cut < 0:
+                raise ImportError(f"import of {name!r} is not allowed in the sandbox")
+            package = package[:cut]
+        for item in fromlist or ():
+            if not isinstance(item, str) or (item.startswith("_") and item != "*"):
+                raise ImportError(f"importing private name {item!r} is not allowed in the sandbox")
+        return real_import(name, globals, locals, fromlist, 0)
+    return __import__
+
+def make_checked(function, label, AttributeError, isinstance, str):
+    def checked(obj, name, *rest):
+        if not isinstance(name, str) or name.startswith("_"):
+            raise AttributeError(f"{label} of private attribute {name!r} is not allowed in the sandbox")
+        return function(obj, name, *rest)
+    checked.__name__ = label
+    checked.__qualname__ = label
+    return checked
+'''
+
 
 def permitted(name, allowed):
     """Whether module `name` or a package it is inside is in `allowed`."""
@@ -37,68 +84,213 @@ def permitted(name, allowed):
     return any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1))
 
 
-def guarded_namespace(allowed, heavy):
+def _sealed():
+    scope = {"__builtins__": {}}
+    exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
+    return scope["make_import"], scope["make_checked"]
+
+
+def guarded_builtins(allowed, heavy):
+    """The builtins mapping of user code: no way to open files (lightweight), run strings,
+    read the interpreter's state or import outside `allowed`."""
     import builtins
 
-    real_import = builtins.__import__
-
-    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level != 0:
-            raise ImportError("relative imports are not allowed in the sandbox")
-        if not permitted(name, allowed):
-            raise ImportError(f"import of {name!r} is not allowed in the sandbox")
-        for item in fromlist or ():
-            if item.startswith("_"):
-                raise ImportError(f"importing private name {item!r} is not allowed in the sandbox")
-        return real_import(name, globals, locals, fromlist, level)
-
-    def checked(function):
-        def wrapper(obj, name, *rest):
-            if not isinstance(name, str) or name.startswith("_"):
-                raise AttributeError(f"{function.__name__} of private attribute {name!r} is not allowed in the sandbox")
-            return function(obj, name, *rest)
-        wrapper.__name__ = function.__name__
-        return wrapper
-
+    make_import, make_checked = _sealed()
     blocked = BLOCKED_BUILTINS - {"open"} if heavy else BLOCKED_BUILTINS
     safe = {k: v for k, v in builtins.__dict__.items() if k not in blocked}
-    safe["__import__"] = guarded_import
+    safe["__import__"] = make_import(
+        builtins.__import__, frozenset(allowed), ImportError, isinstance, str
+    )
     for name in ("getattr", "setattr", "delattr", "hasattr"):
-        safe[name] = checked(getattr(builtins, name))
+        safe[name] = make_checked(getattr(builtins, name), name, AttributeError, isinstance, str)
     return safe
 
 
-def install_audit_hook(allowed, state, heavy):
-    """PEP 578 hook: refuses file, process, network and introspection events for the rest of
-    the process's life. `state["reporting"]` lets the zygote's own traceback printing walk
-    frames after user code has finished."""
-    started = []
+def trusted_codes(runner):
+    """Code objects that may raise an event the lightweight policy refuses, by event, as
+    identities: `runner` (the zygote's function that execs the user's code, once),
+    `exception_report`, and a few functions of the standard library, each listed with what it
+    does with the permission."""
+    import collections
+    import dataclasses
+    import enum
+    import inspect
+    import linecache  # noqa: F401  (warm for exception_report)
+    import typing
+
+    def code(function):
+        return function.__code__
+
+    return {
+        # Builds `__new__` from field names it checked are identifiers and not keywords.
+        "compile": (code(collections.namedtuple), code(dataclasses._create_fn)),
+        # dataclass builds __init__/__repr__/__eq__... from annotation names; the code runs in
+        # the class's own module namespace, as untrusted frames.
+        "exec": (code(collections.namedtuple), code(dataclasses._create_fn), code(runner)),
+        # Reads the calling module's __name__ for __module__.
+        "sys._getframe": (
+            code(collections.namedtuple),
+            code(typing._caller),
+            code(enum.EnumType.__dict__["_create_"]),
+        ),
+        # dataclass's __doc__ comes from inspect.signature, which reads __code__/__defaults__.
+        # The error report reads tb_frame and f_code to name the user's frames.
+        "object.__getattr__": (code(inspect._signature_from_function), code(exception_report)),
+    }
+
+
+def install_audit_hook(allowed, heavy, trusted):
+    """PEP 578 hook for the rest of the process's life. `trusted`: event -> code objects
+    allowed to raise it (see `trusted_codes`). Everything it decides with is captured here."""
+    import _thread
+
+    allowed = frozenset(allowed)
+    denied = HEAVY_DENIED_EVENTS if heavy else DENIED_EVENTS
+    denied_setattr = DENIED_SETATTR
+    # Identities, held by the tuple so that an id is never reused while the hook lives.
+    keep = tuple(c for codes in trusted.values() for c in codes)
+    trusted_ids = {event: frozenset(id(c) for c in codes) for event, codes in trusted.items()}
+    getframe = sys._getframe
+    get_ident = _thread.get_ident
+    # Builtins too: the real builtins module is not user code's, but nothing here should
+    # depend on it staying unchanged.
+    isinstance_, id_, str_ = isinstance, id, str
+    ImportError_, PermissionError_, ValueError_ = ImportError, PermissionError, ValueError
+
+    def is_permitted(name):
+        while name not in allowed:
+            cut = name.rfind(".")
+            if cut < 0:
+                return False
+            name = name[:cut]
+        return True
+
+    # Threads inside the hook: reading a frame raises events of its own.
+    inside = set()
+
+    def raised_by(event):
+        ids = trusted_ids.get(event)
+        if not ids:
+            return False
+        me = get_ident()
+        inside.add(me)
+        try:
+            # 0: this function, 1: the hook, 2: the frame whose operation raised the event.
+            return id_(getframe(2).f_code) in ids
+        except ValueError_:  # raised from C with no Python frame of the program's
+            return False
+        finally:
+            inside.discard(me)
 
     def hook(event, args):
-        if state.get("reporting"):
-            return
-        if event == "exec" and not started:
-            started.append(True)
+        if get_ident() in inside:
             return
         if event == "import":
             name = args[0]
-            if isinstance(name, str) and (permitted(name, allowed) or name.startswith(("_", "encodings"))):
+            if isinstance_(name, str_) and (is_permitted(name) or name.startswith(("_", "encodings"))):
                 return
-            raise ImportError(f"blocked by the sandbox: import {name!r}")
+            raise ImportError_(f"blocked by the sandbox: import {name!r}")
         if event == "open":
             path, mode = args[0], args[1]
-            if isinstance(path, str) and path.startswith("/usr/lib/python3") and (mode in (None, "r", "rb")):
+            if isinstance_(path, str_) and path.startswith("/usr/lib/python3") and (mode in (None, "r", "rb")):
                 return
-            raise PermissionError(f"blocked by the sandbox: open({path!r})")
-        if event == "exec" or event.startswith(DENIED_EVENTS):
-            raise PermissionError(f"blocked by the sandbox: {event}")
+            raise PermissionError_(f"blocked by the sandbox: open({path!r})")
+        if event == "object.__setattr__":
+            # Class attributes and function metadata may change; what a function runs may not.
+            if args[1] in denied_setattr:
+                raise PermissionError_(f"blocked by the sandbox: setting {args[1]}")
+            return
+        if event.startswith(denied) and not raised_by(event):
+            raise PermissionError_(f"blocked by the sandbox: {event}")
 
     def heavy_hook(event, args):
-        if state.get("reporting"):
-            return
         # "exec" events here are libraries importing their modules lazily; user code cannot
         # call exec() (not in its builtins, and the validator refuses it).
-        if event.startswith(HEAVY_DENIED_EVENTS):
-            raise PermissionError(f"blocked by the sandbox: {event}")
+        if event.startswith(denied):
+            raise PermissionError_(f"blocked by the sandbox: {event}")
 
+    hook.keep = keep
     sys.addaudithook(heavy_hook if heavy else hook)
+
+
+def exception_report(exc, snippet_lines, limit=200):
+    """The traceback CPython would print for `exc`, from the user's first frame on, read only
+    through the interpreter's own descriptors (no attribute lookup that user code can
+    override). Runs with the audit hook active: its code object is trusted to read traceback
+    frames; str() of an exception may run user code, which runs untrusted."""
+    import linecache
+
+    base = BaseException.__dict__
+    get_cause = base["__cause__"].__get__
+    get_context = base["__context__"].__get__
+    get_suppress = base["__suppress_context__"].__get__
+    get_tb = base["__traceback__"].__get__
+    type_name = type.__dict__["__qualname__"].__get__
+    type_module = type.__dict__["__module__"].__get__
+
+    chain = []
+    seen = set()
+    current = exc
+    while isinstance(current, BaseException) and id(current) not in seen and len(chain) < 20:
+        seen.add(id(current))
+        chain.append(current)
+        cause = get_cause(current)
+        if cause is not None:
+            chain.append("The above exception was the direct cause of the following exception:")
+            current = cause
+        elif not get_suppress(current) and get_context(current) is not None:
+            chain.append("During handling of the above exception, another exception occurred:")
+            current = get_context(current)
+        else:
+            current = None
+    if chain and isinstance(chain[-1], str):
+        chain.pop()
+    out = []
+    for item in reversed(chain):
+        if isinstance(item, str):
+            out.append(f"\n{item}\n\n")
+            continue
+        entries = []
+        tb = get_tb(item)
+        started = False
+        while tb is not None and len(entries) < 10_000:
+            code = tb.tb_frame.f_code
+            filename = code.co_filename
+            started = started or filename == "<snippet>"
+            if started:
+                entries.append((filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        if entries:
+            out.append("Traceback (most recent call last):\n")
+            previous, repeats = None, 0
+            for filename, lineno, name in entries:
+                if (filename, lineno, name) == previous:
+                    repeats += 1
+                    if repeats >= 3:
+                        continue
+                else:
+                    if repeats >= 3:
+                        out.append(f"  [Previous line repeated {repeats - 2} more times]\n")
+                    previous, repeats = (filename, lineno, name), 0
+                out.append(f'  File "{filename}", line {lineno}, in {name}\n')
+                if filename == "<snippet>":
+                    line = snippet_lines[lineno - 1] if 0 < lineno <= len(snippet_lines) else ""
+                else:
+                    line = linecache.getline(filename, lineno)
+                if line.strip():
+                    out.append(f"    {line.strip()}\n")
+            if repeats >= 3:
+                out.append(f"  [Previous line repeated {repeats - 2} more times]\n")
+        cls = type(item)
+        module = type_module(cls)
+        name = type_name(cls)
+        if module not in ("builtins", "__main__"):
+            name = f"{module}.{name}"
+        try:
+            message = str(item)
+        except BaseException:
+            message = "<exception str() failed>"
+        out.append(f"{name}: {message}\n" if message else f"{name}\n")
+        if len(out) > limit * 4:
+            break
+    return "".join(out)

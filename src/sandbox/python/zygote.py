@@ -16,6 +16,7 @@
 #                                        reaps them: {"finished": true, "exit_code", "signal",
 #                                        "cpu_ms", "maxrss_kb"} (of the child; null if none)
 # EOF on the socket: kill everything and exit.
+import builtins
 import json
 import os
 import resource
@@ -25,6 +26,7 @@ import socket
 import struct
 import sys
 import time
+import types
 
 sys.path.insert(0, "/sandbox")
 import guards  # noqa: E402
@@ -94,13 +96,16 @@ def child(plan, code_r, out_w, err_w, status_w):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         lockdown.lock_down(STATIC, plan, SECCOMP, keep=(code_r, status_w))
         sys.stdout, sys.stderr = STDOUT, STDERR
-        for name in ("ctypes", "_ctypes", "resource", "select", "socket", "_socket", "lockdown"):
+        for name in ("ctypes", "_ctypes", "resource", "select", "socket", "_socket"):
             sys.modules.pop(name, None)
-        if plan["guards"]:
-            namespace = {"__builtins__": GUARDED_BUILTINS, "__name__": "__main__"}
-        else:
-            import builtins
-            namespace = {"__builtins__": builtins, "__name__": "__main__"}
+        # User code gets a module of its own as `__main__`: nothing it reaches through
+        # `sys.modules` (or a library reading the caller's module) is the zygote's.
+        main = types.ModuleType("__main__")
+        main.__dict__["__builtins__"] = GUARDED_BUILTINS if plan["guards"] else builtins
+        sys.modules["__main__"] = main
+        for name in ("guards", "lockdown"):
+            sys.modules.pop(name, None)
+        namespace = main.__dict__
         os.write(status_w, b"R")
     except BaseException as err:  # the set-up failed: report it, run nothing
         try:
@@ -121,7 +126,8 @@ def run_code(plan, code_r, status_w, namespace):
     os.close(code_r)
     started = resource.getrusage(resource.RUSAGE_SELF)
     try:
-        code = compile(source.decode("utf-8"), "<snippet>", "exec")
+        text = source.decode("utf-8")
+        code = compile(text, "<snippet>", "exec")
     except SyntaxError as err:
         os.write(2, f"SyntaxError: {err}\n".encode())
         done(status_w, 1, started)
@@ -129,11 +135,14 @@ def run_code(plan, code_r, status_w, namespace):
         os.write(2, f"{type(err).__name__}: {err}\n".encode())
         done(status_w, 1, started)
     del source
-    state = {}
+    lines = text.splitlines()
+    del text
     status = 1
     try:
         if plan["guards"]:
-            guards.install_audit_hook(set(CONFIG["allowed_imports"]), state, HEAVY)
+            guards.install_audit_hook(
+                CONFIG["allowed_imports"], HEAVY, TRUSTED
+            )
         status = 0
         try:
             exec(code, namespace)
@@ -142,17 +151,27 @@ def run_code(plan, code_r, status_w, namespace):
             if exit.code is not None and not isinstance(exit.code, int):
                 # As CPython does: sys.exit("message") prints the message.
                 print(exit.code, file=sys.stderr)
-        except BaseException:
+        except BaseException as err:
             status = 1
-            state["reporting"] = True
-            import traceback
-            traceback.print_exc()
-        state["reporting"] = True
+            # Formatted with the guards still on: user code that runs meanwhile (an
+            # exception's __str__) is as confined as before.
+            report = guards.exception_report(err, lines)
+            del err
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:
+                pass
+            STDERR.write(report)
         sys.stdout.flush()
         sys.stderr.flush()
     except BaseException:
         status = status or 1
     finally:
+        try:
+            STDERR.flush()
+        except BaseException:
+            pass
         # The child never returns into the zygote's loop, whatever happened above.
         done(status_w, status & 0xFF, started)
 
@@ -235,12 +254,14 @@ def main():
             __import__(name)
         except Exception:
             pass
-    import traceback  # noqa: F401  (warm: used by every failing execution)
-    global STDOUT, STDERR, GUARDED_BUILTINS, ORIGINAL_HANDLERS
+    global STDOUT, STDERR, GUARDED_BUILTINS, TRUSTED, ORIGINAL_HANDLERS
     # Built once here, copied into every child by fork.
     STDOUT = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
     STDERR = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-    GUARDED_BUILTINS = guards.guarded_namespace(set(CONFIG["allowed_imports"]), HEAVY)
+    GUARDED_BUILTINS = guards.guarded_builtins(CONFIG["allowed_imports"], HEAVY)
+    # Imports the standard library modules whose code the audit hook trusts, and linecache
+    # (used by every failing execution's report).
+    TRUSTED = guards.trusted_codes(run_code)
     # The zygote ignores every signal it can: nothing may stop the fork server, whatever
     # reaches it (PID 1 of a namespace already ignores signals from inside without a handler).
     ORIGINAL_HANDLERS = {}
