@@ -22,6 +22,18 @@ const POLICY_FILES: &[(&str, &str)] = &[
         "module-names.txt",
         include_str!("../../roles/policy/module-names.txt"),
     ),
+    (
+        "generator.toml",
+        include_str!("../../roles/policy/generator.toml"),
+    ),
+    (
+        "objects/lightweight.tsv",
+        include_str!("../../roles/policy/objects/lightweight.tsv"),
+    ),
+    (
+        "objects/heavy.tsv",
+        include_str!("../../roles/policy/objects/heavy.tsv"),
+    ),
 ];
 
 impl Embedded {

@@ -4,6 +4,7 @@
 
 mod deny;
 mod embedded;
+mod objects;
 mod tier;
 
 use rustc_hash::FxHashSet as HashSet;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 
 pub use deny::{DenyEntry, DenyList};
 pub use embedded::Embedded;
+pub use objects::{Danger, Lookup, ObjectTable};
 pub use tier::{IoFunction, IoPolicy, TierPolicy};
 
 use crate::config::Sources;
@@ -47,6 +49,9 @@ pub struct PolicySet {
     pub attributes: AttributePolicy,
     /// Names of modules that must never be reached through another module's attributes.
     pub module_names: HashSet<String>,
+    /// What each path reached from an allowed module is (`objects/<tier>.tsv`).
+    pub objects_lightweight: ObjectTable,
+    pub objects_heavy: ObjectTable,
 }
 
 impl PolicySet {
@@ -73,12 +78,29 @@ impl PolicySet {
             .filter(|line| !line.is_empty() && !line.starts_with('#'))
             .map(str::to_owned)
             .collect();
+        let generator = sources.policy_file("generator.toml")?;
+        let objects_lightweight = ObjectTable::parse(
+            "objects/lightweight.tsv",
+            &sources.policy_file("objects/lightweight.tsv")?,
+            &generator,
+            &deny,
+            true,
+        )?;
+        let objects_heavy = ObjectTable::parse(
+            "objects/heavy.tsv",
+            &sources.policy_file("objects/heavy.tsv")?,
+            &generator,
+            &deny,
+            false,
+        )?;
         Ok(Self {
             lightweight,
             heavy,
             deny,
             attributes,
             module_names,
+            objects_lightweight,
+            objects_heavy,
         })
     }
 
@@ -86,6 +108,13 @@ impl PolicySet {
     /// released binary, but the error is still returned rather than hidden.
     pub fn embedded() -> Result<Self, PolicyError> {
         Self::load(&Sources::default())
+    }
+
+    pub fn objects(&self, tier: Tier) -> &ObjectTable {
+        match tier {
+            Tier::Lightweight => &self.objects_lightweight,
+            Tier::Heavy => &self.objects_heavy,
+        }
     }
 
     pub fn tier(&self, tier: Tier) -> &TierPolicy {

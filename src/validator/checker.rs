@@ -18,7 +18,7 @@ use rustc_hash::FxHashMap;
 
 use super::bindings::{Bindings, Resolved};
 use super::rules::{self, Rule};
-use crate::policy::{PolicySet, TierPolicy};
+use crate::policy::{ObjectTable, PolicySet, TierPolicy};
 
 /// A finding before its position is turned into lines and columns.
 #[derive(Debug)]
@@ -30,6 +30,7 @@ pub(crate) struct RawFinding {
 
 pub(crate) struct Checker<'a, 'b> {
     pub tier: &'b TierPolicy,
+    pub objects: &'b ObjectTable,
     pub policy: &'b PolicySet,
     pub bindings: &'b Bindings<'a>,
     pub findings: Vec<RawFinding>,
@@ -44,11 +45,13 @@ impl<'a, 'b> Checker<'a, 'b> {
     pub fn new(
         source: &'a str,
         tier: &'b TierPolicy,
+        objects: &'b ObjectTable,
         policy: &'b PolicySet,
         bindings: &'b Bindings<'a>,
     ) -> Self {
         Self {
             tier,
+            objects,
             policy,
             bindings,
             findings: Vec::new(),

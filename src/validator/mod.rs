@@ -144,7 +144,13 @@ impl Validator {
             TierChoice::Auto if reasons.is_empty() => Tier::Lightweight,
             TierChoice::Auto => Tier::Heavy,
         };
-        let mut checker = Checker::new(source, self.policy.tier(tier), &self.policy, &bindings);
+        let mut checker = Checker::new(
+            source,
+            self.policy.tier(tier),
+            self.policy.objects(tier),
+            &self.policy,
+            &bindings,
+        );
         checker.visit_body(&module.body);
         let findings = positioned(source, checker.findings);
         ValidationResult {

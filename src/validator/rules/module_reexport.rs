@@ -2,7 +2,7 @@ use ruff_text_size::TextRange;
 
 use super::declare_rule;
 use super::import_not_allowed::{binding_allowed, IMPORT_NOT_ALLOWED};
-use crate::policy::is_dunder;
+use crate::policy::{is_dunder, Lookup};
 use crate::validator::bindings::Binding;
 use crate::validator::checker::Checker;
 
@@ -35,6 +35,12 @@ declare_rule! {
 
 /// Judges `path`, reached through the import `binding`: by a reference in an expression
 /// (`as_value`: the whole expression is this path) or by a `from M import x` statement.
+///
+/// The object table (`roles/policy/objects/`, generated from the runtime) says what the path
+/// names: a dangerous object is reported with its deny-list rule, whatever it is called; a
+/// module must be one the tier allows; a safe object is fine. A path the table does not know
+/// is refused in the lightweight tier (its table lists every public object) and judged by
+/// its spelling in the heavy tier (private parts, module names).
 pub(crate) fn check_module_path(
     checker: &mut Checker<'_, '_>,
     binding: &Binding,
@@ -53,30 +59,79 @@ pub(crate) fn check_module_path(
         );
         return;
     };
-    if prefix.len() == path.len() && as_value {
+    if let Some(private) = private_part(prefix, path) {
         checker.report(
             &MODULE_REEXPORT,
             range,
-            format!("module `{path}` is used as a value; use it only as `{path}.name`"),
+            format!("`{private}` is a private attribute; use the module's public names"),
         );
         return;
     }
+    match checker.objects.lookup(path) {
+        Lookup::Safe | Lookup::BeyondSafe => {}
+        Lookup::Dangerous(danger) => {
+            let rule = super::by_name(&danger.rule).unwrap_or(&MODULE_REEXPORT);
+            let message = if danger.seed == path {
+                format!("`{path}` is not allowed: {}", danger.reason)
+            } else {
+                format!(
+                    "`{path}` is not allowed: it is `{}` ({})",
+                    danger.seed, danger.reason
+                )
+            };
+            checker.report(rule, range, message);
+        }
+        Lookup::Module(module) => {
+            if checker.tier.allowed_prefix(module).is_none() {
+                checker.report(
+                    &MODULE_REEXPORT,
+                    range,
+                    format!("`{path}` is module `{module}`, which this tier does not allow"),
+                );
+            } else if as_value {
+                checker.report(
+                    &MODULE_REEXPORT,
+                    range,
+                    format!("module `{path}` is used as a value; use it only as `{path}.name`"),
+                );
+            }
+        }
+        Lookup::Unknown { within } if checker.objects.complete => {
+            let module = within.unwrap_or(prefix);
+            checker.report(
+                &MODULE_REEXPORT,
+                range,
+                format!("`{path}` is not a public name of module `{module}` in this tier's policy"),
+            );
+        }
+        Lookup::Unknown { .. } => check_spelling(checker, prefix, path, range),
+    }
+}
+
+/// The path up to its first private part after the module (`random._os`), if any.
+fn private_part<'p>(prefix: &str, path: &'p str) -> Option<&'p str> {
+    let rest = path.get(prefix.len() + 1..)?;
+    let mut end = prefix.len();
+    for part in rest.split('.') {
+        end += 1 + part.len();
+        if part.starts_with('_') && !is_dunder(part) {
+            return path.get(..end);
+        }
+    }
+    None
+}
+
+/// The heavy tier's judgement of a path its table does not list: no part may name a module
+/// outside the allowlist.
+fn check_spelling(checker: &mut Checker<'_, '_>, prefix: &str, path: &str, range: TextRange) {
     let Some(rest) = path.get(prefix.len() + 1..) else {
         return;
     };
     let mut reached = prefix.to_owned();
     for part in rest.split('.') {
-        if part.starts_with('_') && !is_dunder(part) {
-            checker.report(
-                &MODULE_REEXPORT,
-                range,
-                format!("`{reached}.{part}` is a private attribute of module `{reached}`"),
-            );
-            return;
-        }
         if checker.policy.module_names.contains(part) {
             let full = format!("{reached}.{part}");
-            if !checker.tier.allows(&full) {
+            if checker.tier.allowed_prefix(&full).is_none() {
                 checker.report(
                     &MODULE_REEXPORT,
                     range,

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Generates the object-level policy tables, roles/policy/objects/<tier>.tsv.
+
+Run it with the sandbox's own interpreter (the heavy tier with the heavy runtime on its path):
+
+    /usr/bin/python3 scripts/gen-object-policy.py lightweight
+    PYTHONPATH=/opt/pyexec/heavy/site-packages /usr/bin/python3 scripts/gen-object-policy.py heavy
+
+It imports every module the tier allows and walks its public attributes (and the public
+members of the classes it defines) to a bounded depth, classifying each object it reaches by
+identity, not by name:
+
+    path<TAB>ok                       a safe object (function, class, constant); left out of
+                                      the heavy table, whose unknown paths are judged by the
+                                      attribute rules
+    path<TAB>module<TAB>NAME          the module NAME (the validator allows it only when the
+                                      tier allows NAME, and goes on resolving in NAME)
+    path<TAB>deny<TAB>SEED            the same object as SEED, an entry of denylist.toml (or an
+                                      object defined in a module that entry denies whole), or
+                                      a callable of a third-party library named like one
+                                      (roles/policy/generator.toml); SEED's rule and reason are
+                                      what the validator reports
+
+`--check` regenerates into memory and fails when the file on disk differs: a library upgrade
+that opens a path changes the table, and CI says so.
+"""
+import argparse
+import fnmatch
+import importlib
+import inspect
+import io
+import os
+import sys
+import tomllib
+import types
+import warnings
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+POLICY = os.path.join(ROOT, "roles", "policy")
+# Members of classes are walked one level: `pandas.DataFrame.to_pickle`, `string.Formatter.vformat`.
+CLASS_DEPTH = 1
+
+
+def load_toml(name):
+    with open(os.path.join(POLICY, name), "rb") as f:
+        return tomllib.load(f)
+
+
+def allowed_modules(tier):
+    light = [e["module"] for e in load_toml("lightweight.toml")["imports"]]
+    if tier == "lightweight":
+        return light
+    return light + [e["module"] for e in load_toml("heavy.toml")["imports"]]
+
+
+def permitted(name, allowed):
+    parts = name.split(".")
+    return any(".".join(parts[:i]) in allowed for i in range(1, len(parts) + 1))
+
+
+def resolve(path):
+    """The object a dotted path names, importing its longest importable module prefix."""
+    parts = path.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except Exception:
+            continue
+        try:
+            for part in parts[cut:]:
+                obj = getattr(obj, part)
+        except Exception:
+            return None
+        return obj
+    return None
+
+
+def public_names(obj):
+    try:
+        names = dir(obj)
+    except Exception:
+        return []
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+def static_member(cls, name):
+    try:
+        member = inspect.getattr_static(cls, name)
+    except Exception:
+        return None
+    if isinstance(member, (staticmethod, classmethod)):
+        member = member.__func__
+    return member
+
+
+class Seeds:
+    """What is dangerous, by identity and by defining module."""
+
+    def __init__(self, generator):
+        self.ids = {}  # id(obj) -> seed path
+        self.keep = []  # the objects, so that their ids stay theirs
+        self.modules = {}  # module name -> seed path (everything defined in it is dangerous)
+        for entry in load_toml("denylist.toml")["deny"]:
+            path = entry["path"]
+            if path.endswith("*"):
+                parent, _, prefix = path[:-1].rpartition(".")
+                holder = resolve(parent) if parent else None
+                if holder is None:
+                    continue
+                for name in dir(holder):
+                    if name.startswith(prefix):
+                        self.add(getattr(holder, name, None), f"{parent}.{name}", path)
+                continue
+            obj = resolve(path)
+            if obj is None:
+                # Not importable here (a library that is not installed): by name only.
+                self.modules.setdefault(path, path)
+                continue
+            self.add(obj, path, path)
+        for name, seed in generator.get("defining_modules", {}).items():
+            self.modules.setdefault(name, seed)
+        self.patterns = generator.get("third_party_name_patterns", [])
+
+    def add(self, obj, shown, seed):
+        if obj is None or isinstance(obj, (int, float, str, bytes, bool, type(None))):
+            return
+        if isinstance(obj, types.ModuleType):
+            self.modules.setdefault(obj.__name__, seed)
+        self.ids.setdefault(id(obj), seed)
+        self.keep.append(obj)
+
+    def module_seed(self, name):
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            seed = self.modules.get(".".join(parts[:i]))
+            if seed is not None:
+                return seed
+        return None
+
+    def judge(self, obj, name):
+        """The seed `obj` is dangerous as, or None."""
+        seed = self.ids.get(id(obj))
+        if seed is not None:
+            return seed
+        if isinstance(obj, types.ModuleType):
+            return self.module_seed(obj.__name__)
+        if not callable(obj):
+            return None
+        try:
+            defined_in = obj.__module__
+        except Exception:
+            defined_in = None
+        if isinstance(defined_in, str):
+            seed = self.module_seed(defined_in)
+            if seed is not None:
+                return seed
+            if defined_in.split(".")[0] not in sys.stdlib_module_names:
+                for pattern in self.patterns:
+                    if fnmatch.fnmatchcase(name, pattern["name"]):
+                        return f"pattern:{pattern['name']}"
+        return None
+
+
+def generate(tier):
+    generator = load_toml("generator.toml")
+    allowed = allowed_modules(tier)
+    seeds = Seeds(generator)
+    entries = {}
+    queue = []
+    walked = set()
+
+    def classify(obj, path, name, depth):
+        seed = seeds.judge(obj, name)
+        if seed is not None:
+            entries[path] = ("deny", seed)
+            return
+        if isinstance(obj, types.ModuleType):
+            entries[path] = ("module", obj.__name__)
+            if permitted(obj.__name__, allowed) and obj.__name__ not in walked:
+                queue.append(obj.__name__)
+            return
+        entries[path] = ("ok", "")
+        if isinstance(obj, type) and depth < CLASS_DEPTH:
+            for member_name in public_names(obj):
+                member = static_member(obj, member_name)
+                if member is not None:
+                    classify(member, f"{path}.{member_name}", member_name, depth + 1)
+
+    for name in allowed:
+        queue.append(name)
+    missing = []
+    while queue:
+        name = queue.pop(0)
+        if name in walked:
+            continue
+        walked.add(name)
+        try:
+            module = importlib.import_module(name)
+        except Exception as err:
+            missing.append(f"{name}: {type(err).__name__}")
+            continue
+        if seeds.judge(module, name) is not None:
+            continue
+        entries[name] = ("module", name)
+        for attr in public_names(module):
+            try:
+                obj = getattr(module, attr)
+            except Exception:
+                continue
+            classify(obj, f"{name}.{attr}", attr, 0)
+    return entries, missing, walked
+
+
+def render(tier, entries, missing):
+    out = io.StringIO()
+    version = ".".join(map(str, sys.version_info[:3]))
+    out.write(f"# Object policy of the {tier} tier: generated by scripts/gen-object-policy.py\n")
+    out.write(f"# from Python {version} and the tier's runtime. Do not edit; regenerate (see the script).\n")
+    out.write("# path<TAB>ok | module<TAB>NAME | deny<TAB>SEED (denylist.toml or generator.toml)\n")
+    for line in missing:
+        out.write(f"# not importable here: {line}\n")
+    if tier == "heavy":
+        out.write("# Heavy tier: `ok` lines are left out; a path the table does not list is judged by\n")
+        out.write("# the attribute rules.\n")
+    for path in sorted(entries):
+        verdict, detail = entries[path]
+        if tier == "heavy" and verdict == "ok":
+            continue
+        out.write(f"{path}\t{verdict}\t{detail}\n" if detail else f"{path}\t{verdict}\n")
+    return out.getvalue()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tier", choices=["lightweight", "heavy"])
+    parser.add_argument("--check", action="store_true", help="compare with the file on disk")
+    parser.add_argument("--out", help="where to write (default roles/policy/objects/TIER.tsv)")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    # Importing some libraries prints; keep the table clean.
+    real_stdout, sys.stdout = sys.stdout, io.StringIO()
+    try:
+        entries, missing, _ = generate(args.tier)
+    finally:
+        sys.stdout = real_stdout
+    text = render(args.tier, entries, missing)
+    path = args.out or os.path.join(POLICY, "objects", f"{args.tier}.tsv")
+    if args.check:
+        try:
+            with open(path, encoding="utf-8") as f:
+                current = f.read()
+        except FileNotFoundError:
+            current = ""
+        if current != text:
+            import difflib
+            diff = difflib.unified_diff(
+                current.splitlines(), text.splitlines(), path, "regenerated", lineterm="", n=0
+            )
+            shown = list(diff)
+            print("\n".join(shown[:80]), file=sys.stderr)
+            print(f"{path} is out of date ({len(shown)} diff lines): regenerate it", file=sys.stderr)
+            sys.exit(1)
+        print(f"{path}: up to date ({len(entries)} objects)")
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    counts = {}
+    for verdict, _ in entries.values():
+        counts[verdict] = counts.get(verdict, 0) + 1
+    print(f"{path}: {len(entries)} objects {counts}; not importable: {missing}")
+
+
+if __name__ == "__main__":
+    main()
