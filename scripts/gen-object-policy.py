@@ -126,6 +126,18 @@ class Seeds:
             return
         if isinstance(obj, types.ModuleType):
             self.modules.setdefault(obj.__name__, seed)
+            # What the module defines (itself or in its private twin: pyarrow.fs holds
+            # pyarrow._fs's classes) is dangerous wherever it is re-exported.
+            name = obj.__name__
+            parent, _, last = name.rpartition(".")
+            own = {name, f"{parent}._{last}" if parent else f"_{last}"}
+            for attr in dir(obj):
+                member = getattr(obj, attr, None)
+                if isinstance(member, types.ModuleType) or not callable(member):
+                    continue
+                if getattr(member, "__module__", None) in own:
+                    self.ids.setdefault(id(member), seed)
+                    self.keep.append(member)
         self.ids.setdefault(id(obj), seed)
         self.keep.append(obj)
 

@@ -9,15 +9,19 @@
 use ruff_python_ast::visitor::{
     walk_expr, walk_interpolated_string_element, walk_pattern, walk_stmt, Visitor,
 };
-use ruff_python_ast::{Expr, ExprAttribute, ExprCall, InterpolatedStringElement, Pattern, Stmt};
+use ruff_python_ast::{
+    Comprehension, Expr, ExprAttribute, ExprCall, ExprLambda, InterpolatedStringElement, Pattern,
+    Stmt, StmtFunctionDef,
+};
 use ruff_text_size::{Ranged, TextRange};
 
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::bindings::{Bindings, Resolved};
 use super::rules::{self, Rule};
+use super::scopes;
 use crate::policy::{ObjectTable, PolicySet, TierPolicy};
 
 /// A finding before its position is turned into lines and columns.
@@ -39,7 +43,22 @@ pub(crate) struct Checker<'a, 'b> {
     /// flow-insensitive, so a chain's verdict depends only on its text; real programs repeat
     /// the same few names thousands of times.
     chains: FxHashMap<&'a str, Vec<(&'static Rule, String)>>,
+    /// Names each enclosing function, lambda or comprehension binds, innermost last: there a
+    /// name is a local variable, never the builtin of the same name.
+    scopes: Vec<FxHashSet<&'a str>>,
+    /// Ranges of the callees of the calls seen so far.
+    callees: FxHashSet<TextRange>,
 }
+
+/// Builtins that read attributes by a name given at run time: called directly, their
+/// arguments are checked; as values (`g = getattr`), nothing could check them.
+const NO_ALIAS: &[&str] = &[
+    "builtins.getattr",
+    "builtins.setattr",
+    "builtins.delattr",
+    "builtins.str.format",
+    "builtins.str.format_map",
+];
 
 impl<'a, 'b> Checker<'a, 'b> {
     pub fn new(
@@ -57,6 +76,8 @@ impl<'a, 'b> Checker<'a, 'b> {
             findings: Vec::new(),
             source,
             chains: FxHashMap::default(),
+            scopes: Vec::new(),
+            callees: FxHashSet::default(),
         }
     }
 
@@ -87,8 +108,44 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// True when `name` is a local variable of an enclosing function-like scope and no import
+    /// binds it anywhere: it is then the program's own value, never a builtin.
+    fn is_local(&self, name: &str) -> bool {
+        self.bindings.imports(name).is_empty() && self.scopes.iter().any(|s| s.contains(name))
+    }
+
+    /// `expr` is a reference to a name-reading builtin that is not called right here.
+    fn check_alias(&mut self, expr: &Expr) {
+        let range = expr.range();
+        if self.callees.contains(&range) {
+            return;
+        }
+        let resolved = self.resolve(expr);
+        if let Some(found) = resolved
+            .iter()
+            .find(|r| NO_ALIAS.contains(&r.path.as_str()))
+        {
+            let shown = found.path.trim_start_matches("builtins.").to_owned();
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                range,
+                format!("`{shown}` used as a value; call it directly so that its arguments can be checked"),
+            );
+        }
+    }
+
     /// A name or attribute chain rooted in a name.
-    fn check_chain(&mut self, expr: &Expr) {
+    fn check_chain(&mut self, expr: &'a Expr) {
+        let mut root = expr;
+        while let Expr::Attribute(attribute) = root {
+            root = &attribute.value;
+        }
+        if let Expr::Name(name) = root {
+            if self.is_local(name.id.as_str()) {
+                return;
+            }
+        }
+        self.check_alias(expr);
         let range = expr.range();
         let key = self
             .source
@@ -133,6 +190,76 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// A function's decorators, defaults and annotations in the enclosing scope, then its
+    /// body in its own.
+    fn visit_function(&mut self, def: &'a StmtFunctionDef) {
+        for decorator in &def.decorator_list {
+            self.visit_expr(&decorator.expression);
+        }
+        if let Some(type_params) = &def.type_params {
+            self.visit_type_params(type_params);
+        }
+        for parameter in def.parameters.iter() {
+            if let Some(annotation) = parameter.annotation() {
+                self.visit_annotation(annotation);
+            }
+            if let Some(default) = parameter.default() {
+                self.visit_expr(default);
+            }
+        }
+        if let Some(returns) = &def.returns {
+            self.visit_annotation(returns);
+        }
+        self.scopes
+            .push(scopes::function_locals(Some(&def.parameters), &def.body));
+        self.visit_body(&def.body);
+        self.scopes.pop();
+    }
+
+    fn visit_lambda(&mut self, lambda: &'a ExprLambda) {
+        if let Some(parameters) = &lambda.parameters {
+            for default in parameters.iter().filter_map(|p| p.default()) {
+                self.visit_expr(default);
+            }
+        }
+        self.scopes.push(scopes::lambda_locals(
+            lambda.parameters.as_deref(),
+            &lambda.body,
+        ));
+        self.visit_expr(&lambda.body);
+        self.scopes.pop();
+    }
+
+    /// The first iterable in the enclosing scope, the rest in the comprehension's.
+    fn visit_comprehension_scope(&mut self, expr: &'a Expr, generators: &'a [Comprehension]) {
+        if let Some(first) = generators.first() {
+            self.visit_expr(&first.iter);
+        }
+        self.scopes.push(scopes::comprehension_locals(generators));
+        for (index, generator) in generators.iter().enumerate() {
+            self.visit_expr(&generator.target);
+            if index > 0 {
+                self.visit_expr(&generator.iter);
+            }
+            for condition in &generator.ifs {
+                self.visit_expr(condition);
+            }
+        }
+        match expr {
+            Expr::ListComp(c) => self.visit_expr(&c.elt),
+            Expr::SetComp(c) => self.visit_expr(&c.elt),
+            Expr::Generator(c) => self.visit_expr(&c.elt),
+            Expr::DictComp(c) => {
+                if let Some(key) = &c.key {
+                    self.visit_expr(key);
+                }
+                self.visit_expr(&c.value);
+            }
+            _ => {}
+        }
+        self.scopes.pop();
+    }
+
     /// Returns true when the call was fully handled (its callee must not be judged again).
     fn visit_call(&mut self, call: &'a ExprCall) -> bool {
         let resolved = self.resolve(&call.func);
@@ -156,6 +283,10 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
         match stmt {
             Stmt::Import(import) => rules::check_import(self, import),
             Stmt::ImportFrom(import) => rules::check_import_from(self, import),
+            Stmt::FunctionDef(def) => {
+                self.visit_function(def);
+                return;
+            }
             _ => {}
         }
         walk_stmt(self, stmt);
@@ -171,6 +302,7 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
             }
             Expr::Attribute(attribute) => self.visit_attribute_chain(expr, attribute),
             Expr::Call(call) => {
+                self.callees.insert(call.func.range());
                 if !self.visit_call(call) {
                     walk_expr(self, expr);
                 }
@@ -180,6 +312,13 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                     rules::check_escape_string(self, part.value.as_ref(), part.range);
                     rules::check_format_fields(self, part.value.as_ref(), part.range);
                 }
+            }
+            Expr::Lambda(lambda) => self.visit_lambda(lambda),
+            Expr::ListComp(ruff_python_ast::ExprListComp { generators, .. })
+            | Expr::SetComp(ruff_python_ast::ExprSetComp { generators, .. })
+            | Expr::Generator(ruff_python_ast::ExprGenerator { generators, .. })
+            | Expr::DictComp(ruff_python_ast::ExprDictComp { generators, .. }) => {
+                self.visit_comprehension_scope(expr, generators);
             }
             _ => walk_expr(self, expr),
         }

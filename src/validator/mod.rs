@@ -5,6 +5,7 @@ pub(crate) mod bindings;
 mod checker;
 mod nesting;
 pub mod rules;
+mod scopes;
 
 use std::time::Instant;
 

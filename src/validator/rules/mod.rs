@@ -86,6 +86,7 @@ pub static RULES: &[&Rule] = &[
 ];
 
 pub(crate) use import_not_allowed::IMPORT_NOT_ALLOWED;
+pub(crate) use reflective_builtin::REFLECTIVE_BUILTIN;
 pub(crate) use source_too_large::SOURCE_TOO_LARGE;
 pub(crate) use syntax_error::SYNTAX_ERROR;
 pub(crate) use too_deeply_nested::TOO_DEEPLY_NESTED;
