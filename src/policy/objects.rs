@@ -35,7 +35,8 @@ pub enum Lookup<'t> {
     /// An attribute of a safe object, deeper than the table goes (`datetime.date.today.x`):
     /// for the attribute rules to judge.
     BeyondSafe,
-    /// The module with this real name.
+    /// The module with this real name, or (for a longer path) a module the path goes
+    /// through that the table does not walk because no tier allows it.
     Module(&'t str),
     Dangerous(&'t Danger),
     /// Not in the table: a private or missing name of the module `within`, or a path under an
@@ -139,6 +140,11 @@ impl ObjectTable {
                         return Lookup::Unknown {
                             within: Some(name.as_str()),
                         };
+                    }
+                    if !self.entries.contains_key(name.as_str()) {
+                        // A module the table does not walk (no tier allows it): the path
+                        // goes through it, which is what matters.
+                        return Lookup::Module(name);
                     }
                     current = format!("{name}{rest}").into();
                 }

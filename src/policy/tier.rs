@@ -31,6 +31,10 @@ pub struct IoPolicy {
     pub output_dir_names: Vec<String>,
     pub functions: Vec<IoFunction>,
     pub methods: IoMethods,
+    /// Keywords no I/O call may be given, whatever its path: they unpickle, hand in a file
+    /// system or open files another way (`allow_pickle`, `filesystem`...).
+    #[serde(default)]
+    pub forbidden_keywords: Vec<String>,
     /// Indices into `functions`, built after loading: the validator looks up every call.
     #[serde(skip)]
     index: IoIndex,

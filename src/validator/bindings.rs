@@ -206,6 +206,28 @@ impl<'a> Visitor<'a> for Bindings<'a> {
                 self.visit_expr(&assign.value);
                 return;
             }
+            // `for x in [literals]` and `for i in range(n)`: what the loop variable can be is
+            // known (the path check uses it for names inside paths).
+            Stmt::For(for_loop) => {
+                if let Expr::Name(name) = for_loop.target.as_ref() {
+                    let id = name.id.as_str();
+                    match for_loop.iter.as_ref() {
+                        Expr::List(list) => list.elts.iter().for_each(|e| self.assign(id, Some(e))),
+                        Expr::Tuple(tuple) => {
+                            tuple.elts.iter().for_each(|e| self.assign(id, Some(e)));
+                        }
+                        Expr::Call(call) if matches!(call.func.as_ref(), Expr::Name(f) if f.id.as_str() == "range") =>
+                        {
+                            self.assign(id, Some(&for_loop.iter));
+                        }
+                        _ => self.assign(id, None),
+                    }
+                    self.visit_expr(&for_loop.iter);
+                    self.visit_body(&for_loop.body);
+                    self.visit_body(&for_loop.orelse);
+                    return;
+                }
+            }
             Stmt::FunctionDef(def) => self.assign(def.name.id.as_str(), None),
             Stmt::ClassDef(def) => self.assign(def.name.id.as_str(), None),
             _ => {}

@@ -86,7 +86,7 @@ pub(crate) fn check_module_path(
                 checker.report(
                     &MODULE_REEXPORT,
                     range,
-                    format!("`{path}` is module `{module}`, which this tier does not allow"),
+                    format!("`{path}` reaches module `{module}`, which this tier does not allow"),
                 );
             } else if as_value {
                 checker.report(

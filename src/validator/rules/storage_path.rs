@@ -17,8 +17,15 @@ declare_rule! {
     /// - built from `OUTPUT_DIR` (f-string, `+`), or an in-memory buffer (`io.StringIO`), or
     /// - a variable only ever assigned such values.
     ///
-    /// Anything else (absolute paths, `..`, other schemes such as `file://` or `http://`,
-    /// values computed at run time) is refused.
+    /// Anything else (absolute paths, `..` even when split across concatenated literals,
+    /// other schemes such as `file:` or `http://`, values computed at run time) is refused.
+    /// Pieces placed inside a path after its start (`f"out/{name}.csv"`) must be literals,
+    /// numbers, numbers formatted with a numeric spec (`{i:03d}`), or loop variables over a
+    /// literal list or `range()`. `**` arguments, `*` arguments up to the path, and the
+    /// keywords `[io].forbidden_keywords` lists (`allow_pickle`, `filesystem`...) are refused:
+    /// they would carry a path, a file system or unpickling past the check. Readers and writers
+    /// the policy does not list are refused by the object table (`numpy.fromfile`,
+    /// `pyarrow.memory_map`, `fsspec.filesystem`).
     ///
     /// ## Why is this bad
     /// Heavy jobs may read and write data, but only their inputs in storage and their own
@@ -70,6 +77,14 @@ pub(crate) fn check_io_call(
             _ => return false,
         },
     };
+    if let Some(why) = hidden_arguments(io, call, position) {
+        checker.report(
+            &STORAGE_PATH,
+            call.range(),
+            format!("data I/O call refused: {why}"),
+        );
+        return handled;
+    }
     let argument = call.arguments.args.get(position).or_else(|| {
         call.arguments
             .keywords
@@ -88,6 +103,38 @@ pub(crate) fn check_io_call(
         }
     }
     handled
+}
+
+/// Arguments that could carry a path, a file system or an unpickling switch past the check:
+/// `**kwargs`, `*args` up to the path's position, and the policy's forbidden keywords.
+fn hidden_arguments(io: &IoPolicy, call: &ExprCall, position: usize) -> Option<String> {
+    for keyword in &call.arguments.keywords {
+        match &keyword.arg {
+            None => {
+                return Some(
+                    "`**` arguments hide what the call reads or writes; pass them by name"
+                        .to_owned(),
+                )
+            }
+            Some(name) if io.forbidden_keywords.iter().any(|k| k == name.id.as_str()) => {
+                return Some(format!(
+                    "keyword `{}` is not allowed in data I/O (it unpickles, maps files or brings its own file system)",
+                    name.id
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    if call
+        .arguments
+        .args
+        .iter()
+        .take(position + 1)
+        .any(Expr::is_starred_expr)
+    {
+        return Some("`*` arguments hide the path; pass it directly".to_owned());
+    }
+    None
 }
 
 fn path_is_safe(
@@ -116,17 +163,23 @@ fn path_is_safe(
                     InterpolatedStringElement::Interpolation(value) if first => {
                         path_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                     }
-                    InterpolatedStringElement::Interpolation(_) => {}
+                    InterpolatedStringElement::Interpolation(value) => {
+                        piece_is_safe(checker, io, value, depth + 1, budget)?;
+                    }
                 }
                 first = false;
             }
             Ok(())
         }
         Expr::BinOp(binop) if binop.op == Operator::Add => {
+            // Literals on both sides are one path: `"a/." + "./b"` is `a/../b`.
+            if let Some(text) = constant_text(expr) {
+                return literal_is_safe(io, &text, true);
+            }
             path_is_safe(checker, io, &binop.left, depth + 1, budget)?;
             match binop.right.as_ref() {
                 Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), false),
-                _ => Ok(()),
+                other => value_piece_is_safe(checker, io, other, depth + 1, budget),
             }
         }
         Expr::Name(name) => {
@@ -165,12 +218,104 @@ fn path_is_safe(
     }
 }
 
+/// The text of a concatenation of string literals (and f-strings without interpolations).
+fn constant_text(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::StringLiteral(literal) => Some(literal.value.to_str().to_owned()),
+        Expr::BinOp(binop) if binop.op == Operator::Add => {
+            Some(constant_text(&binop.left)? + &constant_text(&binop.right)?)
+        }
+        _ => None,
+    }
+}
+
+/// An interpolation after the start of an f-string path: a number formatted with a numeric
+/// format spec cannot hold `/` or `..`; anything else must be a safe piece.
+fn piece_is_safe(
+    checker: &Checker<'_, '_>,
+    io: &IoPolicy,
+    value: &ruff_python_ast::InterpolatedElement,
+    depth: u8,
+    budget: &mut u32,
+) -> Result<(), String> {
+    let numeric = value.format_spec.as_ref().is_some_and(|spec| {
+        let text: String = spec
+            .elements
+            .iter()
+            .filter_map(|e| match e {
+                InterpolatedStringElement::Literal(l) => Some(l.value.as_ref()),
+                InterpolatedStringElement::Interpolation(_) => None,
+            })
+            .collect();
+        text.ends_with([
+            'd', 'x', 'X', 'o', 'b', 'n', 'e', 'E', 'f', 'F', 'g', 'G', '%',
+        ])
+    });
+    if numeric {
+        return Ok(());
+    }
+    value_piece_is_safe(checker, io, &value.expression, depth, budget)
+}
+
+/// A value placed inside a path after its start: a literal (or a name only ever assigned
+/// literals, or a loop variable over `range()` or a literal list) with no `/`-separated `..`
+/// and no scheme. Anything computed at run time could be `../../etc/passwd`.
+fn value_piece_is_safe(
+    checker: &Checker<'_, '_>,
+    io: &IoPolicy,
+    expr: &Expr,
+    depth: u8,
+    budget: &mut u32,
+) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err("too many assignments to follow".to_owned());
+    }
+    if *budget == 0 {
+        return Err("the path is built in too many ways to check".to_owned());
+    }
+    *budget -= 1;
+    match expr {
+        Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), false),
+        Expr::NumberLiteral(_) => Ok(()),
+        // A loop variable over `range(...)` (the assignment the bindings record for it).
+        Expr::Call(call)
+            if checker
+                .resolve(&call.func)
+                .iter()
+                .all(|r| r.path == "builtins.range") =>
+        {
+            Ok(())
+        }
+        Expr::Name(name) => {
+            let id = name.id.as_str();
+            if !checker.bindings.imports(id).is_empty() {
+                return Err(format!("`{id}` is not a checked path piece"));
+            }
+            match checker.bindings.assignments(id) {
+                Some(values) => {
+                    for value in values {
+                        let Some(value) = value else {
+                            return Err(format!(
+                                "`{id}` is part of the path and is assigned a value that cannot be checked; use a literal or a number"
+                            ));
+                        };
+                        value_piece_is_safe(checker, io, value, depth + 1, budget)?;
+                    }
+                    Ok(())
+                }
+                None => Err(format!("`{id}` is not a checked path piece")),
+            }
+        }
+        _ => Err("a path piece computed at run time could climb out of the output folder; use a literal or a number".to_owned()),
+    }
+}
+
 /// `text` is a whole path (`leading`) or a piece after a checked prefix.
 fn literal_is_safe(io: &IoPolicy, text: &str, leading: bool) -> Result<(), String> {
     if leading && io.is_storage_url(text) {
         return no_parent(text);
     }
-    if text.contains("://") {
+    if text.contains("://") || (leading && has_scheme(text)) {
         return Err(format!(
             "{text:?}: URL scheme not allowed (allowed: {})",
             io.url_schemes.join(", ")
@@ -180,6 +325,19 @@ fn literal_is_safe(io: &IoPolicy, text: &str, leading: bool) -> Result<(), Strin
         return Err(format!("{text:?} is outside the job's output folder"));
     }
     no_parent(text)
+}
+
+/// `file:/etc/passwd`, `memory:x`: a URL scheme (two letters at least, so that no Windows
+/// drive letter counts) before any separator.
+fn has_scheme(text: &str) -> bool {
+    let Some((scheme, _)) = text.split_once(':') else {
+        return false;
+    };
+    scheme.len() > 1
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 fn no_parent(text: &str) -> Result<(), String> {
