@@ -155,9 +155,90 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// Inputs built to make validation expensive, each within the default source limit (1 MiB).
+/// Every one must end in well under a second: accepted, rejected, or stopped at the budget
+/// (PX004).
+fn adversarial() -> Vec<(&'static str, String)> {
+    let mut shapes = Vec::new();
+    // One attribute chain 20,000 links deep.
+    shapes.push((
+        "deep_attribute_chain",
+        format!("import math\nx = math{}\n", ".pi".repeat(20_000)),
+    ));
+    // 2,000 imports bound to one name, then 2,000 chains through it.
+    let mut text = String::new();
+    for i in 0..2_000 {
+        text.push_str(&format!("from math import a{i} as r\n"));
+    }
+    for i in 0..2_000 {
+        text.push_str(&format!("r.x{i}.y.z\n"));
+    }
+    shapes.push(("bindings_x_chains", text));
+    // 5,000 distinct imports, each used once.
+    let mut text = String::new();
+    for i in 0..5_000 {
+        text.push_str(&format!("import math as m{i}\nm{i}.sqrt({i})\n"));
+    }
+    shapes.push(("distinct_imports_5000", text));
+    // A heavy-tier path assigned through 3,000 names, each with two values.
+    let mut text = String::from("import pandas as pd\np0 = 'a.csv'\n");
+    for i in 1..3_000 {
+        text.push_str(&format!("p{i} = 'b.csv'\np{i} = p{}\n", i - 1));
+    }
+    text.push_str("pd.read_csv(p2999)\n");
+    shapes.push(("path_assignment_chain", text));
+    // 300 KB of small functions.
+    let mut text = String::new();
+    for i in 0..4_000 {
+        text.push_str(&format!(
+            "def f{i}(a, b=2):\n    return [x * b for x in range(a)] + [str(a).upper()]\n"
+        ));
+    }
+    shapes.push(("functions_300kb", text));
+    shapes
+}
+
+fn bench_adversarial(c: &mut Criterion) {
+    let validator = validator();
+    let mut group = c.benchmark_group("validate_adversarial");
+    let mut summary = Vec::new();
+    for (name, source) in adversarial() {
+        let result = validator.validate(&source, TierChoice::Auto);
+        let verdict = if result.valid {
+            "accepted".to_owned()
+        } else {
+            let mut codes: Vec<&str> = result.findings.iter().map(|f| f.code.as_str()).collect();
+            codes.dedup();
+            codes.truncate(3);
+            format!("rejected {}", codes.join(","))
+        };
+        group.bench_with_input(BenchmarkId::from_parameter(name), &source, |b, source| {
+            b.iter(|| validator.validate(std::hint::black_box(source), TierChoice::Auto));
+        });
+        let took = median(5, || {
+            std::hint::black_box(validator.validate(&source, TierChoice::Auto));
+        });
+        summary.push((name, source.len(), verdict, took));
+    }
+    group.finish();
+    println!();
+    println!("adversarial shapes (median of one call)");
+    for (name, bytes, verdict, took) in summary {
+        println!(
+            "{name}: {bytes} bytes, {verdict}, {:.1} ms",
+            took.as_secs_f64() * 1e3
+        );
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(50).measurement_time(Duration::from_secs(5));
     targets = bench
 }
-criterion_main!(benches);
+criterion_group! {
+    name = adversarial_benches;
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(3));
+    targets = bench_adversarial
+}
+criterion_main!(benches, adversarial_benches);

@@ -240,6 +240,11 @@ pub struct ValidatorSettings {
     pub max_source_bytes: usize,
     /// Deepest bracket or operator nesting accepted (CPython itself stops near 200 brackets).
     pub max_nesting: usize,
+    /// Longest a validation may take; past it the program is rejected (rule PX004).
+    pub max_validation_ms: u64,
+    /// Most resolution steps (paths a name or chain may refer to) one validation may take;
+    /// past it the program is rejected (rule PX004). Deterministic, unlike the time budget.
+    pub max_work: u64,
 }
 
 impl Default for ValidatorSettings {
@@ -247,6 +252,8 @@ impl Default for ValidatorSettings {
         Self {
             max_source_bytes: 1 << 20,
             max_nesting: 100,
+            max_validation_ms: 500,
+            max_work: 1_000_000,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! Resolution is flow-insensitive on purpose: a name bound by an import anywhere resolves to
 //! that import everywhere, so reordering code cannot hide an alias.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -53,6 +53,8 @@ pub(crate) struct Bindings<'a> {
     /// only on that text, and programs repeat the same few names thousands of times.
     resolved: RefCell<HashMap<&'a str, Rc<[Resolved]>>>,
     nothing: Rc<[Resolved]>,
+    /// Resolution steps taken so far (paths produced): the validator's work budget.
+    work: Cell<u64>,
 }
 
 impl<'a> Bindings<'a> {
@@ -111,6 +113,8 @@ impl<'a> Bindings<'a> {
         };
         let suffix: String = attrs.iter().rev().flat_map(|a| [".", a]).collect();
         let bindings = self.imports(name.id.as_str());
+        self.work
+            .set(self.work.get().saturating_add(bindings.len() as u64 + 1));
         if bindings.is_empty() {
             return Rc::from(vec![Resolved {
                 path: format!("builtins.{}{suffix}", name.id),
@@ -130,11 +134,21 @@ impl<'a> Bindings<'a> {
         self.assignments.get(name).map(Vec::as_slice)
     }
 
+    /// Resolution steps taken so far.
+    pub fn work(&self) -> u64 {
+        self.work.get()
+    }
+
+    /// Records an import binding; the same import bound to the same name again adds nothing
+    /// (it would only multiply every resolution of the name).
     fn bind_import(&mut self, name: &str, binding: Binding) {
-        self.imports
-            .entry(name.to_owned())
-            .or_default()
-            .push(Rc::new(binding));
+        let bindings = self.imports.entry(name.to_owned()).or_default();
+        if !bindings
+            .iter()
+            .any(|b| b.path == binding.path && b.imported == binding.imported)
+        {
+            bindings.push(Rc::new(binding));
+        }
     }
 
     fn note_module(&mut self, module: &str, at: TextSize) {

@@ -48,6 +48,17 @@ pub(crate) struct Checker<'a, 'b> {
     scopes: Vec<FxHashSet<&'a str>>,
     /// Ranges of the callees of the calls seen so far.
     callees: FxHashSet<TextRange>,
+    budget: Budget,
+    /// Set when the budget ran out: the walk stops, and the program is rejected (PX004).
+    pub exhausted: Option<String>,
+}
+
+/// How long and how much a validation may work.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub deadline: std::time::Instant,
+    pub max_ms: u64,
+    pub max_work: u64,
 }
 
 /// Builtins that read attributes by a name given at run time: called directly, their
@@ -67,6 +78,7 @@ impl<'a, 'b> Checker<'a, 'b> {
         objects: &'b ObjectTable,
         policy: &'b PolicySet,
         bindings: &'b Bindings<'a>,
+        budget: Budget,
     ) -> Self {
         Self {
             tier,
@@ -78,6 +90,8 @@ impl<'a, 'b> Checker<'a, 'b> {
             chains: FxHashMap::default(),
             scopes: Vec::new(),
             callees: FxHashSet::default(),
+            budget,
+            exhausted: None,
         }
     }
 
@@ -108,6 +122,25 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// True (and `exhausted` set) once the time or work budget has run out.
+    fn out_of_budget(&mut self) -> bool {
+        if self.exhausted.is_some() {
+            return true;
+        }
+        if self.bindings.work() > self.budget.max_work {
+            self.exhausted = Some(format!(
+                "over {} resolution steps (validator.max_work)",
+                self.budget.max_work
+            ));
+        } else if std::time::Instant::now() > self.budget.deadline {
+            self.exhausted = Some(format!(
+                "over {} ms (validator.max_validation_ms)",
+                self.budget.max_ms
+            ));
+        }
+        self.exhausted.is_some()
+    }
+
     /// True when `name` is a local variable of an enclosing function-like scope and no import
     /// binds it anywhere: it is then the program's own value, never a builtin.
     fn is_local(&self, name: &str) -> bool {
@@ -136,6 +169,9 @@ impl<'a, 'b> Checker<'a, 'b> {
 
     /// A name or attribute chain rooted in a name.
     fn check_chain(&mut self, expr: &'a Expr) {
+        if self.out_of_budget() {
+            return;
+        }
         let mut root = expr;
         while let Expr::Attribute(attribute) = root {
             root = &attribute.value;
@@ -280,6 +316,9 @@ impl<'a, 'b> Checker<'a, 'b> {
 
 impl<'a> Visitor<'a> for Checker<'a, '_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        if self.out_of_budget() {
+            return;
+        }
         match stmt {
             Stmt::Import(import) => rules::check_import(self, import),
             Stmt::ImportFrom(import) => rules::check_import_from(self, import),

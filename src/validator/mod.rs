@@ -151,8 +151,25 @@ impl Validator {
             self.policy.objects(tier),
             &self.policy,
             &bindings,
+            checker::Budget {
+                deadline: start + std::time::Duration::from_millis(self.settings.max_validation_ms),
+                max_ms: self.settings.max_validation_ms,
+                max_work: self.settings.max_work,
+            },
         );
         checker.visit_body(&module.body);
+        if let Some(why) = checker.exhausted.take() {
+            tracing::warn!(reason = %why, "validation stopped at its budget");
+            let message = format!(
+                "validation stopped: the program could not be checked within {} ms and {} resolution steps; it is too large or too repetitive (split it, or bind each import to one name)",
+                self.settings.max_validation_ms, self.settings.max_work
+            );
+            return rejected(
+                choice,
+                vec![whole_file(&rules::VALIDATION_BUDGET, message)],
+                start,
+            );
+        }
         let findings = positioned(source, checker.findings);
         ValidationResult {
             valid: findings.is_empty(),

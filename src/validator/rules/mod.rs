@@ -19,6 +19,7 @@ mod source_too_large;
 mod storage_path;
 mod syntax_error;
 mod too_deeply_nested;
+mod validation_budget;
 
 pub(crate) use dunder_access::{check_escape_name, check_escape_string};
 pub(crate) use format_string_dunder::{check_format_call, check_format_fields};
@@ -71,6 +72,7 @@ pub static RULES: &[&Rule] = &[
     &syntax_error::SYNTAX_ERROR,
     &source_too_large::SOURCE_TOO_LARGE,
     &too_deeply_nested::TOO_DEEPLY_NESTED,
+    &validation_budget::VALIDATION_BUDGET,
     &file_io::FILE_IO,
     &os_command::OS_COMMAND,
     &network::NETWORK,
@@ -90,6 +92,7 @@ pub(crate) use reflective_builtin::REFLECTIVE_BUILTIN;
 pub(crate) use source_too_large::SOURCE_TOO_LARGE;
 pub(crate) use syntax_error::SYNTAX_ERROR;
 pub(crate) use too_deeply_nested::TOO_DEEPLY_NESTED;
+pub(crate) use validation_budget::VALIDATION_BUDGET;
 
 /// Looks a rule up by code (`PX101`, case-insensitive) or by name (`os-command`).
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
