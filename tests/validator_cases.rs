@@ -52,7 +52,7 @@ fn identifiers_are_compared_after_nfkc_normalisation() {
     // Fullwidth letters normalise to `eval`; the mathematical bold `𝐨𝐩𝐞𝐧` to `open`.
     assert!(codes(&validate("\u{ff45}\u{ff56}\u{ff41}\u{ff4c}('1')\n")).contains(&"PX201"));
     assert!(codes(&validate("\u{1d428}\u{1d429}\u{1d41e}\u{1d427}('x')\n")).contains(&"PX100"));
-    assert!(codes(&validate("x = ().__\u{ff43}lass__\n")).contains(&"PX300"));
+    assert!(codes(&validate("x = int.__\u{ff42}ase__\n")).contains(&"PX300"));
 }
 
 #[test]

@@ -211,10 +211,22 @@ impl<'a, 'b> Checker<'a, 'b> {
 
     /// `expr` is `attribute`: a maximal chain `x.a.b`, judged as one reference.
     fn visit_attribute_chain(&mut self, expr: &'a Expr, attribute: &'a ExprAttribute) {
-        let mut current: &Expr = &attribute.value;
-        rules::check_escape_name(self, attribute.attr.id.as_str(), attribute.attr.range);
+        let mut root: &Expr = &attribute.value;
+        while let Expr::Attribute(inner) = root {
+            root = &inner.value;
+        }
+        // Attributes of a module (a chain rooted in an import) are judged strictly; of other
+        // values, instance dunders such as `__dict__` are allowed.
+        let on_module =
+            matches!(root, Expr::Name(name) if !self.bindings.imports(name.id.as_str()).is_empty());
+        let mut current: &Expr = expr;
         while let Expr::Attribute(inner) = current {
-            rules::check_escape_name(self, inner.attr.id.as_str(), inner.attr.range);
+            let name = inner.attr.id.as_str();
+            if on_module {
+                rules::check_escape_name(self, name, inner.attr.range);
+            } else {
+                rules::check_escape_attribute_of_value(self, name, inner.attr.range);
+            }
             current = &inner.value;
         }
         match current {

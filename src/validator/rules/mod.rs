@@ -21,7 +21,9 @@ mod syntax_error;
 mod too_deeply_nested;
 mod validation_budget;
 
-pub(crate) use dunder_access::{check_escape_name, check_escape_string};
+pub(crate) use dunder_access::{
+    check_escape_attribute_of_value, check_escape_name, check_escape_string,
+};
 pub(crate) use format_string_dunder::{check_format_call, check_format_fields};
 pub(crate) use import_not_allowed::{check_import, check_import_from};
 pub(crate) use match_class_dunder::check_match_class;
