@@ -49,7 +49,9 @@ accounts = {"C-1": Checking("C-1", "Ines", 300.0), "S-1": Savings("S-1", "Ines",
 ops = [("C-1", "withdraw", 650.0), ("C-1", "withdraw", 200.0), ("S-1", "withdraw", 2500.0), ("C-1", "deposit", -5), ("C-1", "deposit", 1000.0)]
 for number, op, amount in ops:
     try:
-        getattr(accounts[number], op)(amount)
+        account = accounts[number]
+        action = {"withdraw": account.withdraw, "deposit": account.deposit}[op]
+        action(amount)
         print(f"ok    {op:<8} {amount:>8.2f} on {number}")
     except (InsufficientFundsError, ValueError) as exc:
         print(f"fail  {op:<8} {amount:>8.2f} on {number}: {exc}")

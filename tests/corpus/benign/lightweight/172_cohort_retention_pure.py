@@ -21,7 +21,7 @@ for user, ym in activity:
     active[(signups[user], offset)].add(user)
 
 max_offset = 3
-print("Cohort   Size " + "".join(f"  M{o}" for o in range(1, max_offset + 1)))
+print("Cohort   Size " + "".join(f"{'M' + str(o):>5}" for o in range(1, max_offset + 1)))
 for cohort in sorted(cohort_users):
     size = len(cohort_users[cohort])
     cells = []
