@@ -46,11 +46,20 @@ def load_toml(name):
         return tomllib.load(f)
 
 
+def tier_imports(tier):
+    entries = load_toml("lightweight.toml")["imports"]
+    if tier == "heavy":
+        entries = entries + load_toml("heavy.toml")["imports"]
+    return entries
+
+
 def allowed_modules(tier):
-    light = [e["module"] for e in load_toml("lightweight.toml")["imports"]]
-    if tier == "lightweight":
-        return light
-    return light + [e["module"] for e in load_toml("heavy.toml")["imports"]]
+    return [e["module"] for e in tier_imports(tier)]
+
+
+def restricted_modules(tier):
+    """Modules allowed with `only` some attributes: only those are walked."""
+    return {e["module"]: set(e["only"]) for e in tier_imports(tier) if "only" in e}
 
 
 def permitted(name, allowed):
@@ -176,6 +185,7 @@ class Seeds:
 def generate(tier):
     generator = load_toml("generator.toml")
     allowed = allowed_modules(tier)
+    restricted = restricted_modules(tier)
     seeds = Seeds(generator)
     entries = {}
     queue = []
@@ -214,7 +224,10 @@ def generate(tier):
         if seeds.judge(module, name) is not None:
             continue
         entries[name] = ("module", name)
+        only = restricted.get(name)
         for attr in public_names(module):
+            if only is not None and attr not in only:
+                continue
             try:
                 obj = getattr(module, attr)
             except Exception:

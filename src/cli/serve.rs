@@ -198,6 +198,7 @@ pub(crate) async fn build_executor(
     let validator =
         Validator::load(sources, settings).context("cannot load the validator's policies")?;
     let allowed_imports = validator.allowed_imports(Tier::Lightweight);
+    let restricted_imports = validator.restricted_imports(Tier::Lightweight);
     if !validate {
         tracing::warn!("static validation is OFF (operator flag --no-validate)");
     }
@@ -208,6 +209,7 @@ pub(crate) async fn build_executor(
         settings: settings.executor.clone(),
         program: std::env::current_exe().context("locating the pyexec binary")?,
         allowed_imports,
+        restricted_imports,
         guards,
         heavy: None,
     })

@@ -117,6 +117,7 @@ pub async fn run(
     let validator =
         Validator::load(sources, settings).context("cannot load the validator's policies")?;
     let heavy_imports = validator.allowed_imports(Tier::Heavy);
+    let restricted_imports = validator.restricted_imports(Tier::Heavy);
     let prefix = format!("results/{}", spec.request_id);
     let verdict = validator.validate(&spec.code, TierChoice::Heavy);
     tracing::info!(
@@ -127,7 +128,14 @@ pub async fn run(
     let result = if verdict.valid {
         let work = WorkDir::create(settings)?;
         // `work` is removed when it goes out of scope, on every path.
-        let result = execute(settings, &spec, &limits, heavy_imports, work.path()).await?;
+        let result = execute(
+            settings,
+            &spec,
+            &limits,
+            (heavy_imports, restricted_imports),
+            work.path(),
+        )
+        .await?;
         upload_outputs(&storage, &prefix, work.path()).await?;
         drop(work);
         result
@@ -147,7 +155,10 @@ async fn execute(
     settings: &Settings,
     spec: &RunSpec,
     limits: &LimitSettings,
-    heavy_imports: Vec<String>,
+    (heavy_imports, restricted_imports): (
+        Vec<String>,
+        std::collections::BTreeMap<String, Vec<String>>,
+    ),
     work: &Path,
 ) -> anyhow::Result<ExecutionResult> {
     let runtime = &settings.jobs.runtime_dir;
@@ -173,6 +184,7 @@ async fn execute(
         settings: executor,
         program: std::env::current_exe().context("locating the pyexec binary")?,
         allowed_imports: heavy_imports,
+        restricted_imports,
         guards: true,
         heavy: Some(HeavyOptions {
             work_dir: work.to_owned(),

@@ -153,6 +153,25 @@ impl ObjectTable {
         Lookup::Unknown { within: None }
     }
 
+    /// `path` with every module it goes through replaced by the module's real name, as far
+    /// as the table walks them (`dataclasses.sys.modules` is `sys.modules`).
+    pub fn canonical<'p>(&self, path: &'p str) -> std::borrow::Cow<'p, str> {
+        let mut current: std::borrow::Cow<'p, str> = path.into();
+        for _ in 0..MAX_HOPS {
+            match self.longest_prefix(&current) {
+                Some((prefix_len, Entry::Module(name)))
+                    if prefix_len < current.len()
+                        && current[..prefix_len] != **name
+                        && self.entries.contains_key(name.as_str()) =>
+                {
+                    current = format!("{name}{}", &current[prefix_len..]).into();
+                }
+                _ => break,
+            }
+        }
+        current
+    }
+
     /// The longest prefix of `path` (ending at a `.` or the end) the table lists.
     fn longest_prefix(&self, path: &str) -> Option<(usize, &Entry)> {
         let mut end = path.len();
@@ -221,8 +240,16 @@ mod tests {
                 within: Some("random")
             }
         ));
+        // sys is allowed with a few attributes only: `modules` is not one the table lists.
+        assert_eq!(light.canonical("dataclasses.sys.modules"), "sys.modules");
         assert!(matches!(
             light.lookup("dataclasses.sys.modules"),
+            Lookup::Unknown {
+                within: Some("sys")
+            }
+        ));
+        assert!(matches!(
+            light.lookup("dataclasses.inspect.currentframe"),
             Lookup::Dangerous(_)
         ));
         assert!(matches!(

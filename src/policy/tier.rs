@@ -21,6 +21,10 @@ struct TierFile {
 struct ImportEntry {
     module: String,
     reason: String,
+    /// When set, the only attributes of the module code may use (`sys`: its streams, exit and
+    /// limits); at run time the guards hand user code a module holding just these.
+    #[serde(default)]
+    only: Option<Vec<String>>,
 }
 
 /// Where heavy-tier data I/O may read and write.
@@ -118,12 +122,15 @@ pub struct TierPolicy {
     imports: BTreeMap<String, String>,
     /// The same modules, for the lookups the validator makes on every name it resolves.
     allowed: FxHashSet<String>,
+    /// Modules allowed with a short list of attributes only.
+    only: FxHashMap<String, Vec<String>>,
     pub io: Option<IoPolicy>,
 }
 
 impl TierPolicy {
     pub fn parse(file: &str, text: &str, base: Option<&TierPolicy>) -> Result<Self, PolicyError> {
         let parsed: TierFile = parse_toml(file, text)?;
+        let mut only = base.map(|b| b.only.clone()).unwrap_or_default();
         let mut imports = match (&parsed.extends, base) {
             (None, _) => BTreeMap::new(),
             (Some(_), Some(base)) => base.imports.clone(),
@@ -141,6 +148,9 @@ impl TierPolicy {
                     message: format!("module {} has no reason", entry.module),
                 });
             }
+            if let Some(names) = entry.only {
+                only.insert(entry.module.clone(), names);
+            }
             imports.insert(entry.module, entry.reason);
         }
         let allowed = imports.keys().cloned().collect();
@@ -151,6 +161,7 @@ impl TierPolicy {
         Ok(Self {
             imports,
             allowed,
+            only,
             io,
         })
     }
@@ -171,6 +182,20 @@ impl TierPolicy {
             }
             end = candidate.rfind('.')?;
         }
+    }
+
+    /// For a path in a module allowed with `only` attributes (`sys.modules`): the module and
+    /// the attribute when the attribute is not one of them.
+    pub fn outside_only<'p>(&self, path: &'p str) -> Option<(&'p str, &'p str)> {
+        let (module, rest) = path.split_once('.')?;
+        let names = self.only.get(module)?;
+        let attr = rest.split('.').next().unwrap_or(rest);
+        (!names.iter().any(|n| n == attr)).then_some((module, attr))
+    }
+
+    /// Modules allowed with only some attributes, and those attributes.
+    pub fn restricted_modules(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.only.iter().map(|(m, n)| (m.as_str(), n.as_slice()))
     }
 
     pub fn imports(&self) -> impl Iterator<Item = (&str, &str)> {

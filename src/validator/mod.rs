@@ -65,6 +65,19 @@ impl Validator {
             .collect()
     }
 
+    /// Modules `tier` allows with only some attributes, and those attributes (the guards
+    /// give user code a module holding just them).
+    pub fn restricted_imports(
+        &self,
+        tier: Tier,
+    ) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.policy
+            .tier(tier)
+            .restricted_modules()
+            .map(|(module, names)| (module.to_owned(), names.to_vec()))
+            .collect()
+    }
+
     /// Validates raw bytes: invalid UTF-8 is a rejection, not an error.
     pub fn validate_bytes(&self, source: &[u8], choice: TierChoice) -> ValidationResult {
         match std::str::from_utf8(source) {

@@ -47,6 +47,8 @@ pub struct PoolOptions {
     pub program: PathBuf,
     /// The run-time import allowlist (the lightweight tier's modules).
     pub allowed_imports: Vec<String>,
+    /// Allowed modules user code gets with only some attributes (`sys`), and those attributes.
+    pub restricted_imports: std::collections::BTreeMap<String, Vec<String>>,
     /// Python guards on (operators may switch them off to test the OS layer alone).
     pub guards: bool,
     /// The heavy tier: data libraries, shared output folder, the heavy audit policy.
@@ -206,6 +208,7 @@ impl Pool {
             "sys_path": heavy.map(|h| h.sys_path.clone()).unwrap_or_default(),
             "preload": heavy.map_or_else(|| options.allowed_imports.clone(), |h| h.preload.clone()),
             "allowed_imports": options.allowed_imports,
+            "restricted_imports": options.restricted_imports,
             "lockdown": Static {
                 syscalls: Syscalls::native(),
                 landlock,

@@ -49,12 +49,35 @@ HEAVY_DENIED_EVENTS = (
 # The wrappers user code gets in place of builtins. Compiled in `_sealed()` with a globals dict
 # that holds only an empty `__builtins__`: everything they use comes through their closure.
 _WRAPPERS = '''
-def make_import(real_import, allowed, ImportError, isinstance, str):
+def make_facade(ModuleType, real, names, writable, AttributeError, getattr, setattr, sorted):
+    class Facade(ModuleType):
+        def __getattr__(self, name):
+            if name in names:
+                return getattr(real, name)
+            raise AttributeError(f"module {real.__name__!r} has no attribute {name!r} in the sandbox")
+
+        def __setattr__(self, name, value):
+            if name in writable:
+                return setattr(real, name, value)
+            raise AttributeError(f"cannot set {name!r} on module {real.__name__!r} in the sandbox")
+
+        def __delattr__(self, name):
+            raise AttributeError(f"cannot delete {name!r} from module {real.__name__!r} in the sandbox")
+
+        def __dir__(self):
+            return sorted(names)
+
+    return Facade(real.__name__)
+
+def make_import(real_import, allowed, facades, ImportError, isinstance, str):
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         if level != 0:
             raise ImportError("relative imports are not allowed in the sandbox")
         if not isinstance(name, str):
             raise ImportError("module names are strings")
+        facade = facades.get(name)
+        if facade is not None:
+            return facade
         package = name
         while package not in allowed:
             cut = package.rfind(".")
@@ -85,21 +108,37 @@ def permitted(name, allowed):
 
 
 def _sealed():
-    scope = {"__builtins__": {}}
-    exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
-    return scope["make_import"], scope["make_checked"]
-
-
-def guarded_builtins(allowed, heavy):
-    """The builtins mapping of user code: no way to open files (lightweight), run strings,
-    read the interpreter's state or import outside `allowed`."""
     import builtins
 
-    make_import, make_checked = _sealed()
+    # Only what a class statement needs: the wrappers' globals reach nothing else.
+    scope = {"__builtins__": {"__build_class__": builtins.__build_class__}, "__name__": "sandbox"}
+    exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
+    return scope["make_import"], scope["make_checked"], scope["make_facade"]
+
+
+# Attributes of a restricted module user code may assign (`sys.stdout = buffer`).
+WRITABLE = {"sys": frozenset({"stdout", "stderr"})}
+
+
+def guarded_builtins(allowed, heavy, restricted=None):
+    """The builtins mapping of user code: no way to open files (lightweight), run strings,
+    read the interpreter's state or import outside `allowed`. Modules in `restricted`
+    (name -> attributes) are imported as a module holding only those attributes."""
+    import builtins
+    import types
+
+    make_import, make_checked, make_facade = _sealed()
+    facades = {}
+    for name, names in (restricted or {}).items():
+        real = builtins.__import__(name)
+        facades[name] = make_facade(
+            types.ModuleType, real, frozenset(names), WRITABLE.get(name, frozenset()),
+            AttributeError, getattr, setattr, sorted,
+        )
     blocked = BLOCKED_BUILTINS - {"open"} if heavy else BLOCKED_BUILTINS
     safe = {k: v for k, v in builtins.__dict__.items() if k not in blocked}
     safe["__import__"] = make_import(
-        builtins.__import__, frozenset(allowed), ImportError, isinstance, str
+        builtins.__import__, frozenset(allowed), facades, ImportError, isinstance, str
     )
     for name in ("getattr", "setattr", "delattr", "hasattr"):
         safe[name] = make_checked(getattr(builtins, name), name, AttributeError, isinstance, str)

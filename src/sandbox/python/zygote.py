@@ -258,7 +258,9 @@ def main():
     # Built once here, copied into every child by fork.
     STDOUT = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
     STDERR = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-    GUARDED_BUILTINS = guards.guarded_builtins(CONFIG["allowed_imports"], HEAVY)
+    GUARDED_BUILTINS = guards.guarded_builtins(
+        CONFIG["allowed_imports"], HEAVY, CONFIG.get("restricted_imports")
+    )
     # Imports the standard library modules whose code the audit hook trusts, and linecache
     # (used by every failing execution's report).
     TRUSTED = guards.trusted_codes(run_code)

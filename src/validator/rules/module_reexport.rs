@@ -67,6 +67,23 @@ pub(crate) fn check_module_path(
         );
         return;
     }
+    let canonical = checker.objects.canonical(path);
+    if let Some((module, attr)) = checker.tier.outside_only(&canonical) {
+        let rule = checker
+            .policy
+            .deny
+            .find(&format!("{module}.{attr}"))
+            .and_then(|entry| super::by_name(&entry.rule))
+            .unwrap_or(&MODULE_REEXPORT);
+        checker.report(
+            rule,
+            range,
+            format!(
+                "`{path}`: only some attributes of `{module}` are available in the sandbox, and `{attr}` is not one of them"
+            ),
+        );
+        return;
+    }
     match checker.objects.lookup(path) {
         Lookup::Safe | Lookup::BeyondSafe => {}
         Lookup::Dangerous(danger) => {
