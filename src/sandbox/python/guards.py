@@ -90,6 +90,16 @@ def make_import(real_import, allowed, facades, ImportError, isinstance, str):
         return real_import(name, globals, locals, fromlist, 0)
     return __import__
 
+def make_user_str(str, BaseException, type):
+    def user_str(obj):
+        """str(obj), which may run user code: from here, whose globals hold nothing."""
+        try:
+            text = str(obj)
+        except BaseException:
+            return "<exception str() failed>"
+        return text if type(text) is str else "<exception str() failed>"
+    return user_str
+
 def make_checked(function, label, AttributeError, isinstance, str):
     def checked(obj, name, *rest):
         if not isinstance(name, str) or name.startswith("_"):
@@ -114,6 +124,15 @@ def _sealed():
     scope = {"__builtins__": {"__build_class__": builtins.__build_class__}, "__name__": "sandbox"}
     exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
     return scope["make_import"], scope["make_checked"], scope["make_facade"]
+
+
+def sealed_user_str():
+    """A str() for user objects whose frame's globals are the sealed scope's."""
+    import builtins
+
+    scope = {"__builtins__": {}, "__name__": "sandbox"}
+    exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
+    return scope["make_user_str"](builtins.str, builtins.BaseException, builtins.type)
 
 
 # Attributes of a restricted module user code may assign (`sys.stdout = buffer`).
@@ -145,11 +164,52 @@ def guarded_builtins(allowed, heavy, restricted=None):
     return safe
 
 
+def _call_sites(code, names):
+    """Offsets in `code` of the calls to a function loaded under one of `names` (`eval`,
+    `_getframe`): the PRECALL and CALL instructions (3.11 reports either as the frame's
+    `f_lasti` while the call runs)."""
+    import dis
+
+    sites, pending = set(), False
+    for ins in dis.get_instructions(code):
+        if ins.opname in ("LOAD_GLOBAL", "LOAD_ATTR", "LOAD_METHOD", "LOAD_NAME") and ins.argval in names:
+            pending = True
+        elif pending and ins.opname == "PRECALL":
+            sites.add(ins.offset)
+        elif pending and ins.opname == "CALL":
+            sites.add(ins.offset)
+            pending = False
+    return frozenset(sites)
+
+
+def _attribute_reads(code, names):
+    """Offsets in `code` of the reads of attributes named in `names`."""
+    import dis
+
+    return frozenset(
+        ins.offset for ins in dis.get_instructions(code)
+        if ins.opname in ("LOAD_ATTR", "LOAD_METHOD") and ins.argval in names
+    )
+
+
+def _module_codes(module):
+    """Code objects of the functions a module defines (its callers of a trusted helper)."""
+    import types
+
+    codes = set()
+    for value in vars(module).values():
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            codes.add(value.__code__)
+    return codes
+
+
 def trusted_codes(runner):
-    """Code objects that may raise an event the lightweight policy refuses, by event, as
-    identities: `runner` (the zygote's function that execs the user's code, once),
-    `exception_report`, and a few functions of the standard library, each listed with what it
-    does with the permission."""
+    """Where an event the lightweight policy refuses may come from: event -> list of
+    (code object, instruction offsets, required callers or None). Code is compared by
+    identity, and the frame must be *at one of the listed instructions*: a C callable that
+    trusted code happens to call (str() of a user object, say) runs with the trusted frame
+    on top but at another instruction, so it borrows nothing. `runner` is the zygote's
+    function that execs the user's code, once."""
     import collections
     import dataclasses
     import enum
@@ -157,43 +217,64 @@ def trusted_codes(runner):
     import linecache  # noqa: F401  (warm for exception_report)
     import typing
 
-    def code(function):
-        return function.__code__
-
+    namedtuple = collections.namedtuple.__code__
+    create_fn = dataclasses._create_fn.__code__
+    caller = typing._caller.__code__
+    enum_create = enum.EnumType.__dict__["_create_"].__code__
+    signature = inspect._signature_from_function.__code__
+    walker = _traceback_entries.__code__
+    run = runner.__code__
+    # dataclass's helper compiles whatever text it is given: only its own module may call it.
+    dataclass_callers = frozenset(_module_codes(dataclasses))
     return {
-        # Builds `__new__` from field names it checked are identifiers and not keywords.
-        "compile": (code(collections.namedtuple), code(dataclasses._create_fn)),
-        # dataclass builds __init__/__repr__/__eq__... from annotation names; the code runs in
-        # the class's own module namespace, as untrusted frames.
-        "exec": (code(collections.namedtuple), code(dataclasses._create_fn), code(runner)),
-        # Reads the calling module's __name__ for __module__.
-        "sys._getframe": (
-            code(collections.namedtuple),
-            code(typing._caller),
-            code(enum.EnumType.__dict__["_create_"]),
-        ),
-        # dataclass's __doc__ comes from inspect.signature, which reads __code__/__defaults__.
-        # The error report reads tb_frame and f_code to name the user's frames.
-        "object.__getattr__": (code(inspect._signature_from_function), code(exception_report)),
+        # namedtuple: `__new__` from field names it checked are identifiers and not keywords.
+        # dataclass: __init__/__repr__/__eq__... from annotation names; the code runs in the
+        # class's module namespace, as untrusted frames.
+        "compile": [
+            (namedtuple, _call_sites(namedtuple, {"eval"}), None),
+            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers),
+        ],
+        "exec": [
+            (namedtuple, _call_sites(namedtuple, {"eval"}), None),
+            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers),
+            (run, _call_sites(run, {"exec"}), None),
+        ],
+        # The caller's module name for __module__.
+        "sys._getframe": [
+            (namedtuple, _call_sites(namedtuple, {"_getframe"}), None),
+            (caller, _call_sites(caller, {"_getframe"}), None),
+            (enum_create, _call_sites(enum_create, {"_getframe"}), None),
+        ],
+        # dataclass's __doc__ comes from inspect.signature, which reads a function's
+        # __code__/__defaults__; the error report reads tb_frame and f_code.
+        "object.__getattr__": [
+            (signature, _attribute_reads(signature, {"__code__", "__defaults__", "__kwdefaults__"}), None),
+            (walker, _attribute_reads(walker, {"tb_frame", "f_code"}), None),
+        ],
     }
 
 
 def install_audit_hook(allowed, heavy, trusted):
-    """PEP 578 hook for the rest of the process's life. `trusted`: event -> code objects
-    allowed to raise it (see `trusted_codes`). Everything it decides with is captured here."""
+    """PEP 578 hook for the rest of the process's life. `trusted`: see `trusted_codes`.
+    Everything it decides with is captured here, and it calls no method of an event's
+    arguments unless the argument is exactly a `str` (a subclass could run code inside it)."""
     import _thread
 
     allowed = frozenset(allowed)
     denied = HEAVY_DENIED_EVENTS if heavy else DENIED_EVENTS
     denied_setattr = DENIED_SETATTR
     # Identities, held by the tuple so that an id is never reused while the hook lives.
-    keep = tuple(c for codes in trusted.values() for c in codes)
-    trusted_ids = {event: frozenset(id(c) for c in codes) for event, codes in trusted.items()}
+    keep = tuple(entry for entries in trusted.values() for entry in entries)
+    rules = {
+        event: {id(code): (offsets, None if callers is None else frozenset(map(id, callers)))
+                for code, offsets, callers in entries}
+        for event, entries in trusted.items()
+    }
     getframe = sys._getframe
     get_ident = _thread.get_ident
     # Builtins too: the real builtins module is not user code's, but nothing here should
     # depend on it staying unchanged.
-    isinstance_, id_, str_ = isinstance, id, str
+    type_, id_, str_ = type, id, str
     ImportError_, PermissionError_, ValueError_ = ImportError, PermissionError, ValueError
 
     def is_permitted(name):
@@ -204,18 +285,24 @@ def install_audit_hook(allowed, heavy, trusted):
             name = name[:cut]
         return True
 
-    # Threads inside the hook: reading a frame raises events of its own.
+    # Threads inside the hook: reading a frame raises events of its own. No user code runs
+    # while a thread is in here, so nothing can reach this set.
     inside = set()
 
     def raised_by(event):
-        ids = trusted_ids.get(event)
-        if not ids:
+        entries = rules.get(event)
+        if not entries:
             return False
         me = get_ident()
         inside.add(me)
         try:
             # 0: this function, 1: the hook, 2: the frame whose operation raised the event.
-            return id_(getframe(2).f_code) in ids
+            frame = getframe(2)
+            rule = entries.get(id_(frame.f_code))
+            if rule is None or frame.f_lasti not in rule[0]:
+                return False
+            callers = rule[1]
+            return callers is None or (frame.f_back is not None and id_(frame.f_back.f_code) in callers)
         except ValueError_:  # raised from C with no Python frame of the program's
             return False
         finally:
@@ -226,18 +313,21 @@ def install_audit_hook(allowed, heavy, trusted):
             return
         if event == "import":
             name = args[0]
-            if isinstance_(name, str_) and (is_permitted(name) or name.startswith(("_", "encodings"))):
+            if type_(name) is str_ and (is_permitted(name) or name.startswith(("_", "encodings"))):
                 return
-            raise ImportError_(f"blocked by the sandbox: import {name!r}")
+            shown = repr(name) if type_(name) is str_ else "a module"
+            raise ImportError_(f"blocked by the sandbox: import of {shown} outside the allowlist")
         if event == "open":
             path, mode = args[0], args[1]
-            if isinstance_(path, str_) and path.startswith("/usr/lib/python3") and (mode in (None, "r", "rb")):
+            if (type_(path) is str_ and path.startswith("/usr/lib/python3")
+                    and (mode is None or (type_(mode) is str_ and mode in ("r", "rb")))):
                 return
-            raise PermissionError_(f"blocked by the sandbox: open({path!r})")
+            raise PermissionError_("blocked by the sandbox: open")
         if event == "object.__setattr__":
             # Class attributes and function metadata may change; what a function runs may not.
-            if args[1] in denied_setattr:
-                raise PermissionError_(f"blocked by the sandbox: setting {args[1]}")
+            name = args[1]
+            if type_(name) is not str_ or name in denied_setattr:
+                raise PermissionError_("blocked by the sandbox: setting that attribute")
             return
         if event.startswith(denied) and not raised_by(event):
             raise PermissionError_(f"blocked by the sandbox: {event}")
@@ -252,12 +342,31 @@ def install_audit_hook(allowed, heavy, trusted):
     sys.addaudithook(heavy_hook if heavy else hook)
 
 
-def exception_report(exc, snippet_lines, limit=200):
-    """The traceback CPython would print for `exc`, from the user's first frame on, read only
-    through the interpreter's own descriptors (no attribute lookup that user code can
-    override). Runs with the audit hook active: its code object is trusted to read traceback
-    frames; str() of an exception may run user code, which runs untrusted."""
+def _traceback_entries(tb, get_tb_next, get_lineno, limit):
+    """(filename, line number, function name) of each frame of traceback `tb`, from the
+    user's first `<snippet>` frame on. Trusted to read tb_frame and f_code; it touches only
+    traceback, frame and code objects, which no user code can stand in for."""
+    entries = []
+    started = False
+    while tb is not None and len(entries) < limit:
+        code = tb.tb_frame.f_code
+        filename = code.co_filename
+        started = started or filename == "<snippet>"
+        if started:
+            entries.append((filename, get_lineno(tb), code.co_name))
+        tb = get_tb_next(tb)
+    return entries
+
+
+def exception_report(exc, snippet_lines, user_str, limit=200):
+    """The traceback CPython would print for `exc`, from the user's first frame on. Runs with
+    the audit hook active. Exceptions are read only through the interpreter's own descriptors
+    (no lookup user code can override); their messages come from `user_str`, compiled in the
+    sealed scope, so that user code it runs (an exception's __str__) finds no zygote state
+    in the frames around it; frames are read by `_traceback_entries`, which calls no user
+    code."""
     import linecache
+    import types
 
     base = BaseException.__dict__
     get_cause = base["__cause__"].__get__
@@ -266,11 +375,13 @@ def exception_report(exc, snippet_lines, limit=200):
     get_tb = base["__traceback__"].__get__
     type_name = type.__dict__["__qualname__"].__get__
     type_module = type.__dict__["__module__"].__get__
+    tb_next = types.TracebackType.__dict__["tb_next"].__get__
+    tb_lineno = types.TracebackType.__dict__["tb_lineno"].__get__
 
     chain = []
     seen = set()
     current = exc
-    while isinstance(current, BaseException) and id(current) not in seen and len(chain) < 20:
+    while issubclass(type(current), BaseException) and id(current) not in seen and len(chain) < 20:
         seen.add(id(current))
         chain.append(current)
         cause = get_cause(current)
@@ -282,23 +393,14 @@ def exception_report(exc, snippet_lines, limit=200):
             current = get_context(current)
         else:
             current = None
-    if chain and isinstance(chain[-1], str):
+    if chain and type(chain[-1]) is str:
         chain.pop()
     out = []
     for item in reversed(chain):
-        if isinstance(item, str):
+        if type(item) is str:
             out.append(f"\n{item}\n\n")
             continue
-        entries = []
-        tb = get_tb(item)
-        started = False
-        while tb is not None and len(entries) < 10_000:
-            code = tb.tb_frame.f_code
-            filename = code.co_filename
-            started = started or filename == "<snippet>"
-            if started:
-                entries.append((filename, tb.tb_lineno, code.co_name))
-            tb = tb.tb_next
+        entries = _traceback_entries(get_tb(item), tb_next, tb_lineno, 10_000)
         if entries:
             out.append("Traceback (most recent call last):\n")
             previous, repeats = None, 0
@@ -323,12 +425,11 @@ def exception_report(exc, snippet_lines, limit=200):
         cls = type(item)
         module = type_module(cls)
         name = type_name(cls)
+        if type(module) is not str or type(name) is not str:
+            module, name = "builtins", "Exception"
         if module not in ("builtins", "__main__"):
             name = f"{module}.{name}"
-        try:
-            message = str(item)
-        except BaseException:
-            message = "<exception str() failed>"
+        message = user_str(item)
         out.append(f"{name}: {message}\n" if message else f"{name}\n")
         if len(out) > limit * 4:
             break

@@ -147,24 +147,27 @@ def run_code(plan, code_r, status_w, namespace):
         try:
             exec(code, namespace)
         except SystemExit as exit:
-            status = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
-            if exit.code is not None and not isinstance(exit.code, int):
+            code_ = exit.code
+            if code_ is None:
+                status = 0
+            elif issubclass(type(code_), int):
+                status = int.__int__(code_)
+            else:
                 # As CPython does: sys.exit("message") prints the message.
-                print(exit.code, file=sys.stderr)
+                status = 1
+                STDERR.write(USER_STR(code_) + "\n")
         except BaseException as err:
             status = 1
             # Formatted with the guards still on: user code that runs meanwhile (an
             # exception's __str__) is as confined as before.
-            report = guards.exception_report(err, lines)
+            report = guards.exception_report(err, lines, USER_STR)
             del err
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            except BaseException:
-                pass
+            STDOUT.flush()
             STDERR.write(report)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        # The zygote's own streams: user code may have replaced sys.stdout, and calling its
+        # objects from here would run them in a frame whose globals are the zygote's.
+        STDOUT.flush()
+        STDERR.flush()
     except BaseException:
         status = status or 1
     finally:
@@ -254,7 +257,7 @@ def main():
             __import__(name)
         except Exception:
             pass
-    global STDOUT, STDERR, GUARDED_BUILTINS, TRUSTED, ORIGINAL_HANDLERS
+    global STDOUT, STDERR, GUARDED_BUILTINS, TRUSTED, USER_STR, ORIGINAL_HANDLERS
     # Built once here, copied into every child by fork.
     STDOUT = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
     STDERR = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
@@ -264,6 +267,7 @@ def main():
     # Imports the standard library modules whose code the audit hook trusts, and linecache
     # (used by every failing execution's report).
     TRUSTED = guards.trusted_codes(run_code)
+    USER_STR = guards.sealed_user_str()
     # The zygote ignores every signal it can: nothing may stop the fork server, whatever
     # reaches it (PID 1 of a namespace already ignores signals from inside without a handler).
     ORIGINAL_HANDLERS = {}

@@ -5,7 +5,7 @@ sys = real_import("sys")
 B = real_import("builtins")
 functools = real_import("functools")
 out = sys.stdout
-print("HELD run_code globals (unless ESCAPED follows)")
+print("HELD run_code globals (a leak would print a line after this one)")
 out.flush()
 store = []
 class Flusher:
