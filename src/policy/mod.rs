@@ -131,9 +131,6 @@ impl PolicySet {
 pub struct AttributePolicy {
     pub safe_dunders: HashSet<String>,
     pub escape_attributes: HashSet<String>,
-    /// Dunders allowed on values (`obj.__dict__`) but never on modules.
-    #[serde(default)]
-    pub instance_dunders: HashSet<String>,
 }
 
 impl AttributePolicy {
@@ -141,11 +138,6 @@ impl AttributePolicy {
     pub fn is_escape(&self, name: &str) -> bool {
         is_dunder(name) && !self.safe_dunders.contains(name)
             || self.escape_attributes.contains(name)
-    }
-
-    /// As `is_escape`, for an attribute of a value that is not a module.
-    pub fn is_escape_on_value(&self, name: &str) -> bool {
-        self.is_escape(name) && !self.instance_dunders.contains(name)
     }
 }
 
@@ -178,7 +170,6 @@ mod tests {
         assert!(policy.attributes.is_escape("__subclasses__"));
         assert!(!policy.attributes.is_escape("__class__"));
         assert!(policy.attributes.is_escape("__dict__"));
-        assert!(!policy.attributes.is_escape_on_value("__dict__"));
         assert!(!policy.attributes.is_escape("__init__"));
         assert!(policy.attributes.is_escape("gi_frame"));
     }

@@ -57,9 +57,19 @@ impl Eq for Danger {}
 struct GeneratorFile {
     #[serde(default)]
     third_party_name_patterns: Vec<Pattern>,
+    #[serde(default)]
+    identities: Vec<Identity>,
     #[allow(dead_code)]
     #[serde(default)]
     defining_modules: HashMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Identity {
+    path: String,
+    rule: String,
+    reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +203,14 @@ impl ObjectTable {
 }
 
 fn danger(seed: &str, deny: &DenyList, generator: &GeneratorFile) -> Option<Danger> {
+    if let Some(path) = seed.strip_prefix("identity:") {
+        let identity = generator.identities.iter().find(|i| i.path == path)?;
+        return Some(Danger {
+            rule: identity.rule.clone(),
+            reason: identity.reason.clone(),
+            seed: path.trim_start_matches("builtins.").to_owned(),
+        });
+    }
     if let Some(name) = seed.strip_prefix("pattern:") {
         let pattern = generator
             .third_party_name_patterns

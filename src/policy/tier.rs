@@ -35,6 +35,10 @@ pub struct IoPolicy {
     pub output_dir_names: Vec<String>,
     pub functions: Vec<IoFunction>,
     pub methods: IoMethods,
+    /// Names (`read_*`, `genfromtxt`) of functions in the data libraries that read or write
+    /// files by path: a call to one the [io] functions do not list is refused.
+    #[serde(default)]
+    pub unlisted: Vec<String>,
     /// Keywords no I/O call may be given, whatever its path: they unpickle, hand in a file
     /// system or open files another way (`allow_pickle`, `filesystem`...).
     #[serde(default)]
@@ -67,6 +71,9 @@ pub struct IoFunction {
 #[serde(deny_unknown_fields)]
 pub struct IoMethods {
     pub names: Vec<String>,
+    /// Keywords that carry a method's path (`path_or_buf=`), besides its first argument.
+    #[serde(default)]
+    pub path_keywords: Vec<String>,
 }
 
 impl IoPolicy {
@@ -106,6 +113,17 @@ impl IoPolicy {
 
     pub fn is_method(&self, name: &str) -> bool {
         self.methods.names.iter().any(|m| m == name)
+    }
+
+    /// True when the last part of `path` matches one of the `unlisted` name patterns.
+    pub fn looks_like_io(&self, path: &str) -> bool {
+        let last = path.rsplit('.').next().unwrap_or(path);
+        self.unlisted
+            .iter()
+            .any(|pattern| match pattern.strip_suffix('*') {
+                Some(prefix) => last.starts_with(prefix),
+                None => last == pattern,
+            })
     }
 
     /// True when `text` starts with one of the allowed URL schemes (`s3://`).

@@ -49,6 +49,9 @@ pub(crate) struct Checker<'a, 'b> {
     /// Ranges of the callees of the calls seen so far.
     callees: FxHashSet<TextRange>,
     budget: Budget,
+    /// Depth of annotations being visited: their string literals are type expressions that
+    /// typing and functools evaluate, so they are judged as code.
+    in_annotation: u32,
     /// Set when the budget ran out: the walk stops, and the program is rejected (PX004).
     pub exhausted: Option<String>,
 }
@@ -91,6 +94,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             scopes: Vec::new(),
             callees: FxHashSet::default(),
             budget,
+            in_annotation: 0,
             exhausted: None,
         }
     }
@@ -139,6 +143,67 @@ impl<'a, 'b> Checker<'a, 'b> {
             ));
         }
         self.exhausted.is_some()
+    }
+
+    /// `expr` names something in `typing` (`typing.List`, `Optional`...).
+    fn is_typing_generic(&self, expr: &Expr) -> bool {
+        self.resolve(expr)
+            .iter()
+            .any(|r| r.path.starts_with("typing.") || r.path.starts_with("typing_extensions."))
+    }
+
+    /// A string in an annotation is a type expression that typing (get_type_hints, ForwardRef)
+    /// and functools.singledispatch evaluate: it must be a plain (dotted, subscripted) type
+    /// name, and every name in it is judged as if written as code.
+    fn check_string_annotation(&mut self, text: &str, range: TextRange) {
+        let type_like = text
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ',' | ' ' | '[' | ']' | '|'));
+        if !type_like {
+            self.report(
+                &rules::DYNAMIC_CODE,
+                range,
+                format!("string annotation {text:?} is evaluated as code; write a type name (or the type itself)"),
+            );
+            return;
+        }
+        for dotted in text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .filter(|d| !d.is_empty())
+        {
+            let mut parts = dotted.split('.');
+            let root = parts.next().unwrap_or_default();
+            if dotted
+                .split('.')
+                .any(|p| p.starts_with('_') || p.is_empty())
+            {
+                self.report(
+                    &rules::DUNDER_ACCESS,
+                    range,
+                    format!("string annotation names private `{dotted}`"),
+                );
+                continue;
+            }
+            let bindings = self.bindings.imports(root).to_vec();
+            if bindings.is_empty() {
+                let path = format!("builtins.{dotted}");
+                if let Some(entry) = self.policy.deny.find(&path) {
+                    let rule = rules::by_name(&entry.rule).unwrap_or(&rules::IMPORT_NOT_ALLOWED);
+                    let message = format!("string annotation names `{dotted}`: {}", entry.reason);
+                    self.report(rule, range, message);
+                }
+                continue;
+            }
+            let rest: String = parts.flat_map(|p| [".", p]).collect();
+            for binding in bindings {
+                let path = format!("{}{rest}", binding.path);
+                let resolved = Resolved {
+                    path,
+                    binding: Some(binding),
+                };
+                self.check_reference(&resolved, range);
+            }
+        }
     }
 
     /// True when `name` is a local variable of an enclosing function-like scope and no import
@@ -211,22 +276,24 @@ impl<'a, 'b> Checker<'a, 'b> {
 
     /// `expr` is `attribute`: a maximal chain `x.a.b`, judged as one reference.
     fn visit_attribute_chain(&mut self, expr: &'a Expr, attribute: &'a ExprAttribute) {
-        let mut root: &Expr = &attribute.value;
-        while let Expr::Attribute(inner) = root {
-            root = &inner.value;
+        // `.format`/`.format_map` of anything but a literal, as a value: its template could
+        // not be checked where it is finally called (`render = template.format`).
+        let method = attribute.attr.id.as_str();
+        if matches!(method, "format" | "format_map")
+            && !self.callees.contains(&expr.range())
+            && !attribute.value.is_string_literal_expr()
+        {
+            self.report(
+                &rules::FORMAT_STRING_DUNDER,
+                expr.range(),
+                format!(
+                    "`.{method}` used as a value; call it on a literal template where it is used"
+                ),
+            );
         }
-        // Attributes of a module (a chain rooted in an import) are judged strictly; of other
-        // values, instance dunders such as `__dict__` are allowed.
-        let on_module =
-            matches!(root, Expr::Name(name) if !self.bindings.imports(name.id.as_str()).is_empty());
         let mut current: &Expr = expr;
         while let Expr::Attribute(inner) = current {
-            let name = inner.attr.id.as_str();
-            if on_module {
-                rules::check_escape_name(self, name, inner.attr.range);
-            } else {
-                rules::check_escape_attribute_of_value(self, name, inner.attr.range);
-            }
+            rules::check_escape_name(self, inner.attr.id.as_str(), inner.attr.range);
             current = &inner.value;
         }
         match current {
@@ -235,6 +302,40 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.check_chain(expr);
             }
             other => self.visit_expr(other),
+        }
+    }
+
+    /// `__match_args__ = (...)`: the names a class pattern reads positionally. Only a tuple
+    /// or list of literal, public attribute names can be checked.
+    fn check_match_args_assignment(&mut self, targets: &[Expr], value: &Expr) {
+        let assigns = targets.iter().any(|t| match t {
+            Expr::Name(n) => n.id.as_str() == "__match_args__",
+            Expr::Attribute(a) => a.attr.id.as_str() == "__match_args__",
+            _ => false,
+        });
+        if !assigns {
+            return;
+        }
+        let elements = match value {
+            Expr::Tuple(t) => Some(&t.elts),
+            Expr::List(l) => Some(&l.elts),
+            _ => None,
+        };
+        let literal_names = elements.is_some_and(|elts| {
+            elts.iter().all(|e| match e {
+                Expr::StringLiteral(s) => {
+                    let name = s.value.to_str();
+                    !name.starts_with('_') && !self.policy.attributes.is_escape(name)
+                }
+                _ => false,
+            })
+        });
+        if !literal_names {
+            self.report(
+                &rules::MATCH_CLASS_DUNDER,
+                value.range(),
+                "`__match_args__` must be a tuple of literal public attribute names".to_owned(),
+            );
         }
     }
 
@@ -308,9 +409,50 @@ impl<'a, 'b> Checker<'a, 'b> {
         self.scopes.pop();
     }
 
+    /// functools.wraps/update_wrapper copy the attributes their `assigned`/`updated`
+    /// arguments name, by name: only literal tuples or lists of literal names can be checked.
+    fn check_wrapper_names(&mut self, call: &ExprCall, resolved: &[Resolved]) {
+        let first_name_arg = if resolved.iter().any(|r| r.path == "functools.wraps") {
+            1
+        } else if resolved
+            .iter()
+            .any(|r| r.path == "functools.update_wrapper")
+        {
+            2
+        } else {
+            return;
+        };
+        let named = call
+            .arguments
+            .keywords
+            .iter()
+            .filter(|k| {
+                k.arg
+                    .as_ref()
+                    .is_none_or(|a| matches!(a.id.as_str(), "assigned" | "updated"))
+            })
+            .map(|k| &k.value);
+        let positional = call.arguments.args.iter().skip(first_name_arg);
+        for value in positional.chain(named) {
+            let literal = match value {
+                Expr::Tuple(t) => t.elts.iter().all(Expr::is_string_literal_expr),
+                Expr::List(l) => l.elts.iter().all(Expr::is_string_literal_expr),
+                _ => false,
+            };
+            if !literal {
+                self.report(
+                    &rules::REFLECTIVE_BUILTIN,
+                    value.range(),
+                    "the attribute names functools.wraps/update_wrapper copy must be a literal tuple of names".to_owned(),
+                );
+            }
+        }
+    }
+
     /// Returns true when the call was fully handled (its callee must not be judged again).
     fn visit_call(&mut self, call: &'a ExprCall) -> bool {
         let resolved = self.resolve(&call.func);
+        self.check_wrapper_names(call, &resolved);
         rules::check_reflective_call(self, call, &resolved);
         rules::check_format_call(self, call);
         let handled = rules::check_io_call(self, call, &resolved);
@@ -338,6 +480,14 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                 self.visit_function(def);
                 return;
             }
+            Stmt::Assign(assign) => {
+                self.check_match_args_assignment(&assign.targets, &assign.value)
+            }
+            Stmt::AnnAssign(assign) => {
+                if let Some(value) = &assign.value {
+                    self.check_match_args_assignment(std::slice::from_ref(&assign.target), value);
+                }
+            }
             _ => {}
         }
         walk_stmt(self, stmt);
@@ -363,6 +513,53 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                     rules::check_escape_string(self, part.value.as_ref(), part.range);
                     rules::check_format_fields(self, part.value.as_ref(), part.range);
                 }
+                // `"__glo" "bals__"` is one string: judge the whole as well as its pieces.
+                if literal.value.is_implicit_concatenated() {
+                    let whole = literal.value.to_str();
+                    rules::check_escape_string(self, whole, literal.range);
+                    rules::check_format_fields(self, whole, literal.range);
+                }
+                if self.in_annotation > 0 {
+                    self.check_string_annotation(literal.value.to_str(), literal.range);
+                }
+            }
+            Expr::FString(fstring) if fstring.value.is_implicit_concatenated() => {
+                // Literal pieces joined across the parts (interpolations as a placeholder).
+                let mut whole = String::new();
+                for part in &fstring.value {
+                    match part {
+                        ruff_python_ast::FStringPart::Literal(literal) => {
+                            whole.push_str(&literal.value)
+                        }
+                        ruff_python_ast::FStringPart::FString(f) => {
+                            for element in &f.elements {
+                                match element {
+                                    InterpolatedStringElement::Literal(l) => {
+                                        whole.push_str(&l.value)
+                                    }
+                                    InterpolatedStringElement::Interpolation(_) => {
+                                        whole.push('\u{0}')
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                rules::check_format_fields(self, &whole, fstring.range);
+                walk_expr(self, expr);
+            }
+            Expr::Subscript(subscript) if self.is_typing_generic(&subscript.value) => {
+                // `typing.List["..."]` turns its strings into ForwardRefs, which evaluate them;
+                // `Literal["a-b"]` holds values, never evaluated.
+                self.visit_expr(&subscript.value);
+                let literal = self
+                    .resolve(&subscript.value)
+                    .iter()
+                    .any(|r| r.path.ends_with(".Literal"));
+                let saved = self.in_annotation;
+                self.in_annotation = if literal { 0 } else { saved + 1 };
+                self.visit_expr(&subscript.slice);
+                self.in_annotation = saved;
             }
             Expr::Lambda(lambda) => self.visit_lambda(lambda),
             Expr::ListComp(ruff_python_ast::ExprListComp { generators, .. })
@@ -373,6 +570,12 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
             }
             _ => walk_expr(self, expr),
         }
+    }
+
+    fn visit_annotation(&mut self, expr: &'a Expr) {
+        self.in_annotation += 1;
+        self.visit_expr(expr);
+        self.in_annotation -= 1;
     }
 
     fn visit_interpolated_string_element(&mut self, element: &'a InterpolatedStringElement) {

@@ -41,21 +41,6 @@ pub(crate) fn check_escape_name(checker: &mut Checker<'_, '_>, name: &str, range
     }
 }
 
-/// An attribute of a value that is not a module (the chain is not rooted in an import).
-pub(crate) fn check_escape_attribute_of_value(
-    checker: &mut Checker<'_, '_>,
-    name: &str,
-    range: TextRange,
-) {
-    if checker.policy.attributes.is_escape_on_value(name) {
-        checker.report(
-            &DUNDER_ACCESS,
-            range,
-            format!("`{name}` reaches interpreter internals"),
-        );
-    }
-}
-
 /// A string constant whose whole value is an escape name.
 pub(crate) fn check_escape_string(checker: &mut Checker<'_, '_>, value: &str, range: TextRange) {
     let trimmed = value.trim();

@@ -21,9 +21,7 @@ mod syntax_error;
 mod too_deeply_nested;
 mod validation_budget;
 
-pub(crate) use dunder_access::{
-    check_escape_attribute_of_value, check_escape_name, check_escape_string,
-};
+pub(crate) use dunder_access::{check_escape_name, check_escape_string};
 pub(crate) use format_string_dunder::{check_format_call, check_format_fields};
 pub(crate) use import_not_allowed::{check_import, check_import_from};
 pub(crate) use match_class_dunder::check_match_class;
@@ -89,7 +87,11 @@ pub static RULES: &[&Rule] = &[
     &storage_path::STORAGE_PATH,
 ];
 
+pub(crate) use dunder_access::DUNDER_ACCESS;
+pub(crate) use dynamic_code::DYNAMIC_CODE;
+pub(crate) use format_string_dunder::FORMAT_STRING_DUNDER;
 pub(crate) use import_not_allowed::IMPORT_NOT_ALLOWED;
+pub(crate) use match_class_dunder::MATCH_CLASS_DUNDER;
 pub(crate) use reflective_builtin::REFLECTIVE_BUILTIN;
 pub(crate) use source_too_large::SOURCE_TOO_LARGE;
 pub(crate) use syntax_error::SYNTAX_ERROR;

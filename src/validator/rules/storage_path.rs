@@ -72,10 +72,30 @@ pub(crate) fn check_io_call(
     });
     let (position, keyword, handled) = match function {
         Some((position, keyword)) => (position, keyword, true),
-        None => match call.func.as_ref() {
-            Expr::Attribute(attr) if io.is_method(attr.attr.id.as_str()) => (0, "path", false),
-            _ => return false,
-        },
+        None => {
+            // A library function that reads or writes by path, under a name the policy does
+            // not list (numpy.genfromtxt, pandas.io.parsers.read_csv).
+            if let Some(unlisted) = resolved
+                .iter()
+                .find(|r| r.binding.is_some() && io.looks_like_io(&r.path))
+            {
+                checker.report(
+                    &STORAGE_PATH,
+                    call.func.range(),
+                    format!(
+                        "`{}` reads or writes files and is not one of the data I/O functions the heavy tier checks (see `pyexec explain PX400`)",
+                        unlisted.path
+                    ),
+                );
+                return false;
+            }
+            match call.func.as_ref() {
+                Expr::Attribute(attr) if io.is_method(attr.attr.id.as_str()) => {
+                    return check_method_call(checker, io, call);
+                }
+                _ => return false,
+            }
+        }
     };
     if let Some(why) = hidden_arguments(io, call, position) {
         checker.report(
@@ -103,6 +123,40 @@ pub(crate) fn check_io_call(
         }
     }
     handled
+}
+
+/// A data method (`df.to_csv`): its first argument and every path keyword are checked.
+fn check_method_call(checker: &mut Checker<'_, '_>, io: &IoPolicy, call: &ExprCall) -> bool {
+    if let Some(why) = hidden_arguments(io, call, 0) {
+        checker.report(
+            &STORAGE_PATH,
+            call.range(),
+            format!("data I/O call refused: {why}"),
+        );
+        return false;
+    }
+    let keywords = call.arguments.keywords.iter().filter(|k| {
+        k.arg
+            .as_ref()
+            .is_some_and(|a| io.methods.path_keywords.iter().any(|p| p == a.id.as_str()))
+    });
+    for argument in call
+        .arguments
+        .args
+        .first()
+        .into_iter()
+        .chain(keywords.map(|k| &k.value))
+    {
+        let mut budget = MAX_STEPS;
+        if let Err(why) = path_is_safe(checker, io, argument, 0, &mut budget) {
+            checker.report(
+                &STORAGE_PATH,
+                argument.range(),
+                format!("data path refused: {why}"),
+            );
+        }
+    }
+    false
 }
 
 /// Arguments that could carry a path, a file system or an unpickling switch past the check:
@@ -154,33 +208,49 @@ fn path_is_safe(
     match expr {
         Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), true),
         Expr::FString(fstring) => {
+            // Everything after the start, joined: `..` may be split across pieces.
+            let mut rest = String::new();
             let mut first = true;
             for element in fstring.value.elements() {
                 match element {
                     InterpolatedStringElement::Literal(text) => {
                         literal_is_safe(io, &text.value, first)?;
+                        rest.push_str(&text.value);
                     }
                     InterpolatedStringElement::Interpolation(value) if first => {
                         path_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                     }
                     InterpolatedStringElement::Interpolation(value) => {
                         piece_is_safe(checker, io, value, depth + 1, budget)?;
+                        rest.push_str(&piece_text(checker, &value.expression));
                     }
                 }
                 first = false;
             }
-            Ok(())
+            no_parent(&rest)
         }
         Expr::BinOp(binop) if binop.op == Operator::Add => {
             // Literals on both sides are one path: `"a/." + "./b"` is `a/../b`.
             if let Some(text) = constant_text(expr) {
                 return literal_is_safe(io, &text, true);
             }
-            path_is_safe(checker, io, &binop.left, depth + 1, budget)?;
-            match binop.right.as_ref() {
-                Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), false),
-                other => value_piece_is_safe(checker, io, other, depth + 1, budget),
+            // `OUTPUT_DIR + "/." + "./etc"`: the start is checked as a path, everything after
+            // it as pieces and, joined, for `..`.
+            let mut operands = Vec::new();
+            flatten_add(expr, &mut operands);
+            let (head, tail) = operands.split_first().ok_or("an empty path")?;
+            path_is_safe(checker, io, head, depth + 1, budget)?;
+            let mut rest = String::new();
+            for operand in tail {
+                match operand {
+                    Expr::StringLiteral(literal) => {
+                        literal_is_safe(io, literal.value.to_str(), false)?;
+                    }
+                    other => value_piece_is_safe(checker, io, other, depth + 1, budget)?,
+                }
+                rest.push_str(&piece_text(checker, operand));
             }
+            no_parent(&rest)
         }
         Expr::Name(name) => {
             let id = name.id.as_str();
@@ -215,6 +285,31 @@ fn path_is_safe(
         _ => {
             Err("a path must be a storage URL, a relative path or built from OUTPUT_DIR".to_owned())
         }
+    }
+}
+
+/// The operands of a chain of `+`, left to right.
+fn flatten_add<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::BinOp(binop) if binop.op == Operator::Add => {
+            flatten_add(&binop.left, out);
+            flatten_add(&binop.right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// What a checked piece contributes to the joined path: a literal's text, the one literal a
+/// name is ever assigned, or a placeholder that cannot form `..` with its neighbours (a
+/// piece with several values may not begin or end with a dot, see `value_piece_is_safe`).
+fn piece_text(checker: &Checker<'_, '_>, expr: &Expr) -> String {
+    match expr {
+        Expr::StringLiteral(literal) => literal.value.to_str().to_owned(),
+        Expr::Name(name) => match checker.bindings.assignments(name.id.as_str()) {
+            Some([Some(Expr::StringLiteral(literal))]) => literal.value.to_str().to_owned(),
+            _ => "\u{0}".to_owned(),
+        },
+        _ => "\u{0}".to_owned(),
     }
 }
 
@@ -299,6 +394,16 @@ fn value_piece_is_safe(
                                 "`{id}` is part of the path and is assigned a value that cannot be checked; use a literal or a number"
                             ));
                         };
+                        if values.len() > 1 {
+                            if let Expr::StringLiteral(literal) = value {
+                                let text = literal.value.to_str();
+                                if text.starts_with('.') || text.ends_with('.') {
+                                    return Err(format!(
+                                        "`{id}` may be {text:?}: a path piece with several values may not begin or end with a dot"
+                                    ));
+                                }
+                            }
+                        }
                         value_piece_is_safe(checker, io, value, depth + 1, budget)?;
                     }
                     Ok(())
