@@ -462,6 +462,8 @@ impl Default for SandboxSettings {
             python: PathBuf::from("/usr/bin/python3"),
             runtime_paths: vec![
                 PathBuf::from("/usr/lib/python3.11"),
+                // The time zone database zoneinfo reads.
+                PathBuf::from("/usr/share/zoneinfo"),
                 PathBuf::from("/usr/lib/x86_64-linux-gnu"),
                 PathBuf::from("/usr/lib64"),
                 PathBuf::from("/lib64"),

@@ -215,6 +215,7 @@ def trusted_codes(runner):
     import enum
     import inspect
     import linecache  # noqa: F401  (warm for exception_report)
+    import logging
     import typing
 
     namedtuple = collections.namedtuple.__code__
@@ -223,6 +224,8 @@ def trusted_codes(runner):
     enum_create = enum.EnumType.__dict__["_create_"].__code__
     signature = inspect._signature_from_function.__code__
     walker = _traceback_entries.__code__
+    log_frame = logging.currentframe.__code__
+    find_caller = logging.Logger.findCaller.__code__
     run = runner.__code__
     # dataclass's helper compiles whatever text it is given: only its own module may call it.
     dataclass_callers = frozenset(_module_codes(dataclasses))
@@ -244,12 +247,27 @@ def trusted_codes(runner):
             (namedtuple, _call_sites(namedtuple, {"_getframe"}), None),
             (caller, _call_sites(caller, {"_getframe"}), None),
             (enum_create, _call_sites(enum_create, {"_getframe"}), None),
+            # logging: the frame of the logging call, for the record's file, line, function.
+            (log_frame, _call_sites(log_frame, {"_getframe"}), None),
         ],
         # dataclass's __doc__ comes from inspect.signature, which reads a function's
         # __code__/__defaults__; the error report reads tb_frame and f_code.
         "object.__getattr__": [
             (signature, _attribute_reads(signature, {"__code__", "__defaults__", "__kwdefaults__"}), None),
             (walker, _attribute_reads(walker, {"tb_frame", "f_code"}), None),
+            # ... and findCaller walks back from it reading f_code (names and line numbers
+            # only; it returns strings).
+            (
+                find_caller,
+                _attribute_reads(find_caller, {"f_code"}) | _call_sites(find_caller, {"hasattr"}),
+                None,
+            ),
+        ] + [
+            # Some 3.11 builds split the test out of findCaller.
+            (code, _attribute_reads(code, {"f_code"}), None)
+            for code in [getattr(logging, "_is_internal_frame", None)]
+            if code is not None
+            for code in [code.__code__]
         ],
     }
 
@@ -319,7 +337,7 @@ def install_audit_hook(allowed, heavy, trusted):
             raise ImportError_(f"blocked by the sandbox: import of {shown} outside the allowlist")
         if event == "open":
             path, mode = args[0], args[1]
-            if (type_(path) is str_ and path.startswith("/usr/lib/python3")
+            if (type_(path) is str_ and path.startswith(("/usr/lib/python3", "/lib/python3", "/usr/share/zoneinfo/"))
                     and (mode is None or (type_(mode) is str_ and mode in ("r", "rb")))):
                 return
             raise PermissionError_("blocked by the sandbox: open")
