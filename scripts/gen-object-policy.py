@@ -198,6 +198,7 @@ def generate(tier):
     entries = {}
     queue = []
     walked = set()
+    star_modules = []
 
     def classify(obj, path, name, depth):
         seed = seeds.judge(obj, name, path)
@@ -241,6 +242,32 @@ def generate(tier):
             except Exception:
                 continue
             classify(obj, f"{name}.{attr}", attr, 0)
+        star_modules.append((name, module, only))
+    # `from M import *`: allowed when every name it binds is safe (or an allowed module).
+    for name, module, only in star_modules:
+        exported = getattr(module, "__all__", None)
+        if not isinstance(exported, (list, tuple)):
+            exported = [n for n in dir(module) if not n.startswith("_")]
+        verdict = ("ok", "")
+        for attr in exported:
+            if not isinstance(attr, str) or attr.startswith("_") or (only is not None and attr not in only):
+                verdict = ("deny", "pattern:*private*")
+                break
+            # A name the validator checks at its call sites would lose its path.
+            seed = seeds.ids.get(id(getattr(module, attr, None)))
+            if seed is not None and seed.startswith("identity:"):
+                verdict = ("deny", seed)
+                break
+            entry = entries.get(f"{name}.{attr}")
+            if entry is None:
+                continue
+            if entry[0] == "deny":
+                verdict = entry
+                break
+            if entry[0] == "module" and not permitted(entry[1], allowed):
+                verdict = ("deny", "pattern:*module*")
+                break
+        entries[f"{name}.*"] = verdict
     return entries, missing, walked
 
 
@@ -257,7 +284,7 @@ def render(tier, entries, missing):
         out.write("# the attribute rules.\n")
     for path in sorted(entries):
         verdict, detail = entries[path]
-        if tier == "heavy" and verdict == "ok":
+        if tier == "heavy" and verdict == "ok" and not path.endswith(".*"):
             continue
         out.write(f"{path}\t{verdict}\t{detail}\n" if detail else f"{path}\t{verdict}\n")
     return out.getvalue()

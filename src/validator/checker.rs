@@ -72,6 +72,8 @@ const NO_ALIAS: &[&str] = &[
     "builtins.delattr",
     "builtins.str.format",
     "builtins.str.format_map",
+    "operator.attrgetter",
+    "operator.methodcaller",
 ];
 
 impl<'a, 'b> Checker<'a, 'b> {

@@ -71,9 +71,23 @@ pub(crate) fn check_format_call(checker: &mut Checker<'_, '_>, call: &ExprCall) 
     if matches!(attribute.value.as_ref(), Expr::StringLiteral(_)) {
         return;
     }
+    // A name only ever assigned literal templates (each of which is scanned where it
+    // stands): `TEMPLATE = "..."` then `TEMPLATE.format(...)`.
+    if let Expr::Name(name) = attribute.value.as_ref() {
+        let id = name.id.as_str();
+        let literal_only = checker.bindings.imports(id).is_empty()
+            && checker.bindings.assignments(id).is_some_and(|values| {
+                values
+                    .iter()
+                    .all(|v| matches!(v, Some(Expr::StringLiteral(_))))
+            });
+        if literal_only {
+            return;
+        }
+    }
     checker.report(
         &FORMAT_STRING_DUNDER,
         call.range(),
-        format!("`.{method}()` on a format string that is not a literal; use an f-string"),
+        format!("`.{method}()` on a format string that is not a literal; use an f-string, a literal template, or format(value, spec)"),
     );
 }

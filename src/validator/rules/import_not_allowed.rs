@@ -55,11 +55,24 @@ pub(crate) fn check_import_from(checker: &mut Checker<'_, '_>, import: &StmtImpo
     for alias in &import.names {
         let member = alias.name.id.as_str();
         if member == "*" {
-            checker.report(
-                &IMPORT_NOT_ALLOWED,
-                alias.range(),
-                format!("`from {module} import *` binds names the validator cannot see; import them by name"),
-            );
+            // Allowed when the object table says every name it binds is safe.
+            let star = format!("{module}.*");
+            match checker.objects.lookup(&star) {
+                crate::policy::Lookup::Safe if checker.tier.allows(module) => {}
+                crate::policy::Lookup::Dangerous(danger) => {
+                    let rule = super::by_name(&danger.rule).unwrap_or(&IMPORT_NOT_ALLOWED);
+                    let message = format!(
+                        "`from {module} import *` would bind something not allowed ({}); import names one by one",
+                        danger.reason
+                    );
+                    checker.report(rule, alias.range(), message);
+                }
+                _ => checker.report(
+                    &IMPORT_NOT_ALLOWED,
+                    alias.range(),
+                    format!("`from {module} import *` binds names the validator cannot see; import them by name"),
+                ),
+            }
             continue;
         }
         let path = format!("{module}.{member}");

@@ -32,11 +32,60 @@ declare_rule! {
 
 const REFLECTIVE: &[&str] = &["builtins.getattr", "builtins.setattr", "builtins.delattr"];
 
+/// `operator.attrgetter("a.b", "c")` and `operator.methodcaller("name", ...)`: the names
+/// must be literals, public, and no escape.
+fn check_getter_call(checker: &mut Checker<'_, '_>, call: &ExprCall, resolved: &[Resolved]) {
+    let attrgetter = resolved.iter().any(|r| r.path == "operator.attrgetter");
+    let methodcaller = resolved.iter().any(|r| r.path == "operator.methodcaller");
+    if !attrgetter && !methodcaller {
+        return;
+    }
+    let names: Vec<&Expr> = if attrgetter {
+        call.arguments.args.iter().collect()
+    } else {
+        call.arguments.args.iter().take(1).collect()
+    };
+    let function = if attrgetter {
+        "attrgetter"
+    } else {
+        "methodcaller"
+    };
+    if names.is_empty() || call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
+        checker.report(
+            &REFLECTIVE_BUILTIN,
+            call.range(),
+            format!("`operator.{function}` needs its names as literal strings"),
+        );
+        return;
+    }
+    for name in names {
+        let Expr::StringLiteral(literal) = name else {
+            checker.report(
+                &REFLECTIVE_BUILTIN,
+                name.range(),
+                format!("`operator.{function}` with a computed name; write the name as a literal"),
+            );
+            continue;
+        };
+        let text = literal.value.to_str();
+        if text.split('.').any(|part| {
+            part.is_empty() || part.starts_with('_') || checker.policy.attributes.is_escape(part)
+        }) {
+            checker.report(
+                &REFLECTIVE_BUILTIN,
+                name.range(),
+                format!("`operator.{function}` of private attribute {text:?}"),
+            );
+        }
+    }
+}
+
 pub(crate) fn check_reflective_call(
     checker: &mut Checker<'_, '_>,
     call: &ExprCall,
     resolved: &[Resolved],
 ) {
+    check_getter_call(checker, call, resolved);
     let Some(function) = resolved
         .iter()
         .find(|r| REFLECTIVE.contains(&r.path.as_str()))
