@@ -222,3 +222,32 @@ fn a_path_built_in_exponentially_many_ways_is_refused_not_explored() {
         result.findings
     );
 }
+
+#[test]
+fn names_bound_by_the_program_are_not_builtins_where_python_says_so() {
+    // Parameters, lambda parameters, comprehension targets and module-level names assigned
+    // before the statement that reads them are the program's own values.
+    for source in [
+        "def clean(input, vars=None):\n    return input.strip(), vars\n",
+        "f = lambda format: format.upper()\n",
+        "print([id for id in range(3)])\n",
+        "input = [1, 2]\nprint(sum(input))\ndef g():\n    return input\n",
+    ] {
+        let result = validate(source);
+        assert!(result.valid, "{source}: {:#?}", result.findings);
+    }
+    // Where the builtin can still be what the name means, it is judged as the builtin.
+    for source in [
+        "def f(vars=vars):\n    return vars\n",
+        "print([vars for _ in range(2)])\n",
+        "def f():\n    return vars()\nvars = 1\n",
+        "x = input\ninput = 2\n",
+        "input = 1\ndel input\nprint(input())\n",
+        "G = getattr\n",
+    ] {
+        assert!(
+            codes(&validate(source)).contains(&"PX301"),
+            "{source} was accepted"
+        );
+    }
+}

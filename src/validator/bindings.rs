@@ -55,6 +55,11 @@ pub(crate) struct Bindings<'a> {
     nothing: Rc<[Resolved]>,
     /// Resolution steps taken so far (paths produced): the validator's work budget.
     work: Cell<u64>,
+    /// Names bound unconditionally by a top-level statement, with the earliest such
+    /// statement's start: after it runs, the name is the program's global, not a builtin.
+    top_level: HashMap<&'a str, TextSize>,
+    /// Names deleted anywhere (`del x`): after that, the builtin shows through again.
+    deleted: std::collections::HashSet<&'a str>,
 }
 
 impl<'a> Bindings<'a> {
@@ -65,7 +70,36 @@ impl<'a> Bindings<'a> {
             ..Self::default()
         };
         collector.visit_body(body);
+        for stmt in body {
+            let mut names = Vec::new();
+            match stmt {
+                Stmt::Assign(assign) => assign
+                    .targets
+                    .iter()
+                    .for_each(|t| stored_names(t, &mut names)),
+                Stmt::AnnAssign(assign) if assign.value.is_some() => {
+                    stored_names(&assign.target, &mut names);
+                }
+                Stmt::FunctionDef(def) => names.push(def.name.id.as_str()),
+                Stmt::ClassDef(class) => names.push(class.name.id.as_str()),
+                Stmt::With(with) => with
+                    .items
+                    .iter()
+                    .filter_map(|i| i.optional_vars.as_deref())
+                    .for_each(|t| stored_names(t, &mut names)),
+                _ => {}
+            }
+            for name in names {
+                collector.top_level.entry(name).or_insert(stmt.start());
+            }
+        }
         collector
+    }
+
+    /// True when a top-level statement that starts before `at` binds `name` for certain and
+    /// nothing deletes it: from `at` on, `name` is the program's global, not a builtin.
+    pub fn global_before(&self, name: &str, at: TextSize) -> bool {
+        !self.deleted.contains(name) && self.top_level.get(name).is_some_and(|start| *start < at)
     }
 
     pub fn imports(&self, name: &str) -> &[Rc<Binding>] {
@@ -278,6 +312,9 @@ impl<'a> Visitor<'a> for Bindings<'a> {
             if matches!(name.ctx, ExprContext::Store | ExprContext::Del) {
                 self.assign(name.id.as_str(), None);
             }
+            if name.ctx == ExprContext::Del {
+                self.deleted.insert(name.id.as_str());
+            }
         }
         walk_expr(self, expr);
     }
@@ -285,5 +322,16 @@ impl<'a> Visitor<'a> for Bindings<'a> {
     fn visit_parameter(&mut self, parameter: &'a Parameter) {
         self.assign(parameter.name.id.as_str(), None);
         walk_parameter(self, parameter);
+    }
+}
+
+/// Names an assignment target stores (`a`, `a, (b, *c)`), not attributes or subscripts.
+fn stored_names<'a>(target: &'a Expr, out: &mut Vec<&'a str>) {
+    match target {
+        Expr::Name(name) => out.push(name.id.as_str()),
+        Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| stored_names(e, out)),
+        Expr::List(list) => list.elts.iter().for_each(|e| stored_names(e, out)),
+        Expr::Starred(starred) => stored_names(&starred.value, out),
+        _ => {}
     }
 }

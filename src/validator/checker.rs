@@ -49,6 +49,8 @@ pub(crate) struct Checker<'a, 'b> {
     /// Ranges of the callees of the calls seen so far.
     callees: FxHashSet<TextRange>,
     budget: Budget,
+    /// Start of the top-level statement being visited.
+    pub top: ruff_text_size::TextSize,
     /// Depth of annotations being visited: their string literals are type expressions that
     /// typing and functools evaluate, so they are judged as code.
     in_annotation: u32,
@@ -97,6 +99,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             callees: FxHashSet::default(),
             budget,
             in_annotation: 0,
+            top: ruff_text_size::TextSize::default(),
             exhausted: None,
         }
     }
@@ -211,7 +214,9 @@ impl<'a, 'b> Checker<'a, 'b> {
     /// True when `name` is a local variable of an enclosing function-like scope and no import
     /// binds it anywhere: it is then the program's own value, never a builtin.
     fn is_local(&self, name: &str) -> bool {
-        self.bindings.imports(name).is_empty() && self.scopes.iter().any(|s| s.contains(name))
+        self.bindings.imports(name).is_empty()
+            && (self.scopes.iter().any(|s| s.contains(name))
+                || self.bindings.global_before(name, self.top))
     }
 
     /// `expr` is a reference to a name-reading builtin that is not called right here.

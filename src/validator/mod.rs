@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use ruff_python_ast::visitor::Visitor;
 use ruff_source_file::LineIndex;
-use ruff_text_size::{TextRange, TextSize};
+use ruff_text_size::{Ranged, TextRange, TextSize};
 
 use crate::classifier;
 use crate::config::{ClassifierSettings, Settings, Sources, ValidatorSettings};
@@ -170,7 +170,10 @@ impl Validator {
                 max_work: self.settings.max_work,
             },
         );
-        checker.visit_body(&module.body);
+        for stmt in &module.body {
+            checker.top = stmt.start();
+            checker.visit_stmt(stmt);
+        }
         if let Some(why) = checker.exhausted.take() {
             tracing::warn!(reason = %why, "validation stopped at its budget");
             let message = format!(
