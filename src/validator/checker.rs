@@ -150,6 +150,18 @@ impl<'a, 'b> Checker<'a, 'b> {
         self.exhausted.is_some()
     }
 
+    /// True when `module` may be imported: the tier lists it, or it is a submodule of a
+    /// listed package that the object table walked as a module of its own (and so judged
+    /// every object in it: `pandas.tseries.offsets`, `numpy.lib.stride_tricks`).
+    pub fn module_allowed(&self, module: &str) -> bool {
+        if self.tier.allows(module) {
+            return true;
+        }
+        self.tier.allowed_prefix(module).is_some()
+            && self.policy.deny.find(module).is_none()
+            && matches!(self.objects.lookup(module), crate::policy::Lookup::Module(name) if name == module)
+    }
+
     /// `expr` names something in `typing` (`typing.List`, `Optional`...).
     fn is_typing_generic(&self, expr: &Expr) -> bool {
         self.resolve(expr)

@@ -35,7 +35,7 @@ declare_rule! {
 pub(crate) fn check_import(checker: &mut Checker<'_, '_>, import: &StmtImport) {
     for alias in &import.names {
         let module = alias.name.id.as_str();
-        if checker.tier.allows(module) {
+        if checker.module_allowed(module) {
             continue;
         }
         report_refused(checker, module, alias.range());
@@ -58,7 +58,7 @@ pub(crate) fn check_import_from(checker: &mut Checker<'_, '_>, import: &StmtImpo
             // Allowed when the object table says every name it binds is safe.
             let star = format!("{module}.*");
             match checker.objects.lookup(&star) {
-                crate::policy::Lookup::Safe if checker.tier.allows(module) => {}
+                crate::policy::Lookup::Safe if checker.module_allowed(module) => {}
                 crate::policy::Lookup::Dangerous(danger) => {
                     let rule = super::by_name(&danger.rule).unwrap_or(&IMPORT_NOT_ALLOWED);
                     let message = format!(
@@ -85,7 +85,7 @@ pub(crate) fn check_import_from(checker: &mut Checker<'_, '_>, import: &StmtImpo
             );
             continue;
         }
-        if checker.tier.allows(module) || checker.tier.allows(&path) {
+        if checker.module_allowed(module) || checker.module_allowed(&path) {
             let binding = Binding {
                 path: path.clone(),
                 imported: path.clone(),
@@ -123,12 +123,12 @@ fn report_refused(checker: &mut Checker<'_, '_>, module: &str, range: ruff_text_
 /// True when the import statement that made `binding` was itself allowed (otherwise it was
 /// reported there, and uses of the name are not reported again).
 pub(crate) fn binding_allowed(checker: &Checker<'_, '_>, binding: &Binding) -> bool {
-    if checker.tier.allows(&binding.imported) {
+    if checker.module_allowed(&binding.imported) {
         return true;
     }
     binding.from_import
         && binding
             .imported
             .rsplit_once('.')
-            .is_some_and(|(module, _)| checker.tier.allows(module))
+            .is_some_and(|(module, _)| checker.module_allowed(module))
 }

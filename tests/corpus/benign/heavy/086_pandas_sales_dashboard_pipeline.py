@@ -84,7 +84,8 @@ def main() -> None:
     trend.reset_index().to_csv("product_trend.csv", index=False)
 
     check_kpis = pd.read_csv("kpis.csv", index_col="month")
-    check_league = pd.read_parquet("league.parquet")
+    # use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
+    check_league = pd.read_parquet("league.parquet", use_threads=False)
     check_trend = pd.read_csv("product_trend.csv")
     print("\n=== Files written and verified ===")
     print("kpis.csv rows:", len(check_kpis), "| net total:", round(check_kpis["net"].sum(), 2))

@@ -16,6 +16,7 @@ report["variance"] = report["actual"] - report["budget"]
 report["variance_pct"] = (report["variance"] / report["budget"].where(report["budget"] > 0)).round(3)
 report.to_parquet("variance_report.parquet", index=False)
 
-saved = pd.read_parquet("variance_report.parquet")
+# use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
+saved = pd.read_parquet("variance_report.parquet", use_threads=False)
 print(saved.to_string(index=False))
 print("\nOverruns:", saved.loc[saved["variance"] > 0, "name"].tolist())

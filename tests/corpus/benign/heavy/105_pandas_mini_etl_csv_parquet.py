@@ -27,4 +27,5 @@ df.to_parquet("clean_transactions.parquet", index=False)
 daily.to_csv("daily_by_city.csv", index=False)
 print("Rejected rows:", bad["txn_id"].tolist())
 print(pd.read_csv("daily_by_city.csv").to_string(index=False))
-print("Clean rows stored:", len(pd.read_parquet("clean_transactions.parquet")))
+# use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
+print("Clean rows stored:", len(pd.read_parquet("clean_transactions.parquet", use_threads=False)))
