@@ -69,7 +69,7 @@ def make_facade(ModuleType, real, names, writable, AttributeError, getattr, seta
 
     return Facade(real.__name__)
 
-def make_import(real_import, allowed, facades, ImportError, isinstance, str):
+def make_import(real_import, allowed, facades, internal, ImportError, isinstance, str):
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         if level != 0:
             raise ImportError("relative imports are not allowed in the sandbox")
@@ -78,6 +78,10 @@ def make_import(real_import, allowed, facades, ImportError, isinstance, str):
         facade = facades.get(name)
         if facade is not None:
             return facade
+        if name in internal and not fromlist:
+            # The interpreter's own C code imports these through the caller's builtins
+            # (datetime.strptime imports _strptime).
+            return real_import(name)
         package = name
         while package not in allowed:
             cut = package.rfind(".")
@@ -135,6 +139,11 @@ def sealed_user_str():
     return scope["make_user_str"](builtins.str, builtins.BaseException, builtins.type)
 
 
+# Modules the interpreter's C code imports on behalf of allowed ones, through the builtins of
+# the calling code (which are the user's): datetime.strptime and time.strptime import
+# _strptime. The zygote imports them before any user code runs.
+INTERNAL_IMPORTS = frozenset({"_strptime"})
+
 # Attributes of a restricted module user code may assign (`sys.stdout = buffer`).
 WRITABLE = {"sys": frozenset({"stdout", "stderr"})}
 
@@ -156,8 +165,11 @@ def guarded_builtins(allowed, heavy, restricted=None):
         )
     blocked = BLOCKED_BUILTINS - {"open"} if heavy else BLOCKED_BUILTINS
     safe = {k: v for k, v in builtins.__dict__.items() if k not in blocked}
+    for name in INTERNAL_IMPORTS:
+        builtins.__import__(name)
     safe["__import__"] = make_import(
-        builtins.__import__, frozenset(allowed), facades, ImportError, isinstance, str
+        builtins.__import__, frozenset(allowed), facades, INTERNAL_IMPORTS, ImportError,
+        isinstance, str,
     )
     for name in ("getattr", "setattr", "delattr", "hasattr"):
         safe[name] = make_checked(getattr(builtins, name), name, AttributeError, isinstance, str)
