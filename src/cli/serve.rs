@@ -71,7 +71,8 @@ pub(crate) async fn build_llm_context(
     use crate::llm::client::LlmClient;
     let validator =
         Validator::load(sources, settings).context("cannot load the validator's policies")?;
-    let allowed_imports = validator.allowed_imports(Tier::Lightweight);
+    // What the LLM is told: the policy's own allowlist, restricted modules with their names.
+    let allowed_imports = validator.prompt_imports(Tier::Lightweight);
     let llm = &settings.llm;
     let base_url = match &llm.base_url {
         Some(url) => Some(url.clone()),

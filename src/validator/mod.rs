@@ -65,6 +65,23 @@ impl Validator {
             .collect()
     }
 
+    /// The allowlist as the LLM is told it: each module, and for those allowed with only some
+    /// attributes, which (`sys (only sys.stdout, sys.stderr, ...)`).
+    pub fn prompt_imports(&self, tier: Tier) -> Vec<String> {
+        let restricted = self.restricted_imports(tier);
+        self.allowed_imports(tier)
+            .into_iter()
+            .map(|module| match restricted.get(&module) {
+                Some(names) => {
+                    let names: Vec<String> =
+                        names.iter().map(|n| format!("{module}.{n}")).collect();
+                    format!("{module} (only {})", names.join(", "))
+                }
+                None => module,
+            })
+            .collect()
+    }
+
     /// Modules `tier` allows with only some attributes, and those attributes (the guards
     /// give user code a module holding just them).
     pub fn restricted_imports(
