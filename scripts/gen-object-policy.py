@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Generates the object-level policy tables, roles/policy/objects/<tier>.tsv.
 
-Run it with the sandbox's own interpreter (the heavy tier with the heavy runtime on its path):
+Run it with the sandbox's own interpreter, without site-packages (the sandbox sees only the
+standard library, and for the heavy tier the heavy runtime):
 
-    /usr/bin/python3 scripts/gen-object-policy.py lightweight
-    PYTHONPATH=/opt/pyexec/heavy/site-packages /usr/bin/python3 scripts/gen-object-policy.py heavy
+    /usr/bin/python3 -S scripts/gen-object-policy.py lightweight
+    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=/opt/pyexec/heavy/site-packages \
+        /usr/bin/python3 -S scripts/gen-object-policy.py heavy
 
 It imports every module the tier allows and walks its public attributes (and the public
 members of the classes it defines) to a bounded depth, classifying each object it reaches by

@@ -16,9 +16,9 @@ step "heavy runtime (data libraries for pyexec job-run)"
 ./scripts/setup-heavy-runtime.sh
 
 step "object policy tables match the runtimes (scripts/gen-object-policy.py --check)"
-/usr/bin/python3 scripts/gen-object-policy.py lightweight --check
+/usr/bin/python3 -S scripts/gen-object-policy.py lightweight --check
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="${PYEXEC_JOBS__RUNTIME_DIR:-/opt/pyexec/heavy}/site-packages" \
-    /usr/bin/python3 scripts/gen-object-policy.py heavy --check
+    /usr/bin/python3 -S scripts/gen-object-policy.py heavy --check
 
 step "storage emulators: Azurite (Blob) and moto (S3) on 127.0.0.1"
 work="$PWD/.ci-work"
