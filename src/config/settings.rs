@@ -252,8 +252,8 @@ impl Default for ValidatorSettings {
         Self {
             max_source_bytes: 1 << 20,
             max_nesting: 100,
-            max_validation_ms: 500,
-            max_work: 1_000_000,
+            max_validation_ms: 250,
+            max_work: 250_000,
         }
     }
 }

@@ -75,9 +75,15 @@ pub(crate) fn check_io_call(
         None => {
             // A library function that reads or writes by path, under a name the policy does
             // not list (numpy.genfromtxt, pandas.io.parsers.read_csv).
+            // Only the data libraries' functions: the lightweight tier's modules (json.loads)
+            // take strings or file objects, never paths.
+            let data_library = |path: &str| {
+                let root = path.split('.').next().unwrap_or(path);
+                !checker.policy.lightweight.allows(root)
+            };
             if let Some(unlisted) = resolved
                 .iter()
-                .find(|r| r.binding.is_some() && io.looks_like_io(&r.path))
+                .find(|r| r.binding.is_some() && data_library(&r.path) && io.looks_like_io(&r.path))
             {
                 checker.report(
                     &STORAGE_PATH,

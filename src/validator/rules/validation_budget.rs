@@ -3,8 +3,8 @@ use super::declare_rule;
 declare_rule! {
     /// ## What it does
     /// Rejects a program the validator could not finish checking within its budget:
-    /// `validator.max_validation_ms` of time (500 ms by default) or `validator.max_work`
-    /// resolution steps (one per path a name or attribute chain may refer to; a million by
+    /// `validator.max_validation_ms` of time (250 ms by default) or `validator.max_work`
+    /// resolution steps (one per path a name or attribute chain may refer to; 250,000 by
     /// default). Ordinary programs use a small fraction of either: a 10,000-line file takes a
     /// few milliseconds.
     ///
