@@ -22,9 +22,13 @@ targets=("$@")
 files=()
 for t in "${targets[@]}"; do
     if [ -d "$t" ]; then
+        t="$(cd "$t" && pwd)"
         while IFS= read -r f; do files+=("$f"); done < <(find "$t" -name '*.py' | sort)
+    elif [ -f "$t" ]; then
+        files+=("$(cd "$(dirname "$t")" && pwd)/$(basename "$t")")
     else
-        files+=("$t")
+        echo "no such file or directory: $t" >&2
+        exit 2
     fi
 done
 
@@ -105,7 +109,6 @@ run_once() { # file seed outfile -> prints elapsed ms; returns exit code
 }
 
 for f in "${files[@]}"; do
-    f="$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"
     name="${f#"$HERE"/}"
     problem=""
     run_once "$f" 1 "$scratch/a"; rc1=$?

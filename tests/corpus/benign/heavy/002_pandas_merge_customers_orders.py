@@ -17,5 +17,6 @@ print(merged.fillna({"amount": 0}).astype({"amount": "int64"}))
 print()
 per_segment = merged.groupby("segment").agg(customers=("customer_id", "nunique"), orders=("order_id", "count"), revenue=("amount", "sum"))
 print(per_segment)
-orphans = orders.merge(customers, on="customer_id", how="left", indicator=True).query("_merge == 'left_only'")
+check = orders.merge(customers, on="customer_id", how="left", indicator=True)
+orphans = check[check["_merge"] == "left_only"]
 print("\nOrders with unknown customer:", orphans["order_id"].tolist())

@@ -10,8 +10,8 @@ df = pd.DataFrame({
 })
 df.to_parquet("result.parquet", index=False)
 
-# use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
-back = pd.read_parquet("result.parquet", use_threads=False)
+# threads and pre-buffering off: pyarrow 19 can abort at interpreter exit when a worker frees pandas' file handle
+back = pd.read_parquet("result.parquet", use_threads=False, pre_buffer=False)
 print(back.dtypes)
 print()
 print(back.sort_values("tier", ascending=False))

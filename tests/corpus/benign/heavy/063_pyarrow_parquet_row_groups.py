@@ -13,8 +13,7 @@ pq.write_table(table, "readings.parquet", row_group_size=2_500)
 
 pf = pq.ParquetFile("readings.parquet")
 print("Row groups:", pf.num_row_groups, "| rows:", pf.metadata.num_rows)
-second = pf.read_row_group(1)
-print("Second group rows:", second.num_rows)
+print("Second group rows:", pf.metadata.row_group(1).num_rows)
 stats = pf.metadata.row_group(0).column(1).statistics
 print("First group reading min/max:", round(stats.min, 3), round(stats.max, 3))
 df = pq.read_table("readings.parquet").to_pandas()

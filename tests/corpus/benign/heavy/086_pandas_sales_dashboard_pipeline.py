@@ -3,6 +3,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 ORDERS_CSV = """order_id,order_date,rep,region,product,qty,unit_price,discount
 1001,2024-01-04,Alba,North,Basic,10,49,0.00
@@ -84,8 +85,7 @@ def main() -> None:
     trend.reset_index().to_csv("product_trend.csv", index=False)
 
     check_kpis = pd.read_csv("kpis.csv", index_col="month")
-    # use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
-    check_league = pd.read_parquet("league.parquet", use_threads=False)
+    check_league = pq.read_table("league.parquet").to_pandas()
     check_trend = pd.read_csv("product_trend.csv")
     print("\n=== Files written and verified ===")
     print("kpis.csv rows:", len(check_kpis), "| net total:", round(check_kpis["net"].sum(), 2))

@@ -1,5 +1,6 @@
 # Question: Compare budget and actual spend by cost centre, save the variance report, and list overruns.
 import pandas as pd
+import pyarrow.parquet as pq
 
 budget = pd.DataFrame({
     "cost_centre": ["CC100", "CC200", "CC300", "CC400", "CC500"],
@@ -16,7 +17,6 @@ report["variance"] = report["actual"] - report["budget"]
 report["variance_pct"] = (report["variance"] / report["budget"].where(report["budget"] > 0)).round(3)
 report.to_parquet("variance_report.parquet", index=False)
 
-# use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
-saved = pd.read_parquet("variance_report.parquet", use_threads=False)
+saved = pq.read_table("variance_report.parquet").to_pandas()
 print(saved.to_string(index=False))
 print("\nOverruns:", saved.loc[saved["variance"] > 0, "name"].tolist())

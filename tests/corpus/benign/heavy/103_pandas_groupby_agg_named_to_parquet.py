@@ -16,7 +16,7 @@ summary = sessions.groupby(["device", "browser"]).agg(
     conversion_rate=("converted", "mean"),
 ).round(3).reset_index()
 summary.to_parquet("session_summary.parquet", index=False)
-# use_threads=False: pyarrow 19 can abort at interpreter exit after threaded reads of a pandas file handle
-back = pd.read_parquet("session_summary.parquet", use_threads=False)
+# threads and pre-buffering off: pyarrow 19 can abort at interpreter exit when a worker frees pandas' file handle
+back = pd.read_parquet("session_summary.parquet", use_threads=False, pre_buffer=False)
 print(back.sort_values("sessions", ascending=False).head(6).to_string(index=False))
 print("Total sessions:", int(back["sessions"].sum()))

@@ -16,7 +16,7 @@ before.credit_limit = 5000
 before.email = "n.haddad@example.com"
 before.notes = "upgraded after annual review"
 
-after = vars(before)
+after = before.__dict__
 for key in sorted(snapshot.keys() | after.keys()):
     old, new = snapshot.get(key, "<missing>"), after.get(key, "<missing>")
     if old != new:

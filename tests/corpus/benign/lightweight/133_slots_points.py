@@ -28,4 +28,4 @@ for name, p in sorted(stores.items(), key=lambda kv: kv[1].distance(centroid)):
 try:
     centroid.z = 1
 except AttributeError:
-    print("Point has no __dict__; extra attributes rejected")
+    print("Point declares __slots__, so extra attributes are rejected")

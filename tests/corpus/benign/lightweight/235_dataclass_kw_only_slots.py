@@ -19,7 +19,10 @@ holiday = replace(base, horizon_weeks=6, holidays={"2024-12-25": "Christmas"})
 print(base.describe())
 print(holiday.describe(), holiday.holidays)
 print("Fields:", [(f.name, f.type) for f in fields(ForecastConfig)][:3])
-print("Has __dict__:", hasattr(base, "__dict__"))
+try:
+    base.notes = "ad hoc field"
+except AttributeError:
+    print("slots=True: ad hoc attributes are rejected")
 try:
     ForecastConfig(8)
 except TypeError as exc:

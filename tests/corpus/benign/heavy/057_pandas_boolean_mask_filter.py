@@ -1,4 +1,4 @@
-# Question: Filter listings with a readable query and compute price per square metre.
+# Question: Filter listings by budget, size and city, and compute price per square metre.
 import pandas as pd
 
 homes = pd.DataFrame({
@@ -10,7 +10,8 @@ homes = pd.DataFrame({
 })
 homes["price_per_sqm"] = (homes["price"] / homes["sqm"]).round(0)
 max_budget = 460_000
-picked = homes.query("bedrooms >= 2 and price <= @max_budget and city != 'Faro'").sort_values("price_per_sqm")
+mask = (homes["bedrooms"] >= 2) & (homes["price"] <= max_budget) & (homes["city"] != "Faro")
+picked = homes[mask].sort_values("price_per_sqm")
 print(picked.to_string(index=False))
 print("\nMedian price/sqm by city:")
 print(homes.groupby("city")["price_per_sqm"].median())
