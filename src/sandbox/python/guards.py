@@ -215,13 +215,44 @@ def _module_codes(module):
     return codes
 
 
+_ABSENT = object()
+
+
+def _dataclass_fields_ok(frame, get_f_back, get_f_code, get_f_locals, process_class_code):
+    """The class dataclass is processing has only identifier field names: _create_fn builds
+    source text from them, so a key such as `a"\n<code>` in a hand-written __annotations__
+    would be compiled and run."""
+    import keyword
+
+    while frame is not None:
+        if get_f_code(frame) is process_class_code:
+            cls = get_f_locals(frame).get("cls")
+            if not isinstance(cls, type):
+                return False
+            annotations = type.__dict__["__dict__"].__get__(cls).get("__annotations__", {})
+            if type(annotations) is not dict:
+                return False
+            return all(
+                type(name) is str and name.isidentifier() and not keyword.iskeyword(name)
+                for name in annotations
+            )
+        frame = get_f_back(frame)
+    return False
+
+
 def trusted_codes(runner):
     """Where an event the lightweight policy refuses may come from: event -> list of
-    (code object, instruction offsets, required callers or None). Code is compared by
-    identity, and the frame must be *at one of the listed instructions*: a C callable that
-    trusted code happens to call (str() of a user object, say) runs with the trusted frame
-    on top but at another instruction, so it borrows nothing. `runner` is the zygote's
-    function that execs the user's code, once."""
+    (code object, instruction offsets, required callers or None, bindings, check or None).
+
+    Code is compared by identity, and the frame must be *at one of the listed instructions*:
+    a C callable that trusted code calls elsewhere (str() of a user object, say) runs with the
+    trusted frame on top but at another instruction, and borrows nothing. `bindings` are
+    (namespace dict, name, object) triples: the names the trusted instruction looks up (its
+    module's `sys`, the builtin `eval`) must still be the objects they were at start-up, so
+    that rebinding `typing.sys` or `collections.eval` to a C callable borrows nothing either.
+    `check(frame)` is a last test on the trusted frame. `runner` is the zygote's function
+    that execs the user's code, once."""
+    import builtins
     import collections
     import dataclasses
     import enum
@@ -230,56 +261,87 @@ def trusted_codes(runner):
     import logging
     import typing
 
+    B = builtins.__dict__
+
+    def unchanged(namespace, *names):
+        """The names as they are now, in `namespace` (or absent from it, falling through to
+        the builtins) and in the builtins."""
+        out = []
+        for name in names:
+            out.append((namespace, name, namespace.get(name, _ABSENT)))
+            if name in B:
+                out.append((B, name, B[name]))
+        return tuple(out)
+
+    sys_getframe = ((sys.__dict__, "_getframe", sys._getframe),)
     namedtuple = collections.namedtuple.__code__
     create_fn = dataclasses._create_fn.__code__
     caller = typing._caller.__code__
     enum_create = enum.EnumType.__dict__["_create_"].__code__
     signature = inspect._signature_from_function.__code__
     walker = _traceback_entries.__code__
+    run = runner.__code__
     log_frame = logging.currentframe.__code__
     find_caller = logging.Logger.findCaller.__code__
-    run = runner.__code__
-    # dataclass's helper compiles whatever text it is given: only its own module may call it.
+    internal = getattr(logging, "_is_internal_frame", None)
+    # dataclass's helper compiles whatever text it is given: only its own module may call it,
+    # and only for a class whose field names are identifiers.
     dataclass_callers = frozenset(_module_codes(dataclasses))
+    process_class = dataclasses._process_class.__code__
+    frame_type = type(sys._getframe())
+    f_back = frame_type.__dict__["f_back"].__get__
+    f_code = frame_type.__dict__["f_code"].__get__
+    f_locals = frame_type.__dict__["f_locals"].__get__
+
+    def fields_ok(frame):
+        return _dataclass_fields_ok(frame, f_back, f_code, f_locals, process_class)
+
+    collections_ns = collections.__dict__
     return {
         # namedtuple: `__new__` from field names it checked are identifiers and not keywords.
         # dataclass: __init__/__repr__/__eq__... from annotation names; the code runs in the
         # class's module namespace, as untrusted frames.
         "compile": [
-            (namedtuple, _call_sites(namedtuple, {"eval"}), None),
-            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers),
+            (namedtuple, _call_sites(namedtuple, {"eval"}), None,
+             unchanged(collections_ns, "eval"), None),
+            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers,
+             unchanged(dataclasses.__dict__, "exec"), fields_ok),
         ],
         "exec": [
-            (namedtuple, _call_sites(namedtuple, {"eval"}), None),
-            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers),
-            (run, _call_sites(run, {"exec"}), None),
+            (namedtuple, _call_sites(namedtuple, {"eval"}), None,
+             unchanged(collections_ns, "eval"), None),
+            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers,
+             unchanged(dataclasses.__dict__, "exec"), fields_ok),
+            (run, _call_sites(run, {"exec"}), None, (), None),
         ],
-        # The caller's module name for __module__.
+        # The caller's module name for __module__ (no frame is returned).
         "sys._getframe": [
-            (namedtuple, _call_sites(namedtuple, {"_getframe"}), None),
-            (caller, _call_sites(caller, {"_getframe"}), None),
-            (enum_create, _call_sites(enum_create, {"_getframe"}), None),
-            # logging: the frame of the logging call, for the record's file, line, function.
-            (log_frame, _call_sites(log_frame, {"_getframe"}), None),
+            (namedtuple, _call_sites(namedtuple, {"_getframe"}), None,
+             unchanged(collections_ns, "_sys") + sys_getframe, None),
+            (caller, _call_sites(caller, {"_getframe"}), None,
+             unchanged(typing.__dict__, "sys") + sys_getframe, None),
+            (enum_create, _call_sites(enum_create, {"_getframe"}), None,
+             unchanged(enum.__dict__, "sys") + sys_getframe, None),
+            # logging.currentframe returns the frame: trusted only when findCaller calls it
+            # (which keeps it and returns names and a line number).
+            (log_frame, _call_sites(log_frame, {"_getframe"}), frozenset({find_caller}),
+             unchanged(logging.__dict__, "sys", "currentframe") + sys_getframe, None),
         ],
         # dataclass's __doc__ comes from inspect.signature, which reads a function's
-        # __code__/__defaults__; the error report reads tb_frame and f_code.
+        # __code__/__defaults__; the error report reads tb_frame and f_code; findCaller walks
+        # back from the logging call reading f_code (names and line numbers only).
         "object.__getattr__": [
-            (signature, _attribute_reads(signature, {"__code__", "__defaults__", "__kwdefaults__"}), None),
-            (walker, _attribute_reads(walker, {"tb_frame", "f_code"}), None),
-            # ... and findCaller walks back from it reading f_code (names and line numbers
-            # only; it returns strings).
-            (
-                find_caller,
-                _attribute_reads(find_caller, {"f_code"}) | _call_sites(find_caller, {"hasattr"}),
-                None,
-            ),
+            (signature, _attribute_reads(signature, {"__code__", "__defaults__", "__kwdefaults__"}),
+             None, (), None),
+            (walker, _attribute_reads(walker, {"tb_frame", "f_code"}), None, (), None),
+            (find_caller,
+             _attribute_reads(find_caller, {"f_code"}) | _call_sites(find_caller, {"hasattr"}),
+             None, unchanged(logging.__dict__, "hasattr"), None),
         ] + [
             # Some 3.11 builds split the test out of findCaller.
-            (code, _attribute_reads(code, {"f_code"}), None)
-            for code in [getattr(logging, "_is_internal_frame", None)]
-            if code is not None
-            for code in [code.__code__]
+            (internal.__code__, _attribute_reads(internal.__code__, {"f_code"}),
+             frozenset({find_caller}), (), None)
+            for _ in [0] if internal is not None
         ],
     }
 
@@ -296,10 +358,14 @@ def install_audit_hook(allowed, heavy, trusted):
     # Identities, held by the tuple so that an id is never reused while the hook lives.
     keep = tuple(entry for entries in trusted.values() for entry in entries)
     rules = {
-        event: {id(code): (offsets, None if callers is None else frozenset(map(id, callers)))
-                for code, offsets, callers in entries}
+        event: {
+            id(code): (offsets, None if callers is None else frozenset(map(id, callers)),
+                       bindings, check)
+            for code, offsets, callers, bindings, check in entries
+        }
         for event, entries in trusted.items()
     }
+    absent = _ABSENT
     getframe = sys._getframe
     get_ident = _thread.get_ident
     # Builtins too: the real builtins module is not user code's, but nothing here should
@@ -331,8 +397,13 @@ def install_audit_hook(allowed, heavy, trusted):
             rule = entries.get(id_(frame.f_code))
             if rule is None or frame.f_lasti not in rule[0]:
                 return False
-            callers = rule[1]
-            return callers is None or (frame.f_back is not None and id_(frame.f_back.f_code) in callers)
+            offsets, callers, bindings, check = rule
+            if callers is not None and (frame.f_back is None or id_(frame.f_back.f_code) not in callers):
+                return False
+            for namespace, name, expected in bindings:
+                if namespace.get(name, absent) is not expected:
+                    return False
+            return check is None or check(frame)
         except ValueError_:  # raised from C with no Python frame of the program's
             return False
         finally:
@@ -350,6 +421,7 @@ def install_audit_hook(allowed, heavy, trusted):
         if event == "open":
             path, mode = args[0], args[1]
             if (type_(path) is str_ and path.startswith(("/usr/lib/python3", "/lib/python3", "/usr/share/zoneinfo/"))
+                    and ".." not in path.split("/")
                     and (mode is None or (type_(mode) is str_ and mode in ("r", "rb")))):
                 return
             raise PermissionError_("blocked by the sandbox: open")
@@ -382,7 +454,8 @@ def _traceback_entries(tb, get_tb_next, get_lineno, limit):
         code = tb.tb_frame.f_code
         filename = code.co_filename
         started = started or filename == "<snippet>"
-        if started:
+        # The sandbox's own frames (the audit hook refusing an event) are not the user's.
+        if started and not filename.startswith(("/sandbox/", "<sandbox")):
             entries.append((filename, get_lineno(tb), code.co_name))
         tb = get_tb_next(tb)
     return entries
