@@ -45,6 +45,10 @@ pub(crate) struct Bindings<'a> {
     imports: HashMap<String, Vec<Rc<Binding>>>,
     /// Every module named by an import statement, in order of first appearance, with where.
     pub modules: Vec<(String, TextSize)>,
+    /// `modules`' names, and (name, path, imported) of `imports`, for duplicate checks in
+    /// constant time (a program may hold tens of thousands of imports).
+    seen_modules: std::collections::HashSet<String>,
+    seen_imports: std::collections::HashSet<(String, String, String)>,
     /// For each name: every value assigned to it with a plain `name = value`, or `None` for
     /// a binding whose value cannot be read statically (parameters, loop targets, `+=`...).
     assignments: HashMap<&'a str, Vec<Option<&'a Expr>>>,
@@ -82,11 +86,17 @@ impl<'a> Bindings<'a> {
                 }
                 Stmt::FunctionDef(def) => names.push(def.name.id.as_str()),
                 Stmt::ClassDef(class) => names.push(class.name.id.as_str()),
+                // Only a plain name: unpacking into a target can fail inside a context
+                // manager that suppresses the error, leaving the names unbound.
                 Stmt::With(with) => with
                     .items
                     .iter()
                     .filter_map(|i| i.optional_vars.as_deref())
-                    .for_each(|t| stored_names(t, &mut names)),
+                    .for_each(|t| {
+                        if let Expr::Name(name) = t {
+                            names.push(name.id.as_str());
+                        }
+                    }),
                 _ => {}
             }
             for name in names {
@@ -176,19 +186,28 @@ impl<'a> Bindings<'a> {
     /// Records an import binding; the same import bound to the same name again adds nothing
     /// (it would only multiply every resolution of the name).
     fn bind_import(&mut self, name: &str, binding: Binding) {
-        let bindings = self.imports.entry(name.to_owned()).or_default();
-        if !bindings
-            .iter()
-            .any(|b| b.path == binding.path && b.imported == binding.imported)
-        {
-            bindings.push(Rc::new(binding));
+        let key = (
+            name.to_owned(),
+            binding.path.clone(),
+            binding.imported.clone(),
+        );
+        if self.seen_imports.insert(key) {
+            self.imports
+                .entry(name.to_owned())
+                .or_default()
+                .push(Rc::new(binding));
         }
     }
 
     fn note_module(&mut self, module: &str, at: TextSize) {
-        if !self.modules.iter().any(|(m, _)| m == module) {
+        if self.seen_modules.insert(module.to_owned()) {
             self.modules.push((module.to_owned(), at));
         }
+    }
+
+    /// Charges `steps` of work done elsewhere (the path check) to the budget.
+    pub fn charge(&self, steps: u64) {
+        self.work.set(self.work.get().saturating_add(steps));
     }
 
     pub fn module_names(&self) -> Vec<String> {
@@ -287,6 +306,8 @@ impl<'a> Visitor<'a> for Bindings<'a> {
         let ExceptHandler::ExceptHandler(inner) = handler;
         if let Some(name) = &inner.name {
             self.assign(name.id.as_str(), None);
+            // Python deletes the name when the handler ends: the builtin shows through again.
+            self.deleted.insert(name.id.as_str());
         }
         walk_except_handler(self, handler);
     }

@@ -49,6 +49,8 @@ pub(crate) struct Checker<'a, 'b> {
     /// Ranges of the callees of the calls seen so far.
     callees: FxHashSet<TextRange>,
     budget: Budget,
+    /// Expressions visited, for the periodic budget check.
+    expressions: u32,
     /// Start of the top-level statement being visited.
     pub top: ruff_text_size::TextSize,
     /// Depth of annotations being visited: their string literals are type expressions that
@@ -99,6 +101,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             callees: FxHashSet::default(),
             budget,
             in_annotation: 0,
+            expressions: 0,
             top: ruff_text_size::TextSize::default(),
             exhausted: None,
         }
@@ -190,6 +193,9 @@ impl<'a, 'b> Checker<'a, 'b> {
         {
             let mut parts = dotted.split('.');
             let root = parts.next().unwrap_or_default();
+            for part in dotted.split('.') {
+                rules::check_escape_name(self, part, range);
+            }
             if dotted
                 .split('.')
                 .any(|p| p.starts_with('_') || p.is_empty())
@@ -225,7 +231,7 @@ impl<'a, 'b> Checker<'a, 'b> {
 
     /// True when `name` is a local variable of an enclosing function-like scope and no import
     /// binds it anywhere: it is then the program's own value, never a builtin.
-    fn is_local(&self, name: &str) -> bool {
+    pub(crate) fn is_local(&self, name: &str) -> bool {
         self.bindings.imports(name).is_empty()
             && (self.scopes.iter().any(|s| s.contains(name))
                 || self.bindings.global_before(name, self.top))
@@ -238,6 +244,18 @@ impl<'a, 'b> Checker<'a, 'b> {
             return;
         }
         let resolved = self.resolve(expr);
+        if let Some(io) = self.tier.io.as_ref() {
+            // A data I/O function as a value (`reader = pd.read_csv`, `map(pd.read_csv, ...)`):
+            // its path would be checked nowhere.
+            if let Some(found) = resolved.iter().find(|r| io.function(&r.path).is_some()) {
+                let shown = found.path.clone();
+                self.report(
+                    &rules::STORAGE_PATH,
+                    range,
+                    format!("`{shown}` used as a value; call it directly so that its path can be checked"),
+                );
+            }
+        }
         if let Some(found) = resolved
             .iter()
             .find(|r| NO_ALIAS.contains(&r.path.as_str()))
@@ -468,10 +486,86 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// namedtuple, typing.NamedTuple and make_dataclass turn their field names into
+    /// attributes and `__match_args__` (which class patterns read): only literal, public
+    /// names can be checked.
+    fn check_field_names(&mut self, call: &ExprCall, resolved: &[Resolved]) {
+        const MAKERS: &[&str] = &[
+            "collections.namedtuple",
+            "typing.NamedTuple",
+            "dataclasses.make_dataclass",
+        ];
+        if !resolved.iter().any(|r| MAKERS.contains(&r.path.as_str())) {
+            return;
+        }
+        let Some(fields) = call.arguments.args.get(1).or_else(|| {
+            call.arguments
+                .keywords
+                .iter()
+                .find(|k| {
+                    k.arg
+                        .as_ref()
+                        .is_some_and(|a| matches!(a.id.as_str(), "field_names" | "fields"))
+                })
+                .map(|k| &k.value)
+        }) else {
+            return;
+        };
+        let public = |e: &Expr| match e {
+            Expr::StringLiteral(s) => {
+                let text = s.value.to_str();
+                text.split([',', ' '])
+                    .filter(|n| !n.is_empty())
+                    .all(|n| !n.starts_with('_') && !self.policy.attributes.is_escape(n))
+            }
+            // (name, type) or (name, type, field) pairs.
+            Expr::Tuple(t) => t.elts.first().is_some_and(|n| {
+                matches!(n, Expr::StringLiteral(s) if !s.value.to_str().starts_with('_')
+                    && !self.policy.attributes.is_escape(s.value.to_str()))
+            }),
+            _ => false,
+        };
+        let literal = match fields {
+            Expr::StringLiteral(_) => public(fields),
+            Expr::List(l) => l.elts.iter().all(public),
+            Expr::Tuple(t) => t.elts.iter().all(public),
+            _ => false,
+        };
+        if !literal || call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
+            self.report(
+                &rules::MATCH_CLASS_DUNDER,
+                fields.range(),
+                "field names must be literal public names (they become attributes and __match_args__)".to_owned(),
+            );
+        }
+    }
+
+    /// Keywords that turn an allowed call into file access.
+    fn check_forbidden_keywords(&mut self, call: &ExprCall, resolved: &[Resolved]) {
+        const FORBIDDEN: &[(&str, &str)] = &[("logging.basicConfig", "filename")];
+        for (path, keyword) in FORBIDDEN {
+            if !resolved.iter().any(|r| r.path == *path) {
+                continue;
+            }
+            for k in &call.arguments.keywords {
+                let unpacked = k.arg.is_none();
+                if unpacked || k.arg.as_ref().is_some_and(|a| a.id.as_str() == *keyword) {
+                    self.report(
+                        &rules::FILE_IO,
+                        k.range(),
+                        format!("`{path}` with `{keyword}=` writes a file; log to stderr (stream=sys.stderr)"),
+                    );
+                }
+            }
+        }
+    }
+
     /// Returns true when the call was fully handled (its callee must not be judged again).
     fn visit_call(&mut self, call: &'a ExprCall) -> bool {
         let resolved = self.resolve(&call.func);
         self.check_wrapper_names(call, &resolved);
+        self.check_field_names(call, &resolved);
+        self.check_forbidden_keywords(call, &resolved);
         rules::check_reflective_call(self, call, &resolved);
         rules::check_format_call(self, call);
         let handled = rules::check_io_call(self, call, &resolved);
@@ -513,6 +607,12 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        // Out of budget: stop at once, inside a statement too (one statement may hold a
+        // hundred thousand calls); the time is read every 1,024 expressions.
+        self.expressions = self.expressions.wrapping_add(1);
+        if self.exhausted.is_some() || (self.expressions % 1024 == 0 && self.out_of_budget()) {
+            return;
+        }
         match expr {
             Expr::Name(name) => {
                 rules::check_escape_name(self, name.id.as_str(), name.range);

@@ -34,10 +34,8 @@ pub(crate) fn check_format_fields(checker: &mut Checker<'_, '_>, text: &str, ran
     if !text.contains('{') {
         return;
     }
-    for field in text.split('{').skip(1) {
-        let field = field.split('}').next().unwrap_or_default();
-        let name = field.split(['!', ':']).next().unwrap_or_default();
-        if let Some(attr) = offending_part(checker, name) {
+    for name in field_names(text) {
+        if let Some(attr) = offending_part(checker, &name) {
             checker.report(
                 &FORMAT_STRING_DUNDER,
                 range,
@@ -46,6 +44,41 @@ pub(crate) fn check_format_fields(checker: &mut Checker<'_, '_>, text: &str, ran
             return;
         }
     }
+}
+
+/// The field names of every replacement field, parsed as `str.format` parses them: the name
+/// runs to the first `!`, `:` or `}` outside square brackets (`{0[!].__globals__}` names
+/// `0[!].__globals__`). Escaped braces are not skipped: a string formatted twice un-escapes
+/// them.
+fn field_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        while chars.peek() == Some(&'{') {
+            chars.next();
+        }
+        let mut name = String::new();
+        let mut in_brackets = false;
+        for c in chars.by_ref() {
+            match c {
+                '[' if !in_brackets => {
+                    in_brackets = true;
+                    name.push(c);
+                }
+                ']' if in_brackets => {
+                    in_brackets = false;
+                    name.push(c);
+                }
+                '!' | ':' | '}' | '{' if !in_brackets => break,
+                _ => name.push(c),
+            }
+        }
+        names.push(name);
+    }
+    names
 }
 
 /// The first attribute or argument name of a field that must not be reached.
@@ -75,7 +108,9 @@ pub(crate) fn check_format_call(checker: &mut Checker<'_, '_>, call: &ExprCall) 
     // stands): `TEMPLATE = "..."` then `TEMPLATE.format(...)`.
     if let Expr::Name(name) = attribute.value.as_ref() {
         let id = name.id.as_str();
-        let literal_only = checker.bindings.imports(id).is_empty()
+        // The program's own name here (not a builtin such as `str`), only ever assigned
+        // literals.
+        let literal_only = checker.is_local(id)
             && checker.bindings.assignments(id).is_some_and(|values| {
                 values
                     .iter()

@@ -89,11 +89,13 @@ pub static RULES: &[&Rule] = &[
 
 pub(crate) use dunder_access::DUNDER_ACCESS;
 pub(crate) use dynamic_code::DYNAMIC_CODE;
+pub(crate) use file_io::FILE_IO;
 pub(crate) use format_string_dunder::FORMAT_STRING_DUNDER;
 pub(crate) use import_not_allowed::IMPORT_NOT_ALLOWED;
 pub(crate) use match_class_dunder::MATCH_CLASS_DUNDER;
 pub(crate) use reflective_builtin::REFLECTIVE_BUILTIN;
 pub(crate) use source_too_large::SOURCE_TOO_LARGE;
+pub(crate) use storage_path::STORAGE_PATH;
 pub(crate) use syntax_error::SYNTAX_ERROR;
 pub(crate) use too_deeply_nested::TOO_DEEPLY_NESTED;
 pub(crate) use validation_budget::VALIDATION_BUDGET;

@@ -120,7 +120,9 @@ pub(crate) fn check_io_call(
     });
     if let Some(argument) = argument {
         let mut budget = MAX_STEPS;
-        if let Err(why) = path_is_safe(checker, io, argument, 0, &mut budget) {
+        let verdict = path_is_safe(checker, io, argument, 0, &mut budget);
+        checker.bindings.charge(u64::from(MAX_STEPS - budget));
+        if let Err(why) = verdict {
             checker.report(
                 &STORAGE_PATH,
                 argument.range(),
@@ -309,14 +311,19 @@ fn flatten_add<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
 /// name is ever assigned, or a placeholder that cannot form `..` with its neighbours (a
 /// piece with several values may not begin or end with a dot, see `value_piece_is_safe`).
 fn piece_text(checker: &Checker<'_, '_>, expr: &Expr) -> String {
-    match expr {
-        Expr::StringLiteral(literal) => literal.value.to_str().to_owned(),
-        Expr::Name(name) => match checker.bindings.assignments(name.id.as_str()) {
-            Some([Some(Expr::StringLiteral(literal))]) => literal.value.to_str().to_owned(),
-            _ => "\u{0}".to_owned(),
-        },
-        _ => "\u{0}".to_owned(),
+    let mut current = expr;
+    for _ in 0..MAX_DEPTH {
+        match current {
+            Expr::StringLiteral(literal) => return literal.value.to_str().to_owned(),
+            // `b = a`: follow a name assigned exactly once to what it was assigned.
+            Expr::Name(name) => match checker.bindings.assignments(name.id.as_str()) {
+                Some([Some(value)]) => current = value,
+                _ => break,
+            },
+            _ => break,
+        }
     }
+    "\u{0}".to_owned()
 }
 
 /// The text of a concatenation of string literals (and f-strings without interpolations).
@@ -330,8 +337,8 @@ fn constant_text(expr: &Expr) -> Option<String> {
     }
 }
 
-/// An interpolation after the start of an f-string path: a number formatted with a numeric
-/// format spec cannot hold `/` or `..`; anything else must be a safe piece.
+/// An interpolation after the start of an f-string path: its value must be a safe piece
+/// (a format spec decides nothing: a user `__format__` can return anything).
 fn piece_is_safe(
     checker: &Checker<'_, '_>,
     io: &IoPolicy,
@@ -339,22 +346,6 @@ fn piece_is_safe(
     depth: u8,
     budget: &mut u32,
 ) -> Result<(), String> {
-    let numeric = value.format_spec.as_ref().is_some_and(|spec| {
-        let text: String = spec
-            .elements
-            .iter()
-            .filter_map(|e| match e {
-                InterpolatedStringElement::Literal(l) => Some(l.value.as_ref()),
-                InterpolatedStringElement::Interpolation(_) => None,
-            })
-            .collect();
-        text.ends_with([
-            'd', 'x', 'X', 'o', 'b', 'n', 'e', 'E', 'f', 'F', 'g', 'G', '%',
-        ])
-    });
-    if numeric {
-        return Ok(());
-    }
     value_piece_is_safe(checker, io, &value.expression, depth, budget)
 }
 
@@ -383,7 +374,8 @@ fn value_piece_is_safe(
             if checker
                 .resolve(&call.func)
                 .iter()
-                .all(|r| r.path == "builtins.range") =>
+                .all(|r| r.path == "builtins.range")
+                && checker.bindings.assignments("range").is_none() =>
         {
             Ok(())
         }
@@ -400,7 +392,9 @@ fn value_piece_is_safe(
                                 "`{id}` is part of the path and is assigned a value that cannot be checked; use a literal or a number"
                             ));
                         };
-                        if values.len() > 1 {
+                        // Joined as its text only when the name has exactly one literal value
+                        // (see `piece_text`); otherwise a dot at its edge could meet another.
+                        if values.len() > 1 || !matches!(value, Expr::StringLiteral(_)) {
                             if let Expr::StringLiteral(literal) = value {
                                 let text = literal.value.to_str();
                                 if text.starts_with('.') || text.ends_with('.') {
