@@ -249,13 +249,20 @@ fn roles_dir_replaces_the_built_in_policies() {
     let dir = tempfile::tempdir().expect("temp dir");
     let roles = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("roles");
     std::fs::create_dir(dir.path().join("policy")).expect("mkdir");
-    for entry in std::fs::read_dir(roles.join("policy")).expect("policy dir") {
-        let path = entry.expect("entry").path();
-        let target = dir
-            .path()
-            .join("policy")
-            .join(path.file_name().expect("name"));
-        std::fs::copy(&path, target).expect("copy");
+    // The policy folder, with its generated object tables in `objects/`.
+    std::fs::create_dir(dir.path().join("policy/objects")).expect("mkdir");
+    for folder in ["policy", "policy/objects"] {
+        for entry in std::fs::read_dir(roles.join(folder)).expect("policy dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                continue;
+            }
+            let target = dir
+                .path()
+                .join(folder)
+                .join(path.file_name().expect("name"));
+            std::fs::copy(&path, target).expect("copy");
+        }
     }
     for role in ["llm", "executor", "all", "job-run"] {
         std::fs::copy(

@@ -610,7 +610,9 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
         // Out of budget: stop at once, inside a statement too (one statement may hold a
         // hundred thousand calls); the time is read every 1,024 expressions.
         self.expressions = self.expressions.wrapping_add(1);
-        if self.exhausted.is_some() || (self.expressions.is_multiple_of(1024) && self.out_of_budget()) {
+        if self.exhausted.is_some()
+            || (self.expressions.is_multiple_of(1024) && self.out_of_budget())
+        {
             return;
         }
         match expr {
