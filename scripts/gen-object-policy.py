@@ -251,7 +251,8 @@ def generate(tier):
         if not isinstance(exported, (list, tuple)):
             exported = [n for n in dir(module) if not n.startswith("_")]
         verdict = ("ok", "")
-        for attr in exported:
+        # Sorted: some libraries build __all__ from sets, whose order changes per process.
+        for attr in sorted(exported, key=str):
             if not isinstance(attr, str) or attr.startswith("_") or (only is not None and attr not in only):
                 verdict = ("deny", "pattern:*private*")
                 break
