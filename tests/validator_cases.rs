@@ -163,7 +163,8 @@ fn ordinary_programs_are_accepted() {
     for source in [
         "print(1 + 1)\n",
         "def f(x: int) -> int:\n    return x * 2\nprint(f(3))\n",
-        "class A:\n    def __init__(self):\n        self._x = 1\n    def __repr__(self):\n        return f'A({self._x!r})'\n",
+        "class A:\n    def __init__(self):\n        self.x = 1\n    def __repr__(self):\n        return f'A({self.x!r})'\n",
+        "from collections import namedtuple\nP = namedtuple('P', 'x y')\nprint(P(1, 2)._replace(x=3)._asdict())\n",
         "import math\nprint(math.sqrt(2))\n",
         "from collections import Counter\nprint(Counter('abc'))\n",
         "print('{:>8.3f}'.format(3.14159))\n",
@@ -244,6 +245,10 @@ fn names_bound_by_the_program_are_not_builtins_where_python_says_so() {
         "x = input\ninput = 2\n",
         "input = 1\ndel input\nprint(input())\n",
         "G = getattr\n",
+        // `global` in a nested function reaches the module's name, not the outer local.
+        "def outer():\n    vars = 1\n    def inner():\n        global vars\n        return vars()\n    return inner\n",
+        // A class body that binds a name reads it from the class, globals or builtins.
+        "def outer():\n    vars = 1\n    class C:\n        x = vars()\n        vars = 2\n    return C\n",
     ] {
         assert!(
             codes(&validate(source)).contains(&"PX301"),

@@ -43,9 +43,10 @@ pub(crate) struct Checker<'a, 'b> {
     /// flow-insensitive, so a chain's verdict depends only on its text; real programs repeat
     /// the same few names thousands of times.
     chains: FxHashMap<&'a str, Vec<(&'static Rule, String)>>,
-    /// Names each enclosing function, lambda or comprehension binds, innermost last: there a
-    /// name is a local variable, never the builtin of the same name.
-    scopes: Vec<FxHashSet<&'a str>>,
+    /// The enclosing scopes, innermost last: functions, lambdas and comprehensions (where a
+    /// name they bind is a local variable, never the builtin of the same name) and class
+    /// bodies (whose names functions nested in them do not see).
+    scopes: Vec<Scope<'a>>,
     /// Ranges of the callees of the calls seen so far.
     callees: FxHashSet<TextRange>,
     budget: Budget,
@@ -67,6 +68,26 @@ pub(crate) struct Budget {
     pub max_ms: u64,
     pub max_work: u64,
 }
+
+/// One enclosing scope, as Python resolves names in it.
+pub(crate) struct Scope<'a> {
+    class: bool,
+    bound: FxHashSet<&'a str>,
+    globals: FxHashSet<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    fn function(bound: FxHashSet<&'a str>, globals: FxHashSet<&'a str>) -> Self {
+        Self {
+            class: false,
+            bound,
+            globals,
+        }
+    }
+}
+
+/// The public API of namedtuple instances: the only private-looking attributes allowed.
+const NAMEDTUPLE_API: &[&str] = &["_replace", "_asdict", "_fields", "_make", "_field_defaults"];
 
 /// Builtins that read attributes by a name given at run time: called directly, their
 /// arguments are checked; as values (`g = getattr`), nothing could check them.
@@ -232,9 +253,30 @@ impl<'a, 'b> Checker<'a, 'b> {
     /// True when `name` is a local variable of an enclosing function-like scope and no import
     /// binds it anywhere: it is then the program's own value, never a builtin.
     pub(crate) fn is_local(&self, name: &str) -> bool {
-        self.bindings.imports(name).is_empty()
-            && (self.scopes.iter().any(|s| s.contains(name))
-                || self.bindings.global_before(name, self.top))
+        if !self.bindings.imports(name).is_empty() {
+            return false;
+        }
+        let innermost = self.scopes.len().saturating_sub(1);
+        for (index, scope) in self.scopes.iter().enumerate().rev() {
+            if scope.class {
+                // A class body that binds the name reads it from the class, the globals or
+                // the builtins (never from an enclosing function); functions nested in the
+                // class do not see its names at all.
+                if index == innermost
+                    && (scope.bound.contains(name) || scope.globals.contains(name))
+                {
+                    return false;
+                }
+                continue;
+            }
+            if scope.globals.contains(name) {
+                return self.bindings.global_before(name, self.top);
+            }
+            if scope.bound.contains(name) {
+                return true;
+            }
+        }
+        self.bindings.global_before(name, self.top)
     }
 
     /// `expr` is a reference to a name-reading builtin that is not called right here.
@@ -328,9 +370,29 @@ impl<'a, 'b> Checker<'a, 'b> {
                 ),
             );
         }
+        let mut root: &Expr = expr;
+        while let Expr::Attribute(inner) = root {
+            root = &inner.value;
+        }
+        // Private attributes of modules are judged through the object table (PX304); of any
+        // other value they are refused: library objects keep modules, frames and the real
+        // builtins there (warnings.catch_warnings()._module is the warnings module).
+        let on_module =
+            matches!(root, Expr::Name(n) if !self.bindings.imports(n.id.as_str()).is_empty());
         let mut current: &Expr = expr;
         while let Expr::Attribute(inner) = current {
-            rules::check_escape_name(self, inner.attr.id.as_str(), inner.attr.range);
+            let name = inner.attr.id.as_str();
+            rules::check_escape_name(self, name, inner.attr.range);
+            let private = name.starts_with('_') && !crate::policy::is_dunder(name);
+            let module_path =
+                on_module && matches!(inner.value.as_ref(), Expr::Name(_) | Expr::Attribute(_));
+            if private && !module_path && !NAMEDTUPLE_API.contains(&name) {
+                self.report(
+                    &rules::DUNDER_ACCESS,
+                    inner.attr.range,
+                    format!("private attribute `{name}` of a value: library objects keep their internals there; use public names (name your own attributes without a leading underscore)"),
+                );
+            }
             current = &inner.value;
         }
         match current {
@@ -396,8 +458,8 @@ impl<'a, 'b> Checker<'a, 'b> {
         if let Some(returns) = &def.returns {
             self.visit_annotation(returns);
         }
-        self.scopes
-            .push(scopes::function_locals(Some(&def.parameters), &def.body));
+        let (bound, globals) = scopes::body_names(Some(&def.parameters), &def.body);
+        self.scopes.push(Scope::function(bound, globals));
         self.visit_body(&def.body);
         self.scopes.pop();
     }
@@ -408,9 +470,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.visit_expr(default);
             }
         }
-        self.scopes.push(scopes::lambda_locals(
-            lambda.parameters.as_deref(),
-            &lambda.body,
+        self.scopes.push(Scope::function(
+            scopes::lambda_locals(lambda.parameters.as_deref(), &lambda.body),
+            FxHashSet::default(),
         ));
         self.visit_expr(&lambda.body);
         self.scopes.pop();
@@ -421,7 +483,10 @@ impl<'a, 'b> Checker<'a, 'b> {
         if let Some(first) = generators.first() {
             self.visit_expr(&first.iter);
         }
-        self.scopes.push(scopes::comprehension_locals(generators));
+        self.scopes.push(Scope::function(
+            scopes::comprehension_locals(generators),
+            FxHashSet::default(),
+        ));
         for (index, generator) in generators.iter().enumerate() {
             self.visit_expr(&generator.target);
             if index > 0 {
@@ -591,6 +656,27 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
             Stmt::ImportFrom(import) => rules::check_import_from(self, import),
             Stmt::FunctionDef(def) => {
                 self.visit_function(def);
+                return;
+            }
+            Stmt::ClassDef(class) => {
+                // Decorators, bases and keywords in the enclosing scope; the body in its own.
+                for decorator in &class.decorator_list {
+                    self.visit_expr(&decorator.expression);
+                }
+                if let Some(type_params) = &class.type_params {
+                    self.visit_type_params(type_params);
+                }
+                if let Some(arguments) = &class.arguments {
+                    self.visit_arguments(arguments);
+                }
+                let (bound, globals) = scopes::body_names(None, &class.body);
+                self.scopes.push(Scope {
+                    class: true,
+                    bound,
+                    globals,
+                });
+                self.visit_body(&class.body);
+                self.scopes.pop();
                 return;
             }
             Stmt::Assign(assign) => {

@@ -12,7 +12,29 @@ use ruff_python_ast::{
 };
 use rustc_hash::FxHashSet;
 
+/// The names a function (or class) body binds, and those it declares `global`.
+pub(crate) fn body_names<'a>(
+    parameters: Option<&'a Parameters>,
+    body: &'a [Stmt],
+) -> (FxHashSet<&'a str>, FxHashSet<&'a str>) {
+    let mut binder = Binder::default();
+    if let Some(parameters) = parameters {
+        for parameter in parameters.iter() {
+            binder.bound.insert(parameter.name().id.as_str());
+        }
+    }
+    for stmt in body {
+        binder.visit_stmt(stmt);
+    }
+    let globals: FxHashSet<&str> = binder.global.iter().copied().collect();
+    for name in &globals {
+        binder.bound.remove(name);
+    }
+    (binder.bound, globals)
+}
+
 /// The names local to a function with `parameters` and `body`.
+#[allow(dead_code)]
 pub(crate) fn function_locals<'a>(
     parameters: Option<&'a Parameters>,
     body: &'a [Stmt],

@@ -218,62 +218,51 @@ def _module_codes(module):
 _ABSENT = object()
 
 
-def _dataclass_fields_ok(frame, get_f_back, get_f_code, get_f_locals, process_class_code):
-    """The class dataclass is processing has only identifier field names: _create_fn builds
-    source text from them, so a key such as `a"\n<code>` in a hand-written __annotations__
-    would be compiled and run."""
-    import keyword
+def _pins(code, namespace):
+    """Every name `code` may look up, as it is now: in its module's globals (or absent from
+    them), in the builtins, and one level into the modules those globals hold (`_sys.intern`,
+    `os.path`). A trusted instruction is trusted only while all of these are unchanged: a
+    module global rebound to a C callable (`collections._sys`, `typing.sys`) would otherwise
+    run with the trusted frame on top, or feed text into the code it compiles."""
+    import builtins
+    import types
 
-    while frame is not None:
-        if get_f_code(frame) is process_class_code:
-            cls = get_f_locals(frame).get("cls")
-            if not isinstance(cls, type):
-                return False
-            annotations = type.__dict__["__dict__"].__get__(cls).get("__annotations__", {})
-            if type(annotations) is not dict:
-                return False
-            return all(
-                type(name) is str and name.isidentifier() and not keyword.iskeyword(name)
-                for name in annotations
-            )
-        frame = get_f_back(frame)
-    return False
+    B = builtins.__dict__
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= set(const.co_names)
+    pins = []
+    for name in sorted(names):
+        value = namespace.get(name, _ABSENT)
+        pins.append((namespace, name, value))
+        if name in B:
+            pins.append((B, name, B[name]))
+        if isinstance(value, types.ModuleType):
+            inner = value.__dict__
+            for attr in sorted(names):
+                pins.append((inner, attr, inner.get(attr, _ABSENT)))
+    return tuple(pins)
 
 
 def trusted_codes(runner):
     """Where an event the lightweight policy refuses may come from: event -> list of
-    (code object, instruction offsets, required callers or None, bindings, check or None).
+    (code object, instruction offsets, required callers or None, pins, check or None).
 
     Code is compared by identity, and the frame must be *at one of the listed instructions*:
     a C callable that trusted code calls elsewhere (str() of a user object, say) runs with the
-    trusted frame on top but at another instruction, and borrows nothing. `bindings` are
-    (namespace dict, name, object) triples: the names the trusted instruction looks up (its
-    module's `sys`, the builtin `eval`) must still be the objects they were at start-up, so
-    that rebinding `typing.sys` or `collections.eval` to a C callable borrows nothing either.
-    `check(frame)` is a last test on the trusted frame. `runner` is the zygote's function
-    that execs the user's code, once."""
-    import builtins
+    trusted frame on top but at another instruction, and borrows nothing. Every name the code
+    looks up must still be what it was at start-up (`_pins`). `check(frame)` is a last test
+    on the trusted frame, built here with everything it uses in its closure. `runner` is the
+    zygote's function that execs the user's code, once."""
     import collections
     import dataclasses
     import enum
     import inspect
+    import keyword
     import linecache  # noqa: F401  (warm for exception_report)
-    import logging
     import typing
 
-    B = builtins.__dict__
-
-    def unchanged(namespace, *names):
-        """The names as they are now, in `namespace` (or absent from it, falling through to
-        the builtins) and in the builtins."""
-        out = []
-        for name in names:
-            out.append((namespace, name, namespace.get(name, _ABSENT)))
-            if name in B:
-                out.append((B, name, B[name]))
-        return tuple(out)
-
-    sys_getframe = ((sys.__dict__, "_getframe", sys._getframe),)
     namedtuple = collections.namedtuple.__code__
     create_fn = dataclasses._create_fn.__code__
     caller = typing._caller.__code__
@@ -281,67 +270,74 @@ def trusted_codes(runner):
     signature = inspect._signature_from_function.__code__
     walker = _traceback_entries.__code__
     run = runner.__code__
-    log_frame = logging.currentframe.__code__
-    find_caller = logging.Logger.findCaller.__code__
-    internal = getattr(logging, "_is_internal_frame", None)
     # dataclass's helper compiles whatever text it is given: only its own module may call it,
-    # and only for a class whose field names are identifiers.
+    # and only while processing a class whose fields all have identifier names.
     dataclass_callers = frozenset(_module_codes(dataclasses))
     process_class = dataclasses._process_class.__code__
+    field_type = dataclasses.Field
+    field_name = dataclasses.Field.__dict__["name"].__get__
     frame_type = type(sys._getframe())
     f_back = frame_type.__dict__["f_back"].__get__
     f_code = frame_type.__dict__["f_code"].__get__
     f_locals = frame_type.__dict__["f_locals"].__get__
+    iskeyword = keyword.iskeyword
+    type_, str_, dict_ = type, str, dict
 
     def fields_ok(frame):
-        return _dataclass_fields_ok(frame, f_back, f_code, f_locals, process_class)
+        """The fields of the class dataclass is processing (its own and inherited, as
+        `_process_class` collected them) all have identifier names: _create_fn builds source
+        text from them."""
+        while frame is not None:
+            if f_code(frame) is process_class_code:
+                fields = f_locals(frame).get("fields")
+                if type_(fields) is not dict_:
+                    return False
+                for key, field in fields.items():
+                    if type_(key) is not str_ or type_(field) is not field_type:
+                        return False
+                    name = field_name(field)
+                    if type_(name) is not str_ or name != key:
+                        return False
+                    if not key.isidentifier() or iskeyword(key):
+                        return False
+                return True
+            frame = f_back(frame)
+        return False
 
+    process_class_code = process_class
     collections_ns = collections.__dict__
     return {
         # namedtuple: `__new__` from field names it checked are identifiers and not keywords.
-        # dataclass: __init__/__repr__/__eq__... from annotation names; the code runs in the
+        # dataclass: __init__/__repr__/__eq__... from field names; the code runs in the
         # class's module namespace, as untrusted frames.
         "compile": [
             (namedtuple, _call_sites(namedtuple, {"eval"}), None,
-             unchanged(collections_ns, "eval"), None),
+             _pins(namedtuple, collections_ns), None),
             (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers,
-             unchanged(dataclasses.__dict__, "exec"), fields_ok),
+             _pins(create_fn, dataclasses.__dict__), fields_ok),
         ],
         "exec": [
             (namedtuple, _call_sites(namedtuple, {"eval"}), None,
-             unchanged(collections_ns, "eval"), None),
+             _pins(namedtuple, collections_ns), None),
             (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers,
-             unchanged(dataclasses.__dict__, "exec"), fields_ok),
+             _pins(create_fn, dataclasses.__dict__), fields_ok),
             (run, _call_sites(run, {"exec"}), None, (), None),
         ],
         # The caller's module name for __module__ (no frame is returned).
         "sys._getframe": [
             (namedtuple, _call_sites(namedtuple, {"_getframe"}), None,
-             unchanged(collections_ns, "_sys") + sys_getframe, None),
+             _pins(namedtuple, collections_ns), None),
             (caller, _call_sites(caller, {"_getframe"}), None,
-             unchanged(typing.__dict__, "sys") + sys_getframe, None),
+             _pins(caller, typing.__dict__), None),
             (enum_create, _call_sites(enum_create, {"_getframe"}), None,
-             unchanged(enum.__dict__, "sys") + sys_getframe, None),
-            # logging.currentframe returns the frame: trusted only when findCaller calls it
-            # (which keeps it and returns names and a line number).
-            (log_frame, _call_sites(log_frame, {"_getframe"}), frozenset({find_caller}),
-             unchanged(logging.__dict__, "sys", "currentframe") + sys_getframe, None),
+             _pins(enum_create, enum.__dict__), None),
         ],
         # dataclass's __doc__ comes from inspect.signature, which reads a function's
-        # __code__/__defaults__; the error report reads tb_frame and f_code; findCaller walks
-        # back from the logging call reading f_code (names and line numbers only).
+        # __code__/__defaults__; the error report reads tb_frame and f_code.
         "object.__getattr__": [
             (signature, _attribute_reads(signature, {"__code__", "__defaults__", "__kwdefaults__"}),
-             None, (), None),
+             None, _pins(signature, inspect.__dict__), None),
             (walker, _attribute_reads(walker, {"tb_frame", "f_code"}), None, (), None),
-            (find_caller,
-             _attribute_reads(find_caller, {"f_code"}) | _call_sites(find_caller, {"hasattr"}),
-             None, unchanged(logging.__dict__, "hasattr"), None),
-        ] + [
-            # Some 3.11 builds split the test out of findCaller.
-            (internal.__code__, _attribute_reads(internal.__code__, {"f_code"}),
-             frozenset({find_caller}), (), None)
-            for _ in [0] if internal is not None
         ],
     }
 

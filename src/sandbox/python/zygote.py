@@ -267,6 +267,11 @@ def main():
     # Imports the standard library modules whose code the audit hook trusts, and linecache
     # (used by every failing execution's report).
     TRUSTED = guards.trusted_codes(run_code)
+    # logging looks up the caller's frame for every record (file, line, function): with
+    # _srcfile unset it skips that, so nothing in logging needs to read frames. The default
+    # format shows none of those fields.
+    import logging
+    logging._srcfile = None
     USER_STR = guards.sealed_user_str()
     # The zygote ignores every signal it can: nothing may stop the fork server, whatever
     # reaches it (PID 1 of a namespace already ignores signals from inside without a handler).

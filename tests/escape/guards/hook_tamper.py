@@ -13,7 +13,11 @@ try:
 except BaseException as err:
     print("refused addaudithook", type(err).__name__)
 from collections import namedtuple
-namedtuple("Point", "x y")
+try:
+    # With the builtins it pins changed, namedtuple's trusted eval is refused: fail closed.
+    namedtuple("Point", "x y")
+except BaseException:
+    pass
 print(f"ESCAPED addaudithook: saw {len(seen)} events" if seen else "HELD addaudithook")
 try:
     real_import("io").open("/etc/hostname").read()
