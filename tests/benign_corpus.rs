@@ -51,13 +51,7 @@ fn refusals() -> BTreeMap<String, Refusal> {
 }
 
 fn programs(tier: &str) -> Vec<PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(corpus().join(tier))
-        .expect("corpus folder")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "py"))
-        .collect();
-    files.sort();
-    files
+    common::python_files(&format!("../corpus/benign/{tier}"))
 }
 
 /// What plain CPython prints for `program`, run in a fresh folder (the heavy tier's data

@@ -79,20 +79,18 @@ impl PolicySet {
             .map(str::to_owned)
             .collect();
         let generator = sources.policy_file("generator.toml")?;
-        let objects_lightweight = ObjectTable::parse(
-            "objects/lightweight.tsv",
-            &sources.policy_file("objects/lightweight.tsv")?,
-            &generator,
-            &deny,
-            true,
-        )?;
-        let objects_heavy = ObjectTable::parse(
-            "objects/heavy.tsv",
-            &sources.policy_file("objects/heavy.tsv")?,
-            &generator,
-            &deny,
-            false,
-        )?;
+        let objects = |file: &str, complete: bool| {
+            ObjectTable::parse(
+                file,
+                &sources.policy_file(file)?,
+                &generator,
+                &deny,
+                complete,
+            )
+        };
+        // The lightweight table lists every public object; the heavy one modules and dangers.
+        let objects_lightweight = objects("objects/lightweight.tsv", true)?;
+        let objects_heavy = objects("objects/heavy.tsv", false)?;
         Ok(Self {
             lightweight,
             heavy,

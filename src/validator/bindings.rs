@@ -14,10 +14,7 @@ use ruff_text_size::{Ranged, TextSize};
 use ruff_python_ast::visitor::{
     walk_except_handler, walk_expr, walk_parameter, walk_pattern, walk_stmt, Visitor,
 };
-use ruff_python_ast::{
-    ExceptHandler, Expr, ExprContext, Parameter, Pattern, PatternMatchAs, PatternMatchMapping,
-    PatternMatchStar, Stmt,
-};
+use ruff_python_ast::{ExceptHandler, Expr, ExprContext, Parameter, Pattern, Stmt};
 
 /// What an import statement bound a name to.
 #[derive(Debug, Clone)]
@@ -313,17 +310,8 @@ impl<'a> Visitor<'a> for Bindings<'a> {
     }
 
     fn visit_pattern(&mut self, pattern: &'a Pattern) {
-        match pattern {
-            Pattern::MatchAs(PatternMatchAs {
-                name: Some(name), ..
-            })
-            | Pattern::MatchStar(PatternMatchStar {
-                name: Some(name), ..
-            }) => self.assign(name.id.as_str(), None),
-            Pattern::MatchMapping(PatternMatchMapping {
-                rest: Some(name), ..
-            }) => self.assign(name.id.as_str(), None),
-            _ => {}
+        if let Some(name) = super::scopes::pattern_capture(pattern) {
+            self.assign(name, None);
         }
         walk_pattern(self, pattern);
     }

@@ -17,12 +17,7 @@ pub(crate) fn body_names<'a>(
     parameters: Option<&'a Parameters>,
     body: &'a [Stmt],
 ) -> (FxHashSet<&'a str>, FxHashSet<&'a str>) {
-    let mut binder = Binder::default();
-    if let Some(parameters) = parameters {
-        for parameter in parameters.iter() {
-            binder.bound.insert(parameter.name().id.as_str());
-        }
-    }
+    let mut binder = Binder::with_parameters(parameters);
     for stmt in body {
         binder.visit_stmt(stmt);
     }
@@ -33,38 +28,12 @@ pub(crate) fn body_names<'a>(
     (binder.bound, globals)
 }
 
-/// The names local to a function with `parameters` and `body`.
-#[allow(dead_code)]
-pub(crate) fn function_locals<'a>(
-    parameters: Option<&'a Parameters>,
-    body: &'a [Stmt],
-) -> FxHashSet<&'a str> {
-    let mut binder = Binder::default();
-    if let Some(parameters) = parameters {
-        for parameter in parameters.iter() {
-            binder.bound.insert(parameter.name().id.as_str());
-        }
-    }
-    for stmt in body {
-        binder.visit_stmt(stmt);
-    }
-    for name in &binder.global {
-        binder.bound.remove(name);
-    }
-    binder.bound
-}
-
 /// The names a lambda binds: its parameters, and what walrus expressions in its body bind.
 pub(crate) fn lambda_locals<'a>(
     parameters: Option<&'a Parameters>,
     body: &'a Expr,
 ) -> FxHashSet<&'a str> {
-    let mut binder = Binder::default();
-    if let Some(parameters) = parameters {
-        for parameter in parameters.iter() {
-            binder.bound.insert(parameter.name().id.as_str());
-        }
-    }
+    let mut binder = Binder::with_parameters(parameters);
     binder.visit_expr(body);
     binder.bound
 }
@@ -83,6 +52,16 @@ pub(crate) fn comprehension_locals(generators: &[Comprehension]) -> FxHashSet<&s
 struct Binder<'a> {
     bound: FxHashSet<&'a str>,
     global: Vec<&'a str>,
+}
+
+impl<'a> Binder<'a> {
+    fn with_parameters(parameters: Option<&'a Parameters>) -> Self {
+        let mut binder = Self::default();
+        for parameter in parameters.iter().flat_map(|p| p.iter()) {
+            binder.bound.insert(parameter.name().id.as_str());
+        }
+        binder
+    }
 }
 
 impl<'a> Visitor<'a> for Binder<'a> {
@@ -163,21 +142,27 @@ impl<'a> Visitor<'a> for Binder<'a> {
     }
 
     fn visit_pattern(&mut self, pattern: &'a Pattern) {
-        match pattern {
-            Pattern::MatchAs(PatternMatchAs {
-                name: Some(name), ..
-            })
-            | Pattern::MatchStar(PatternMatchStar {
-                name: Some(name), ..
-            })
-            | Pattern::MatchMapping(PatternMatchMapping {
-                rest: Some(name), ..
-            }) => {
-                self.bound.insert(name.id.as_str());
-            }
-            _ => {}
+        if let Some(name) = pattern_capture(pattern) {
+            self.bound.insert(name);
         }
         ruff_python_ast::visitor::walk_pattern(self, pattern);
+    }
+}
+
+/// The name a match pattern binds itself (`case x`, `case [*rest]`, `case {**rest}`), if any;
+/// its sub-patterns are visited on their own.
+pub(crate) fn pattern_capture(pattern: &Pattern) -> Option<&str> {
+    match pattern {
+        Pattern::MatchAs(PatternMatchAs {
+            name: Some(name), ..
+        })
+        | Pattern::MatchStar(PatternMatchStar {
+            name: Some(name), ..
+        })
+        | Pattern::MatchMapping(PatternMatchMapping {
+            rest: Some(name), ..
+        }) => Some(name.id.as_str()),
+        _ => None,
     }
 }
 

@@ -122,21 +122,20 @@ def permitted(name, allowed):
 
 
 def _sealed():
+    """The factories of `_WRAPPERS`, compiled in a scope of their own whose globals hold only
+    what a class statement needs: nothing made from them reaches anything else."""
     import builtins
 
-    # Only what a class statement needs: the wrappers' globals reach nothing else.
     scope = {"__builtins__": {"__build_class__": builtins.__build_class__}, "__name__": "sandbox"}
     exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
-    return scope["make_import"], scope["make_checked"], scope["make_facade"]
+    return scope
 
 
 def sealed_user_str():
     """A str() for user objects whose frame's globals are the sealed scope's."""
     import builtins
 
-    scope = {"__builtins__": {}, "__name__": "sandbox"}
-    exec(compile(_WRAPPERS, "<sandbox guards>", "exec"), scope)
-    return scope["make_user_str"](builtins.str, builtins.BaseException, builtins.type)
+    return _sealed()["make_user_str"](builtins.str, builtins.BaseException, builtins.type)
 
 
 # Modules the interpreter's C code imports on behalf of allowed ones, through the builtins of
@@ -155,7 +154,10 @@ def guarded_builtins(allowed, heavy, restricted=None):
     import builtins
     import types
 
-    make_import, make_checked, make_facade = _sealed()
+    sealed = _sealed()
+    make_import, make_checked, make_facade = (
+        sealed["make_import"], sealed["make_checked"], sealed["make_facade"]
+    )
     facades = {}
     for name, names in (restricted or {}).items():
         real = builtins.__import__(name)
@@ -288,7 +290,7 @@ def trusted_codes(runner):
         `_process_class` collected them) all have identifier names: _create_fn builds source
         text from them."""
         while frame is not None:
-            if f_code(frame) is process_class_code:
+            if f_code(frame) is process_class:
                 fields = f_locals(frame).get("fields")
                 if type_(fields) is not dict_:
                     return False
@@ -304,29 +306,21 @@ def trusted_codes(runner):
             frame = f_back(frame)
         return False
 
-    process_class_code = process_class
-    collections_ns = collections.__dict__
+    namedtuple_pins = _pins(namedtuple, collections.__dict__)
+    create_fn_pins = _pins(create_fn, dataclasses.__dict__)
+    # namedtuple: `__new__` from field names it checked are identifiers and not keywords.
+    # dataclass: __init__/__repr__/__eq__... from field names; the code runs in the class's
+    # module namespace, as untrusted frames. Both compile, then run, at one call site.
+    code_generation = [
+        (namedtuple, _call_sites(namedtuple, {"eval"}), None, namedtuple_pins, None),
+        (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers, create_fn_pins, fields_ok),
+    ]
     return {
-        # namedtuple: `__new__` from field names it checked are identifiers and not keywords.
-        # dataclass: __init__/__repr__/__eq__... from field names; the code runs in the
-        # class's module namespace, as untrusted frames.
-        "compile": [
-            (namedtuple, _call_sites(namedtuple, {"eval"}), None,
-             _pins(namedtuple, collections_ns), None),
-            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers,
-             _pins(create_fn, dataclasses.__dict__), fields_ok),
-        ],
-        "exec": [
-            (namedtuple, _call_sites(namedtuple, {"eval"}), None,
-             _pins(namedtuple, collections_ns), None),
-            (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers,
-             _pins(create_fn, dataclasses.__dict__), fields_ok),
-            (run, _call_sites(run, {"exec"}), None, (), None),
-        ],
+        "compile": code_generation,
+        "exec": code_generation + [(run, _call_sites(run, {"exec"}), None, (), None)],
         # The caller's module name for __module__ (no frame is returned).
         "sys._getframe": [
-            (namedtuple, _call_sites(namedtuple, {"_getframe"}), None,
-             _pins(namedtuple, collections_ns), None),
+            (namedtuple, _call_sites(namedtuple, {"_getframe"}), None, namedtuple_pins, None),
             (caller, _call_sites(caller, {"_getframe"}), None,
              _pins(caller, typing.__dict__), None),
             (enum_create, _call_sites(enum_create, {"_getframe"}), None,

@@ -199,13 +199,8 @@ fn hidden_arguments(io: &IoPolicy, call: &ExprCall, position: usize) -> Option<S
     None
 }
 
-fn path_is_safe(
-    checker: &Checker<'_, '_>,
-    io: &IoPolicy,
-    expr: &Expr,
-    depth: u8,
-    budget: &mut u32,
-) -> Result<(), String> {
+/// One expression of a path check: refused past the assignment depth or the step budget.
+fn take_step(depth: u8, budget: &mut u32) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err("too many assignments to follow".to_owned());
     }
@@ -213,6 +208,17 @@ fn path_is_safe(
         return Err("the path is built in too many ways to check".to_owned());
     }
     *budget -= 1;
+    Ok(())
+}
+
+fn path_is_safe(
+    checker: &Checker<'_, '_>,
+    io: &IoPolicy,
+    expr: &Expr,
+    depth: u8,
+    budget: &mut u32,
+) -> Result<(), String> {
+    take_step(depth, budget)?;
     match expr {
         Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), true),
         Expr::FString(fstring) => {
@@ -229,7 +235,7 @@ fn path_is_safe(
                         path_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                     }
                     InterpolatedStringElement::Interpolation(value) => {
-                        piece_is_safe(checker, io, value, depth + 1, budget)?;
+                        value_piece_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                         rest.push_str(&piece_text(checker, &value.expression));
                     }
                 }
@@ -337,18 +343,6 @@ fn constant_text(expr: &Expr) -> Option<String> {
     }
 }
 
-/// An interpolation after the start of an f-string path: its value must be a safe piece
-/// (a format spec decides nothing: a user `__format__` can return anything).
-fn piece_is_safe(
-    checker: &Checker<'_, '_>,
-    io: &IoPolicy,
-    value: &ruff_python_ast::InterpolatedElement,
-    depth: u8,
-    budget: &mut u32,
-) -> Result<(), String> {
-    value_piece_is_safe(checker, io, &value.expression, depth, budget)
-}
-
 /// A value placed inside a path after its start: a literal (or a name only ever assigned
 /// literals, or a loop variable over `range()` or a literal list) with no `/`-separated `..`
 /// and no scheme. Anything computed at run time could be `../../etc/passwd`.
@@ -359,13 +353,7 @@ fn value_piece_is_safe(
     depth: u8,
     budget: &mut u32,
 ) -> Result<(), String> {
-    if depth > MAX_DEPTH {
-        return Err("too many assignments to follow".to_owned());
-    }
-    if *budget == 0 {
-        return Err("the path is built in too many ways to check".to_owned());
-    }
-    *budget -= 1;
+    take_step(depth, budget)?;
     match expr {
         Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), false),
         Expr::NumberLiteral(_) => Ok(()),
