@@ -3,7 +3,7 @@
 
 Usage: benches/hostile_load.py [--binary target/release/pyexec] [--requests 200] [--seconds 60]
                                [--attack-seconds 30] [--hostile-clients 2] [--no-guards]
-                               [--sandbox-uid UID]
+                               [--sandbox-uid UID] [--callers]
 
 Starts `pyexec serve --role executor` on 127.0.0.1:0 with a 2-slot pool (validation and guards
 on, as deployed; `--no-guards` passes `--no-validate --no-guards`, so only the OS layer stands).
@@ -14,6 +14,9 @@ Then:
    the attack has lasted --attack-seconds, 30 by default). Hostile programs: CPU loops, memory bombs and floods of
    text that is expensive to escape, with a 1 s timeout; with --no-guards also status-channel
    forgeries, 4 MiB of invalid UTF-8 on both streams and fork bombs.
+With --callers the executor requires API keys and every client has its own (fair admission,
+issue 12): each hostile client is a caller of its own, the ordinary client another; by default a
+caller holds at most a third of the pool, so use --pool-size 4 or more.
 Prints p50/p99 of the ordinary requests idle and under attack, the ratio of the p99s (the
 issue's goal is at most 2x; reported, not enforced), what the hostile requests got, and the
 service's retries and slot replacements from its log. Exits 1 if any ordinary request failed
@@ -36,6 +39,8 @@ import time
 HOST = "127.0.0.1"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PATH = "/api/v1/execute_snippet"
+# With --callers: the key each client sends ("normal", "hostile-0", ...); empty when open.
+KEYS = {}
 
 # Hostile programs that pass the static validator and the guards: they only cost resources.
 GUARDED_HOSTILE = [
@@ -86,18 +91,25 @@ def pct(samples, p):
     return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))] if s else float("nan")
 
 
+def headers(who):
+    base = {"content-type": "application/json"}
+    if who in KEYS:
+        base["authorization"] = f"Bearer {KEYS[who]}"
+    return base
+
+
 class Client:
     """One keep-alive connection that reconnects after any error."""
 
-    def __init__(self, port, timeout=120):
-        self.port, self.timeout, self.conn = port, timeout, None
+    def __init__(self, port, who, timeout=120):
+        self.port, self.who, self.timeout, self.conn = port, who, timeout, None
 
     def post(self, body):
         for attempt in (0, 1):
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
             try:
-                self.conn.request("POST", PATH, body, {"content-type": "application/json"})
+                self.conn.request("POST", PATH, body, headers(self.who))
                 response = self.conn.getresponse()
                 return response.status, response.read()
             except (OSError, http.client.HTTPException):
@@ -110,7 +122,7 @@ class Client:
     def get(self, path):
         conn = http.client.HTTPConnection(HOST, self.port, timeout=10)
         try:
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers(self.who))
             response = conn.getresponse()
             return response.status, response.read()
         finally:
@@ -120,7 +132,7 @@ class Client:
 def normal_requests(port, n, deadline, seed, latencies, failures, more=lambda: False):
     """`n` sequential ordinary requests with exact answers (and more while `more()`), until
     `deadline`."""
-    client, rng, i = Client(port), random.Random(seed), -1
+    client, rng, i = Client(port, "normal"), random.Random(seed), -1
     while True:
         i += 1
         if time.monotonic() > deadline or (i >= n and not more()):
@@ -144,7 +156,7 @@ def normal_requests(port, n, deadline, seed, latencies, failures, more=lambda: F
 
 
 def hostile_client(port, kinds, offset, stop, tally, lock, kinds_sent):
-    client, i = Client(port), offset
+    client, i = Client(port, f"hostile-{offset}"), offset
     while not stop.is_set():
         name, code, limits = kinds[i % len(kinds)]
         i += 1
@@ -175,6 +187,16 @@ def start(args, log):
     if args.sandbox_uid is not None:
         env["PYEXEC_EXECUTOR__SANDBOX__UID"] = env["PYEXEC_EXECUTOR__SANDBOX__GID"] = str(args.sandbox_uid)
     cmd = [args.binary, "serve", "--role", "executor", "--listen", f"{HOST}:0"]
+    if args.callers:
+        import hashlib
+        config = tempfile.NamedTemporaryFile("w", prefix="hostile_load-", suffix=".toml", delete=False)
+        config.write("[auth]\nrate_per_sec = 0\n")
+        for who in ["normal"] + [f"hostile-{i}" for i in range(args.hostile_clients)]:
+            KEYS[who] = f"bench-{who}-{os.urandom(8).hex()}"
+            digest = hashlib.sha256(KEYS[who].encode()).hexdigest()
+            config.write(f'[[auth.api_keys]]\nid = "{who}"\nsha256 = "{digest}"\nscopes = ["execute"]\n')
+        config.close()
+        cmd += ["--config", config.name]
     if args.no_guards:
         cmd += ["--no-validate", "--no-guards"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, env=env)
@@ -220,6 +242,8 @@ def main():
     ap.add_argument("--pool-size", type=int, default=2)
     ap.add_argument("--no-guards", action="store_true", help="pass --no-validate --no-guards (OS layer only)")
     ap.add_argument("--sandbox-uid", type=int, help="host uid (and gid) of the sandboxes when run as root")
+    ap.add_argument("--callers", action="store_true",
+                    help="require API keys, one caller per client (fair admission between callers)")
     args = ap.parse_args()
     command = "python3 benches/hostile_load.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     kinds = RAW_HOSTILE if args.no_guards else GUARDED_HOSTILE
@@ -252,7 +276,7 @@ def main():
         stop.set()
         for t in attackers:
             t.join(timeout=30)
-        health_status, health = Client(port).get("/api/v1/health")
+        health_status, health = Client(port, "normal").get("/api/v1/health")
         after, after_failures = [], []
         normal_requests(port, 10, time.monotonic() + 10, 3, after, after_failures)
     finally:
@@ -277,6 +301,7 @@ def main():
     print(f"Command: `{command}`")
     print(f"Machine: {os.cpu_count()} cores, Linux {platform.release()}, CPython {platform.python_version()} (client), "
           f"binary {args.binary}, pool {args.pool_size}, "
+          f"{'one caller per client (API keys, fair admission), ' if args.callers else 'open (one caller), '}"
           f"{'OS layer only (--no-validate --no-guards)' if args.no_guards else 'validation and guards on'}")
     print()
     print(f"| {'ordinary requests (print(a * b), exact answer)':<50} | done/min   | p50          | p99          | max          | failures |")

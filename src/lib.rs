@@ -6,6 +6,7 @@
 //! [`telemetry`] for every role; [`http`], the hardened server loop and JSON answers every
 //! role's API uses.
 
+pub mod app;
 pub mod classifier;
 pub mod cli;
 pub mod config;

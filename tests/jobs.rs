@@ -542,8 +542,12 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
         let service = JobService::with_runner(&settings, &sources, program.clone())
             .await
             .expect("starts");
-        let slow = service.create(&request(SLOW), "shutdown-slow-1");
-        let queued = service.create(&request("print('queued')\n"), "shutdown-queued-1");
+        let slow = service.create(&request(SLOW), "shutdown-slow-1", "anonymous");
+        let queued = service.create(
+            &request("print('queued')\n"),
+            "shutdown-queued-1",
+            "anonymous",
+        );
         let (slow, queued) = (
             slow.expect("created").job_id,
             queued.expect("created").job_id,

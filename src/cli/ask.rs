@@ -50,14 +50,21 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
         let (executor_url, local) = match &args.executor_url {
             Some(url) => (url.clone(), None),
             None => {
-                let executor = super::serve::build_executor(sources, &settings, true, true).await?;
+                // A private executor on loopback, open: this process is its only caller.
+                let jobs = crate::jobs::JobService::new(&settings, sources).await?;
+                let flags = crate::app::Flags {
+                    validate: true,
+                    guards: true,
+                };
+                let executor =
+                    crate::app::build_executor(sources, &settings, flags, Some(jobs), true).await?;
                 let pool = executor.pool.clone();
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let url = format!("http://{}", listener.local_addr()?);
                 let state = Arc::new(crate::executor::api::AppState {
                     executor,
-                    jobs: Some(crate::jobs::JobService::new(&settings, sources).await?),
                     body: settings.server.body_limits(),
+                    auth: Arc::new(crate::http::Authenticator::open()),
                 });
                 let limits = settings.server.limits(Duration::ZERO);
                 let (_stop, stopped) = tokio::sync::watch::channel(false);
@@ -73,7 +80,13 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                 (url, Some((pool, server)))
             }
         };
-        let context = super::serve::build_llm_context(sources, &settings, &executor_url).await?;
+        let context = crate::app::build_llm_context(
+            sources,
+            &settings,
+            &executor_url,
+            settings.auth.executor_api_key.clone(),
+        )
+        .await?;
         let request = QueryRequest {
             query: args.question.clone(),
             data,

@@ -46,9 +46,11 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()?;
     let result = runtime.block_on(async {
-        let executor =
-            super::serve::build_executor(sources, &settings, !args.no_validate, !args.no_guards)
-                .await?;
+        let flags = crate::app::Flags {
+            validate: !args.no_validate,
+            guards: !args.no_guards,
+        };
+        let executor = crate::app::build_executor(sources, &settings, flags, None, true).await?;
         let request = CodeExecutionRequest {
             code,
             request_id: None,
@@ -60,13 +62,20 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             }),
         };
         let outcome = executor
-            .execute(request, crate::telemetry::new_request_id())
+            .execute(
+                &crate::models::Caller::anonymous(),
+                request,
+                crate::telemetry::new_request_id(),
+            )
             .await;
         executor.pool.shutdown(Duration::ZERO).await;
         match outcome {
             Ok(result) => Ok(result),
             Err(Failure::BadRequest(message)) => Err(anyhow::anyhow!(message)),
             Err(Failure::Execution(err)) => Err(anyhow::anyhow!(err)),
+            Err(Failure::NoJobs | Failure::Jobs(_)) => {
+                Err(anyhow::anyhow!("exec runs no heavy jobs"))
+            }
         }
     })?;
     match args.format {

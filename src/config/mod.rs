@@ -1,6 +1,7 @@
 //! Layered configuration: built-in defaults, then `roles/<role>.toml`, then `--config FILE`,
 //! then `PYEXEC_*` environment variables (`__` for nesting). Unknown keys are errors.
 
+mod auth;
 mod secret;
 mod settings;
 
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 
+pub use auth::{ApiKeySettings, ApiKeysFile, AuthSettings, OidcSettings};
 pub use secret::Secret;
 pub use settings::{
     ClassifierSettings, ExecutorSettings, JobBackendKind, JobsSettings, LimitSettings, LlmSettings,

@@ -12,6 +12,7 @@ use super::Secret;
 pub struct Settings {
     pub log: LogSettings,
     pub server: ServerSettings,
+    pub auth: super::AuthSettings,
     pub validator: ValidatorSettings,
     pub classifier: ClassifierSettings,
     pub llm: LlmSettings,
@@ -375,6 +376,13 @@ pub struct ExecutorSettings {
     pub max_backoff_secs: u64,
     /// Seconds given to in-flight executions on SIGTERM before they are killed.
     pub shutdown_grace_secs: u64,
+    /// Most executions one caller holds at once (fair admission); 0: a third of the pool,
+    /// at least one, so that two callers at their caps leave a third to everyone else. A
+    /// service running open has one caller, who is not capped.
+    pub max_concurrent_per_caller: usize,
+    /// Most requests one caller may have waiting for a slot (past it: HTTP 429); 0: a
+    /// quarter of `max_queue`, at least one (the whole queue when running open).
+    pub max_queued_per_caller: usize,
     /// Limits applied when a request names none.
     pub default_limits: LimitSettings,
     /// The most a request may ask for.
@@ -391,6 +399,8 @@ impl Default for ExecutorSettings {
             max_retries: 2,
             max_backoff_secs: 60,
             shutdown_grace_secs: 10,
+            max_concurrent_per_caller: 0,
+            max_queued_per_caller: 0,
             default_limits: LimitSettings::default(),
             max_limits: LimitSettings {
                 timeout_secs: 60.0,

@@ -1,26 +1,66 @@
-//! The executor role: validates lightweight code and runs it in the sandbox pool, behind
-//! `POST /api/v1/execute_snippet` and `GET /api/v1/health`.
+//! The executor role: one request path for every entry point (REST today, event triggers
+//! next): a program is checked, validated and either run in the sandbox pool or handed to
+//! the heavy-job backend, on behalf of an authenticated caller who is admitted fairly.
 
 pub mod api;
 
 use std::sync::Arc;
 
-use crate::models::{CodeExecutionRequest, ExecutionError, ExecutionResult, TierChoice};
-use crate::sandbox::{Job, Pool};
+use crate::jobs::{JobService, JobsError};
+use crate::models::{
+    Caller, CodeExecutionRequest, ExecutionError, ExecutionResult, JobCreated, JobRecord,
+    TierChoice,
+};
+use crate::sandbox::{Admittee, Job, Pool};
 use crate::validator::Validator;
 
-/// What one execution request turned into, before HTTP.
+/// What one submission turned into, before HTTP.
 #[derive(Debug)]
 pub enum Failure {
-    /// The request is wrong (limits above the maximums, heavy tier asked of this endpoint).
+    /// The request is wrong (limits above the maximums, the wrong tier for the endpoint,
+    /// code no interpreter can take, a request id that cannot name a job).
     BadRequest(String),
     Execution(ExecutionError),
+    /// This executor does not run heavy jobs.
+    NoJobs,
+    /// The job backend could not take the job.
+    Jobs(String),
 }
 
 /// Programs up to this size are validated on the request's own task (about 0.2 ms for 200
 /// lines, measured in `benches/validator.rs`); bigger ones on the blocking pool, so that a
 /// large program cannot stall the runtime's workers.
 const INLINE_VALIDATION_BYTES: usize = 8 * 1024;
+
+/// How callers are admitted: the caps that apply to a caller with no override of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct AdmissionPolicy {
+    pub max_concurrent: usize,
+    pub max_queued: usize,
+}
+
+impl AdmissionPolicy {
+    /// From the executor settings: `open` services have one caller, who is not capped.
+    pub fn from_settings(settings: &crate::config::ExecutorSettings, open: bool) -> Self {
+        if open {
+            return Self {
+                max_concurrent: usize::MAX,
+                max_queued: usize::MAX,
+            };
+        }
+        let pool = settings.pool_size.max(1);
+        Self {
+            max_concurrent: match settings.max_concurrent_per_caller {
+                0 => (pool / 3).max(1),
+                n => n,
+            },
+            max_queued: match settings.max_queued_per_caller {
+                0 => (settings.max_queue / 4).max(1),
+                n => n,
+            },
+        }
+    }
+}
 
 pub struct Executor {
     pub pool: Pool,
@@ -29,10 +69,19 @@ pub struct Executor {
     validate: bool,
     /// Every layer in force: the validator's, then the pool's (fixed once started).
     layers: Vec<String>,
+    /// Heavy jobs; `None` where this executor does not start them.
+    jobs: Option<Arc<JobService>>,
+    admission: AdmissionPolicy,
 }
 
 impl Executor {
-    pub fn new(pool: Pool, validator: Validator, validate: bool) -> Self {
+    pub fn new(
+        pool: Pool,
+        validator: Validator,
+        validate: bool,
+        jobs: Option<Arc<JobService>>,
+        admission: AdmissionPolicy,
+    ) -> Self {
         let validator_layer = validate.then(|| "validator".to_owned());
         let layers = validator_layer
             .into_iter()
@@ -43,6 +92,8 @@ impl Executor {
             validator: Arc::new(validator),
             validate,
             layers,
+            jobs,
+            admission,
         }
     }
 
@@ -50,11 +101,34 @@ impl Executor {
         &self.layers
     }
 
+    pub fn validates(&self) -> bool {
+        self.validate
+    }
+
+    pub fn jobs(&self) -> Option<&Arc<JobService>> {
+        self.jobs.as_ref()
+    }
+
+    fn admittee(&self, caller: &Caller) -> Admittee {
+        Admittee {
+            caller: caller.id.clone(),
+            max_concurrent: caller
+                .max_concurrent
+                .filter(|n| *n > 0)
+                .unwrap_or(self.admission.max_concurrent),
+            max_queued: self.admission.max_queued,
+        }
+    }
+
+    /// Runs a lightweight program for `caller`: checked, validated (a refusal is a result
+    /// with status `rejected`), admitted fairly and run in the sandbox.
     pub async fn execute(
         &self,
+        caller: &Caller,
         request: CodeExecutionRequest,
         request_id: String,
     ) -> Result<ExecutionResult, Failure> {
+        request.check_code().map_err(Failure::BadRequest)?;
         if request.tier == TierChoice::Heavy {
             return Err(Failure::BadRequest(
                 "heavy code does not run here: use POST /api/v1/create_heavy_job".to_owned(),
@@ -98,9 +172,14 @@ impl Executor {
             code: request.code,
             limits,
         };
-        let mut result = self.pool.execute(job).await.map_err(Failure::Execution)?;
+        let mut result = self
+            .pool
+            .execute_for(&self.admittee(caller), job)
+            .await
+            .map_err(Failure::Execution)?;
         result.layers.clone_from(&self.layers);
         tracing::info!(
+            caller = %caller.id,
             status = ?result.status,
             duration_ms = result.duration_ms,
             cpu_ms = result.cpu_ms,
@@ -108,5 +187,48 @@ impl Executor {
             "executed"
         );
         Ok(result)
+    }
+
+    /// Starts a heavy job owned by `caller` (or returns the one its request id already
+    /// has). The runner validates the code with the heavy tier's rules before it runs.
+    pub fn create_job(
+        &self,
+        caller: &Caller,
+        request: &CodeExecutionRequest,
+        request_id: &str,
+    ) -> Result<JobCreated, Failure> {
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        request.check_code().map_err(Failure::BadRequest)?;
+        match jobs.create(request, request_id, &caller.id) {
+            Ok(created) => {
+                tracing::info!(caller = %caller.id, job_id = %created.job_id, "heavy job created");
+                Ok(created)
+            }
+            Err(JobsError::BadRequest(message)) => Err(Failure::BadRequest(message)),
+            Err(err) => Err(Failure::Jobs(err.to_string())),
+        }
+    }
+
+    /// A job `caller` may see: its own, or any with `admin`; `Ok(None)` for one that does
+    /// not exist or is another caller's (the two are not told apart). With `wait`, the job
+    /// once done or as it is when `wait` runs out.
+    pub async fn job(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        wait: Option<std::time::Duration>,
+    ) -> Result<Option<JobRecord>, Failure> {
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        // Ownership first: another caller's job is not waited on either.
+        let Some(record) = jobs.get(job_id) else {
+            return Ok(None);
+        };
+        if !caller.may_see(record.owner.as_deref()) {
+            return Ok(None);
+        }
+        Ok(match wait {
+            Some(within) => jobs.wait(job_id, within).await,
+            None => Some(record),
+        })
     }
 }

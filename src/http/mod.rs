@@ -1,11 +1,21 @@
 //! HTTP pieces every role shares: the hardened server loop (timeouts on every edge, a bound
-//! on connections, graceful shutdown within a deadline), request bodies read under a size
-//! and time limit, and the JSON error answers.
+//! on connections, graceful shutdown within a deadline), request ids, request bodies read
+//! under a size and time limit, authentication (API keys, OIDC tokens, scopes, per-caller
+//! rate limits) and the error contract every answer follows.
 
+pub mod auth;
 mod body;
+pub mod oidc;
+mod rate;
 mod response;
+mod routes;
 mod server;
 
+pub use auth::{guard, hash_key, AuthError, Authenticator, Guard};
 pub use body::{read_json, BodyError, BodyLimits};
-pub use response::{error, not_found, request_id, with_id, REQUEST_ID};
+pub use response::{
+    assign_request_id, error, method_not_allowed, not_found, request_id, sane_request_id, with_id,
+    RequestId, REQUEST_ID,
+};
+pub use routes::{finish, protect, Access, SecurityAddon};
 pub use server::{serve, ServerLimits};

@@ -1,18 +1,26 @@
 //! Request ids and the job ids made from them.
 
-/// Whether `id` may name a job and its result folder.
-pub fn sane_request_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-}
+pub use crate::models::sane_request_id;
 
 /// The job id of a request: a DNS-1123 label (a valid Kubernetes Job name) derived from the
 /// request id, with a hash of the exact id so that ids differing only in case or in
 /// characters a label cannot hold still get different jobs.
 pub fn job_id(request_id: &str) -> String {
+    job_id_of(request_id, request_id)
+}
+
+/// The job id of `owner`'s request: the anonymous caller's (a service running open) is
+/// [`job_id`]; any other caller's hashes the owner in, so that two callers using the same
+/// request id get different jobs and neither can reach the other's by guessing its ids.
+pub fn job_id_for(owner: &str, request_id: &str) -> String {
+    if owner == "anonymous" {
+        job_id(request_id)
+    } else {
+        job_id_of(request_id, &format!("{owner}\n{request_id}"))
+    }
+}
+
+fn job_id_of(request_id: &str, hashed: &str) -> String {
     let mut slug: String = request_id
         .chars()
         .map(|c| {
@@ -26,7 +34,7 @@ pub fn job_id(request_id: &str) -> String {
     slug.truncate(40);
     let slug = slug.trim_matches('-');
     // FNV-1a: stable across runs and versions, unlike std's hasher.
-    let hash = request_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+    let hash = hashed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     if slug.is_empty() {
@@ -38,7 +46,7 @@ pub fn job_id(request_id: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{job_id, sane_request_id};
+    use super::{job_id, job_id_for, sane_request_id};
 
     #[test]
     fn job_ids_are_dns_labels_and_distinct_per_request_id() {
@@ -54,6 +62,9 @@ mod tests {
         }
         assert_ne!(job_id("Req-1"), job_id("req-1"));
         assert_eq!(job_id("req-1"), job_id("req-1"));
+        assert_eq!(job_id_for("anonymous", "req-1"), job_id("req-1"));
+        assert_ne!(job_id_for("key:a", "req-1"), job_id_for("key:b", "req-1"));
+        assert_ne!(job_id_for("key:a", "req-1"), job_id("req-1"));
         assert!(sane_request_id("abc-1.2:3_4"));
         assert!(!sane_request_id("../etc"));
         assert!(!sane_request_id(""));

@@ -36,7 +36,7 @@ use tokio::sync::{watch, Semaphore};
 use crate::config::{JobBackendKind, Settings, Sources, StorageBackend};
 use crate::models::{CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobStatus};
 use crate::storage::Storage;
-pub use ids::{job_id, sane_request_id};
+pub use ids::{job_id, job_id_for, sane_request_id};
 use state::{StateDir, StoredJob};
 
 /// The most a Kubernetes Secret holds (its data, in bytes): the code of a Kubernetes job.
@@ -183,6 +183,7 @@ impl JobService {
         self: &Arc<Self>,
         request: &CodeExecutionRequest,
         request_id: &str,
+        owner: &str,
     ) -> Result<JobCreated, JobsError> {
         if !sane_request_id(request_id) {
             return Err(JobsError::BadRequest(format!(
@@ -192,7 +193,7 @@ impl JobService {
         self.check_code(&request.code)?;
         let limits = runner::heavy_limits(&self.settings, request.limits.as_ref(), None)
             .map_err(|e| JobsError::BadRequest(e.to_string()))?;
-        let job_id = job_id(request_id);
+        let job_id = job_id_for(owner, request_id);
         let mut table = self
             .table
             .lock()
@@ -212,6 +213,7 @@ impl JobService {
         let record = JobRecord {
             job_id: job_id.clone(),
             request_id: request_id.to_owned(),
+            owner: Some(owner.to_owned()),
             status: JobStatus::Pending,
             created_at: now_rfc3339(),
             finished_at: None,

@@ -207,6 +207,7 @@ mod tests {
             record: JobRecord {
                 job_id: id.to_owned(),
                 request_id: "r-1".to_owned(),
+                owner: None,
                 status: JobStatus::Pending,
                 created_at: "2026-12-01T00:00:00.000Z".to_owned(),
                 finished_at: None,

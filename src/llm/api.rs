@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,13 +17,17 @@ use utoipa::{OpenApi, ToSchema};
 use super::client::{LlmClient, LlmError};
 use super::executor_client::ExecutorError;
 use super::flow::{self, Context, FlowError, QueryAnswer, QueryRequest};
-use crate::http::{error, not_found, read_json, request_id, with_id, BodyLimits};
-use crate::models::{ApiError, ErrorKind};
+use crate::http::{
+    error, finish, protect, read_json, with_id, Access, Authenticator, BodyLimits, RequestId,
+    SecurityAddon,
+};
+use crate::models::{ApiError, Caller, ErrorKind, Scope};
 use crate::telemetry;
 
 pub struct LlmState {
     pub context: Context,
     pub body: BodyLimits,
+    pub auth: Arc<Authenticator>,
 }
 
 #[derive(OpenApi)]
@@ -32,18 +36,41 @@ pub struct LlmState {
         title = "pyexec LLM API",
         description = "Questions in, validated code run in the sandbox, answers out."
     ),
-    paths(query, health),
-    components(schemas(QueryRequest, QueryAnswer, ApiError, LlmHealth))
+    paths(query, health, live),
+    components(schemas(QueryRequest, QueryAnswer, ApiError, LlmHealth)),
+    modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
 
-pub fn router(state: Arc<LlmState>) -> Router {
+/// The LLM role's protected routes, without the shared layers (the all-in-one mode merges
+/// them with the executor's).
+pub fn work_routes(state: Arc<LlmState>) -> Router {
+    let auth = Arc::clone(&state.auth);
     Router::new()
-        .route("/api/v1/query", post(query))
-        .route("/api/v1/health", get(health))
-        .route("/api/v1/openapi.json", get(openapi))
-        .fallback(not_found)
-        .with_state(state)
+        .merge(protect(
+            Router::new()
+                .route("/api/v1/query", post(query))
+                .with_state(Arc::clone(&state)),
+            &auth,
+            Access::Scope(Scope::Query),
+        ))
+        .merge(protect(
+            Router::new()
+                .route("/api/v1/health", get(health))
+                .with_state(state),
+            &auth,
+            Access::Authenticated,
+        ))
+        .merge(
+            Router::new()
+                .route("/api/v1/health/live", get(live))
+                .route("/api/v1/openapi.json", get(openapi)),
+        )
+}
+
+/// The LLM role's router, with the shared layers of [`crate::http::finish`].
+pub fn router(state: Arc<LlmState>) -> Router {
+    finish(work_routes(state))
 }
 
 /// Ask a question: the LLM writes a program, the validator checks it (findings go back for
@@ -53,9 +80,14 @@ pub fn router(state: Arc<LlmState>) -> Router {
     path = "/api/v1/query",
     request_body = QueryRequest,
     params(("x-request-id" = Option<String>, Header, description = "Request id; generated when absent")),
+    security(("bearer" = ["query"]), ("api_key" = ["query"])),
     responses(
         (status = 200, description = "The flow completed: see `result` and `error`", body = QueryAnswer),
         (status = 400, description = "Malformed request, or limits the executor refused", body = ApiError),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `query` scope", body = ApiError),
+        (status = 415, description = "The body is not JSON", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
         (status = 408, description = "The body did not arrive within server.body_read_timeout_secs", body = ApiError),
         (status = 413, description = "Body over the size limit", body = ApiError),
         (status = 502, description = "The LLM or the executor failed", body = ApiError),
@@ -63,8 +95,14 @@ pub fn router(state: Arc<LlmState>) -> Router {
         (status = 504, description = "The LLM or the executor timed out", body = ApiError),
     )
 )]
-async fn query(State(state): State<Arc<LlmState>>, headers: HeaderMap, body: Body) -> Response {
-    let id = request_id(&headers).unwrap_or_else(telemetry::new_request_id);
+async fn query(
+    State(state): State<Arc<LlmState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let id = assigned.0;
     let span = telemetry::request_span(&id);
     async move {
         let started = Instant::now();
@@ -73,6 +111,7 @@ async fn query(State(state): State<Arc<LlmState>>, headers: HeaderMap, body: Bod
             Err(err) => return error(err.status(), err.to_api_error(), &id),
         };
         tracing::info!(
+            caller = %caller.id,
             query_chars = request.query.len(),
             data_bytes = request.data.as_ref().map_or(0, String::len),
             "query"
@@ -143,8 +182,16 @@ struct Upstream {
     reachable: bool,
 }
 
-/// Status of the role and of what it depends on.
-#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = LlmHealth)))]
+/// Status of the role and of what it depends on (any authenticated caller).
+#[utoipa::path(
+    get,
+    path = "/api/v1/health",
+    security(("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, body = LlmHealth),
+        (status = 401, description = "No valid credential", body = ApiError),
+    )
+)]
 async fn health(State(state): State<Arc<LlmState>>) -> Response {
     let ctx = &state.context;
     let llm_url = ctx.llm.as_ref().map(|c| c.endpoint().to_owned());
@@ -175,6 +222,16 @@ async fn health(State(state): State<Arc<LlmState>>) -> Response {
         },
     };
     (StatusCode::OK, Json(body)).into_response()
+}
+
+/// Liveness: the process answers (no credential needed).
+#[utoipa::path(
+    get,
+    path = "/api/v1/health/live",
+    responses((status = 200, description = "Alive"))
+)]
+async fn live() -> Response {
+    (StatusCode::OK, Json(serde_json::json!({"status": "alive"}))).into_response()
 }
 
 async fn openapi() -> Response {

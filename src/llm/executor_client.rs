@@ -34,11 +34,17 @@ pub struct ExecutorClientOptions {
     /// Longest wait for one answer (and, with busy retries, for all of them together).
     pub timeout: Duration,
     pub max_response_bytes: usize,
+    /// The LLM role's own credential for the executor (`auth.executor_api_key`).
+    pub api_key: Option<crate::config::Secret>,
 }
 
 impl ExecutorClientOptions {
-    pub fn from_settings(llm: &crate::config::LlmSettings) -> Self {
+    pub fn from_settings(
+        llm: &crate::config::LlmSettings,
+        api_key: Option<crate::config::Secret>,
+    ) -> Self {
         Self {
+            api_key,
             connect_timeout: Duration::from_secs(llm.executor_connect_timeout_secs.max(1)),
             timeout: Duration::from_secs(llm.executor_timeout_secs.max(1)),
             max_response_bytes: llm.max_executor_response_bytes,
@@ -58,10 +64,21 @@ const BUSY_RETRIES: u32 = 5;
 
 impl ExecutorClient {
     pub fn new(base_url: &str, options: ExecutorClientOptions) -> anyhow::Result<Self> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(key) = &options.api_key {
+            let mut value =
+                reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.expose()))
+                    .map_err(|_| {
+                        anyhow::anyhow!("auth.executor_api_key is not a valid header value")
+                    })?;
+            value.set_sensitive(true);
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         Ok(Self {
             http: reqwest::Client::builder()
                 .connect_timeout(options.connect_timeout)
                 .timeout(options.timeout)
+                .default_headers(headers)
                 .build()?,
             base: base_url.trim_end_matches('/').to_owned(),
             options,

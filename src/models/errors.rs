@@ -37,6 +37,13 @@ pub enum ExecutionError {
         waited_secs: f64,
         retry_after_secs: u64,
     },
+    /// The caller's own limit (its queue of waiting requests): other callers are not
+    /// affected. HTTP 429 with `Retry-After`.
+    #[error("{message}; retry in {retry_after_secs}s")]
+    CallerLimit {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("the executor is shutting down; send the request to another instance")]
     ShuttingDown,
     #[error("sandbox set-up failed: {message}")]
@@ -77,6 +84,20 @@ pub enum ErrorKind {
     Execution,
     Job,
     Busy,
+    /// The caller's own rate or concurrency limit: retry after `Retry-After` (HTTP 429).
+    RateLimited,
+    /// No credential, or one that is not valid (HTTP 401).
+    Unauthorized,
+    /// A valid credential without the scope this endpoint needs (HTTP 403).
+    Forbidden,
+    /// No such endpoint or resource (HTTP 404).
+    NotFound,
+    /// The endpoint exists but not with this method (HTTP 405).
+    MethodNotAllowed,
+    /// The body is not `application/json` (HTTP 415).
+    UnsupportedMediaType,
+    /// The same request id already names something else (HTTP 409).
+    Conflict,
     /// The service is shutting down; retry on another instance.
     Shutdown,
     /// The client did not send its request (headers or body) in time, or the request took

@@ -48,6 +48,17 @@ impl CodeExecutionRequest {
     }
 }
 
+/// Whether `id` may serve as a request id: 1 to 128 of letters, digits and `-_.:`. One rule
+/// for every place an id arrives (a header, a body, a job, an event), since the same id
+/// names jobs and result folders.
+pub fn sane_request_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 128
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
 /// Refuses source with a NUL character: CPython refuses it, and it is a classic way to make
 /// a checker and the interpreter read different programs. Invalid UTF-8 never gets this far:
 /// request bodies must be UTF-8, and JSON strings cannot hold lone surrogates.

@@ -24,6 +24,10 @@ impl JobStatus {
 pub struct JobRecord {
     pub job_id: String,
     pub request_id: String,
+    /// The caller that created the job (`key:<id>`, `oidc:<subject>`, `anonymous`): only
+    /// it, or a caller with `admin`, can read the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
     pub status: JobStatus,
     /// RFC 3339, UTC.
     pub created_at: String,

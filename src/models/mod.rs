@@ -2,14 +2,17 @@
 //! Their JSON shapes are snapshot-tested (`tests/models.rs`) and documented in
 //! `docs/models.md`.
 
+mod caller;
 mod errors;
 mod execution;
 mod job;
 mod validation;
 
+pub use caller::{Caller, Scope};
 pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError, JobError, ValidationError};
 pub use execution::{
-    check_source, CodeExecutionRequest, ExecutionResult, ExecutionStatus, ResourceLimits,
+    check_source, sane_request_id, CodeExecutionRequest, ExecutionResult, ExecutionStatus,
+    ResourceLimits,
 };
 pub use job::{JobCreated, JobRecord, JobStatus};
 pub use validation::{Finding, ReasonKind, Tier, TierChoice, TierReason, ValidationResult};

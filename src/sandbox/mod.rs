@@ -20,7 +20,7 @@ mod pool;
 mod slot;
 
 pub use cgroup::Version as CgroupVersion;
-pub use pool::{resolve_limits, Health, HeavyOptions, Job, Pool, PoolOptions};
+pub use pool::{resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolOptions};
 
 /// The fork server, the per-execution lockdown and the Python guards, written into each
 /// slot's root.

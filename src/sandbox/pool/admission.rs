@@ -2,11 +2,12 @@
 //! what a refused caller is told. Every queue place is held by a guard, so a caller that goes
 //! away while it waits (a client that disconnects, a timeout around it) gives its place back.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::models::ExecutionError;
 
@@ -31,6 +32,8 @@ pub(super) struct Admission {
     /// of `Retry-After`.
     average_hold_us: AtomicU64,
     pub(super) phase: watch::Sender<Phase>,
+    /// Who waits and who holds what: permits go round-robin between callers.
+    fair: Arc<Fair>,
 }
 
 /// A place in the queue; given back on drop.
@@ -42,6 +45,235 @@ impl Drop for QueuePlace<'_> {
     }
 }
 
+/// Who asks for a slot, and the limits that caller has.
+#[derive(Debug, Clone)]
+pub struct Admittee {
+    /// The caller's identity (`anonymous` on a service without credentials).
+    pub caller: String,
+    /// Most executions this caller may hold at once.
+    pub max_concurrent: usize,
+    /// Most requests this caller may have waiting in the queue.
+    pub max_queued: usize,
+}
+
+impl Admittee {
+    /// A caller without limits of its own (the pool's own self-test, a job runner).
+    pub fn unlimited(caller: &str) -> Self {
+        Self {
+            caller: caller.to_owned(),
+            max_concurrent: usize::MAX,
+            max_queued: usize::MAX,
+        }
+    }
+}
+
+/// A permit for one slot, and the caller's hold on its share until it is dropped.
+pub(super) struct Admitted {
+    pub(super) permit: OwnedSemaphorePermit,
+    pub(super) hold: Hold,
+}
+
+/// One execution counted against its caller's `max_concurrent`; released on drop, which
+/// wakes the dispatcher (the caller may now be served again).
+pub(super) struct Hold {
+    fair: Arc<Fair>,
+    caller: String,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.fair.release(&self.caller);
+    }
+}
+
+/// The receiving end of a waiting request. Dropped without its permit taken (a timeout,
+/// shutdown, the caller's future dropped), it closes the channel; a permit the dispatcher
+/// sent meanwhile goes back to the semaphore and its hold is released, so no capacity and
+/// no share is ever lost.
+struct Pending {
+    rx: oneshot::Receiver<OwnedSemaphorePermit>,
+    fair: Arc<Fair>,
+    caller: String,
+    /// The permit was received and its hold handed on.
+    done: bool,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.rx.close();
+        if let Ok(permit) = self.rx.try_recv() {
+            drop(permit);
+            self.fair.release(&self.caller);
+        }
+    }
+}
+
+/// A waiting request: the dispatcher sends it a permit.
+struct Waiter {
+    tx: oneshot::Sender<OwnedSemaphorePermit>,
+}
+
+#[derive(Default)]
+struct CallerState {
+    holding: usize,
+    max_concurrent: usize,
+    waiting: VecDeque<Waiter>,
+}
+
+#[derive(Default)]
+struct FairState {
+    callers: HashMap<String, CallerState>,
+    /// Callers with waiting requests, in the order they are served next.
+    ring: VecDeque<String>,
+}
+
+/// Fair queuing between callers: each caller has its own FIFO queue; a freed permit goes to
+/// the next caller in round-robin order that holds fewer than its `max_concurrent`. One
+/// caller's flood waits in its own queue and costs it its own share, not anyone else's.
+struct Fair {
+    state: Mutex<FairState>,
+    /// Wakes the dispatcher: a request started waiting, or a caller released a hold.
+    wake: Notify,
+}
+
+impl Fair {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FairState> {
+        // The state is consistent after every statement: a panic elsewhere cannot leave it
+        // half-updated, so a poisoned lock is still usable.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn release(&self, caller: &str) {
+        {
+            let mut state = self.lock();
+            if let Some(entry) = state.callers.get_mut(caller) {
+                entry.holding = entry.holding.saturating_sub(1);
+                if entry.holding == 0 && entry.waiting.is_empty() {
+                    state.callers.remove(caller);
+                }
+            }
+        }
+        self.wake.notify_one();
+    }
+
+    fn hold(self: &Arc<Self>, caller: &str) -> Hold {
+        Hold {
+            fair: Arc::clone(self),
+            caller: caller.to_owned(),
+        }
+    }
+
+    /// Whether a caller with waiting requests may be served now.
+    fn any_servable(state: &FairState) -> bool {
+        state.ring.iter().any(|caller| {
+            state.callers.get(caller).is_some_and(|c| {
+                c.holding < c.max_concurrent && c.waiting.iter().any(|w| !w.tx.is_closed())
+            })
+        })
+    }
+
+    /// Hands `permit` to the next servable caller's oldest live waiter, round-robin; gives
+    /// the permit back when nobody can take it.
+    fn dispatch(
+        self: &Arc<Self>,
+        mut permit: OwnedSemaphorePermit,
+    ) -> Option<OwnedSemaphorePermit> {
+        let mut state = self.lock();
+        let mut turns = state.ring.len();
+        while turns > 0 {
+            turns -= 1;
+            let Some(caller) = state.ring.pop_front() else {
+                break;
+            };
+            let Some(entry) = state.callers.get_mut(&caller) else {
+                continue;
+            };
+            entry.waiting.retain(|w| !w.tx.is_closed());
+            if entry.waiting.is_empty() {
+                if entry.holding == 0 {
+                    state.callers.remove(&caller);
+                }
+                continue;
+            }
+            if entry.holding >= entry.max_concurrent {
+                // At its share: it keeps its place in the ring and waits for a release.
+                state.ring.push_back(caller);
+                continue;
+            }
+            while let Some(waiter) = entry.waiting.pop_front() {
+                // The hold is counted before the permit is sent, so a waiter that receives
+                // it always finds its caller's count already raised.
+                entry.holding += 1;
+                match waiter.tx.send(permit) {
+                    Ok(()) => {
+                        if !entry.waiting.is_empty() {
+                            state.ring.push_back(caller);
+                        } else if entry.holding == 0 {
+                            state.callers.remove(&caller);
+                        }
+                        return None;
+                    }
+                    Err(back) => {
+                        entry.holding -= 1;
+                        permit = back;
+                    }
+                }
+            }
+            if entry.holding == 0 {
+                state.callers.remove(&caller);
+            }
+        }
+        Some(permit)
+    }
+}
+
+/// Gives permits to waiting callers in fair order. Ends when the pool shuts down or the
+/// admission is dropped (its phase sender goes away).
+async fn dispatcher(fair: Arc<Fair>, permits: Arc<Semaphore>, mut phase: watch::Receiver<Phase>) {
+    loop {
+        let woken = fair.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        if !Fair::any_servable(&fair.lock()) {
+            tokio::select! {
+                () = woken => continue,
+                changed = phase.changed() => {
+                    if changed.is_err() || *phase.borrow() != Phase::Open {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        }
+        let permit = tokio::select! {
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+            changed = phase.changed() => {
+                if changed.is_err() || *phase.borrow() != Phase::Open {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Some(unused) = fair.dispatch(permit) {
+            // Nobody could take it (they left, or every waiting caller is at its share):
+            // back to the semaphore until the next release or arrival.
+            drop(unused);
+            tokio::select! {
+                () = woken => {}
+                () = tokio::time::sleep(Duration::from_millis(50)) => {}
+            }
+        }
+    }
+}
+
 impl Admission {
     pub(super) fn new(
         permits: Arc<Semaphore>,
@@ -49,6 +281,16 @@ impl Admission {
         max_queue: usize,
         queue_timeout: Duration,
     ) -> Self {
+        let phase = watch::channel(Phase::Open).0;
+        let fair = Arc::new(Fair {
+            state: Mutex::new(FairState::default()),
+            wake: Notify::new(),
+        });
+        tokio::spawn(dispatcher(
+            Arc::clone(&fair),
+            Arc::clone(&permits),
+            phase.subscribe(),
+        ));
         Self {
             permits,
             queued: AtomicUsize::new(0),
@@ -56,7 +298,8 @@ impl Admission {
             queue_timeout,
             slots: slots.max(1),
             average_hold_us: AtomicU64::new(50_000),
-            phase: watch::channel(Phase::Open).0,
+            phase,
+            fair,
         }
     }
 
@@ -72,29 +315,88 @@ impl Admission {
         *self.phase.borrow()
     }
 
-    /// A permit for one slot: at once if one is free, else after a wait in the queue of at
-    /// most `queue_timeout`. `rearming` slots are about to be free (their next child is being
-    /// prepared, a millisecond or two), so that many callers more may wait without counting
-    /// as a full queue.
+    /// A permit for one slot for `who`: at once if one is free, nobody waits and `who` is
+    /// under its share; else after a wait in `who`'s own queue of at most `queue_timeout`,
+    /// served round-robin between callers. `rearming` slots are about to be free (their next
+    /// child is being prepared, a millisecond or two), so that many callers more may wait
+    /// without counting as a full queue.
     pub(super) async fn admit(
         &self,
+        who: &Admittee,
         rearming: usize,
-    ) -> Result<OwnedSemaphorePermit, ExecutionError> {
+    ) -> Result<Admitted, ExecutionError> {
         if self.phase() != Phase::Open {
             return Err(ExecutionError::ShuttingDown);
         }
-        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
-            return Ok(permit);
-        }
-        if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queue + rearming {
-            self.queued.fetch_sub(1, Ordering::SeqCst);
-            return Err(ExecutionError::Busy {
-                slots: self.slots,
-                retry_after_secs: self.retry_after(),
-            });
-        }
+        let rx = {
+            let mut state = self.fair.lock();
+            let nobody_waits = !Fair::any_servable(&state);
+            let entry = state.callers.entry(who.caller.clone()).or_default();
+            entry.max_concurrent = who.max_concurrent.max(1);
+            if nobody_waits && entry.holding < entry.max_concurrent {
+                if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+                    entry.holding += 1;
+                    return Ok(Admitted {
+                        permit,
+                        hold: self.fair.hold(&who.caller),
+                    });
+                }
+            }
+            entry.waiting.retain(|w| !w.tx.is_closed());
+            if entry.waiting.len() >= who.max_queued.max(1) {
+                let waiting = entry.waiting.len();
+                if entry.holding == 0 && waiting == 0 {
+                    state.callers.remove(&who.caller);
+                }
+                return Err(ExecutionError::CallerLimit {
+                    message: format!(
+                        "this caller already has {waiting} requests waiting (its limit); retry when one is answered"
+                    ),
+                    retry_after_secs: self.retry_after(),
+                });
+            }
+            if self.queued.fetch_add(1, Ordering::SeqCst) >= self.max_queue + rearming {
+                self.queued.fetch_sub(1, Ordering::SeqCst);
+                if entry.holding == 0 && entry.waiting.is_empty() {
+                    state.callers.remove(&who.caller);
+                }
+                return Err(ExecutionError::Busy {
+                    slots: self.slots,
+                    retry_after_secs: self.retry_after(),
+                });
+            }
+            let (tx, rx) = oneshot::channel();
+            entry.waiting.push_back(Waiter { tx });
+            if !state.ring.contains(&who.caller) {
+                state.ring.push_back(who.caller.clone());
+            }
+            rx
+        };
         let _place = QueuePlace(&self.queued);
-        self.wait(self.queue_timeout).await
+        let mut pending = Pending {
+            rx,
+            fair: Arc::clone(&self.fair),
+            caller: who.caller.clone(),
+            done: false,
+        };
+        self.fair.wake.notify_one();
+        let mut phase = self.phase.subscribe();
+        let received = tokio::select! {
+            permit = &mut pending.rx => permit.map_err(|_| ExecutionError::ShuttingDown),
+            () = tokio::time::sleep(self.queue_timeout) => Err(ExecutionError::QueueTimeout {
+                waited_secs: self.queue_timeout.as_secs_f64(),
+                retry_after_secs: self.retry_after(),
+            }),
+            () = async { let _ = phase.wait_for(|p| *p != Phase::Open).await; } => {
+                Err(ExecutionError::ShuttingDown)
+            }
+        };
+        let permit = received?;
+        pending.done = true;
+        Ok(Admitted {
+            permit,
+            hold: self.fair.hold(&who.caller),
+        })
     }
 
     /// Waits up to `within` for a permit, outside the queue bound (a retry of a request that

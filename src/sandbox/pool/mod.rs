@@ -29,6 +29,7 @@ use super::lockdown::{Landlock, PlanSettings, Static, Syscalls};
 use super::slot::{ExecuteError, Limits, Request, Slot, SpawnConfig};
 use crate::config::{ExecutorSettings, LimitSettings};
 use crate::models::{ExecutionError, ExecutionResult, ExecutionStatus, ResourceLimits};
+pub use admission::Admittee;
 use admission::{Admission, Phase};
 pub use limits::resolve_limits;
 pub use table::SlotCounts;
@@ -369,13 +370,25 @@ impl Pool {
     /// gives the queue place back; dropping it later leaves the execution running to its
     /// end, and its slot comes back as always.
     pub async fn execute(&self, job: Job) -> Result<ExecutionResult, ExecutionError> {
+        self.execute_for(&Admittee::unlimited("pool"), job).await
+    }
+
+    /// As [`Pool::execute`], admitted as `who`: fair queuing between callers and `who`'s
+    /// own limits (see `admission`).
+    pub async fn execute_for(
+        &self,
+        who: &Admittee,
+        job: Job,
+    ) -> Result<ExecutionResult, ExecutionError> {
         let rearming = self.inner.table.rearming();
-        let permit = self.inner.admission.admit(rearming).await?;
+        let admitted = self.inner.admission.admit(who, rearming).await?;
         let active = Arc::clone(&self.inner);
         let pool = self.clone();
         let task = tokio::spawn(async move {
             let _active = Active::new(&active.active);
-            pool.run(job, permit).await
+            // The caller's share is held until the execution has ended, retries included.
+            let _hold = admitted.hold;
+            pool.run(job, admitted.permit).await
         });
         task.await.unwrap_or_else(|err| {
             tracing::error!(error = %err, "execution task failed");

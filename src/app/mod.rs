@@ -1,0 +1,384 @@
+//! Each role composed from its parts, as zero2prod's `startup.rs` does: the CLI parses
+//! arguments and calls [`serve`]; tests and new entry points (event triggers) build the
+//! same pieces with [`build_executor`] and [`build_llm_context`].
+//!
+//! Start-up refuses what would be unsafe: a role with no credential configured runs open
+//! (one anonymous caller, said in its log and health) only on a loopback address.
+
+mod shutdown;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{Role, Settings, Sources};
+use crate::executor::api::AppState;
+use crate::executor::{AdmissionPolicy, Executor};
+use crate::http::auth::AuthSetupError;
+use crate::http::Authenticator;
+use crate::models::{Caller, Scope, Tier};
+use crate::sandbox::{Pool, PoolOptions};
+use crate::validator::Validator;
+use shutdown::stop_on_signal;
+
+type Source = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("refusing to listen on {addr} without credentials: configure auth.api_keys, auth.api_keys_file or auth.oidc, or listen on a loopback address")]
+    OpenOnNetwork { addr: SocketAddr },
+    #[error("invalid authentication settings")]
+    Auth(#[from] AuthSetupError),
+    #[error("cannot listen on {addr} ({role})")]
+    Bind {
+        addr: SocketAddr,
+        role: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0} is not a service")]
+    NotAService(Role),
+    #[error("{context}")]
+    Setup {
+        context: String,
+        #[source]
+        source: Source,
+    },
+}
+
+impl StartError {
+    fn setup(context: impl Into<String>, source: impl Into<Source>) -> Self {
+        Self::Setup {
+            context: context.into(),
+            source: source.into(),
+        }
+    }
+}
+
+/// Operator switches of the executor (never a request's).
+#[derive(Debug, Clone, Copy)]
+pub struct Flags {
+    /// Static validation (off: test the lower layers alone).
+    pub validate: bool,
+    /// The Python guards (off: test the OS layer alone).
+    pub guards: bool,
+}
+
+/// The authenticator of a role listening on `addrs`: from `auth`, or open when nothing is
+/// configured, which is refused unless every address is a loopback one.
+pub fn authenticator(
+    settings: &Settings,
+    addrs: &[SocketAddr],
+) -> Result<Authenticator, StartError> {
+    let auth = Authenticator::from_settings(&settings.auth)?;
+    if auth.is_open() {
+        if let Some(addr) = addrs.iter().find(|a| !a.ip().is_loopback()) {
+            return Err(StartError::OpenOnNetwork { addr: *addr });
+        }
+        tracing::warn!("authentication is OFF: no credential configured (auth.api_keys, auth.oidc); serving loopback only, every caller is `anonymous`");
+    } else {
+        tracing::info!(
+            api_keys = settings.auth.api_keys.len(),
+            oidc = settings.auth.oidc.is_some(),
+            "authentication required"
+        );
+    }
+    Ok(auth)
+}
+
+/// Runs `role` until SIGTERM or SIGINT, then shuts down gracefully.
+pub async fn serve(
+    role: Role,
+    sources: &Sources,
+    settings: Settings,
+    flags: Flags,
+) -> Result<(), StartError> {
+    match role {
+        Role::Executor => serve_executor(sources, settings, flags).await,
+        Role::Llm => serve_llm(sources, settings).await,
+        Role::All => serve_all(sources, settings, flags).await,
+        Role::JobRun => Err(StartError::NotAService(role)),
+    }
+}
+
+/// The validator, prompts and clients of the LLM role. The LLM endpoint is `llm.base_url`;
+/// when that is not set, a local OpenAI-compatible server at `llm.local_fallback_url`
+/// (Ollama's address) is used if it answers; otherwise queries fail with a message naming
+/// the setting to make, and everything else works.
+pub async fn build_llm_context(
+    sources: &Sources,
+    settings: &Settings,
+    executor_url: &str,
+    executor_key: Option<crate::config::Secret>,
+) -> Result<crate::llm::flow::Context, StartError> {
+    use crate::llm::client::LlmClient;
+    let validator = Validator::load(sources, settings)
+        .map_err(|e| StartError::setup("cannot load the validator's policies", e))?;
+    // What the LLM is told: the policy's own allowlist, restricted modules with their names.
+    let allowed_imports = validator.prompt_imports(Tier::Lightweight);
+    let llm = &settings.llm;
+    let base_url = match &llm.base_url {
+        Some(url) => Some(url.clone()),
+        None if !llm.local_fallback_url.is_empty()
+            && LlmClient::reachable(&llm.local_fallback_url).await =>
+        {
+            tracing::info!(url = %llm.local_fallback_url, "no llm.base_url set; using the local OpenAI-compatible server found there");
+            Some(llm.local_fallback_url.clone())
+        }
+        None => {
+            tracing::warn!("no LLM endpoint: set llm.base_url (PYEXEC_LLM__BASE_URL); queries will fail until then");
+            None
+        }
+    };
+    let client = match base_url {
+        Some(url) => {
+            Some(LlmClient::new(llm, &url).map_err(|e| StartError::setup("the LLM client", e))?)
+        }
+        None => None,
+    };
+    let executor = crate::llm::executor_client::ExecutorClient::new(
+        executor_url,
+        crate::llm::executor_client::ExecutorClientOptions::from_settings(llm, executor_key),
+    )
+    .map_err(|e| StartError::setup("the executor client", e))?;
+    Ok(crate::llm::flow::Context {
+        llm: client,
+        executor,
+        validator: Arc::new(validator),
+        prompts: crate::llm::prompts::Prompts::load(sources)
+            .map_err(|e| StartError::setup("cannot load the prompts", e))?,
+        allowed_imports,
+        max_corrections: llm.max_corrections,
+        repair_runtime_errors: llm.repair_runtime_errors,
+        max_data_bytes: llm.max_data_bytes,
+    })
+}
+
+/// Where the executor listens in the all-in-one mode: the host and port of
+/// `llm.executor_url` (port 0 picks a free one).
+pub fn executor_listen_addr(url: &str) -> Result<SocketAddr, StartError> {
+    let bad = || {
+        StartError::setup(
+            format!("llm.executor_url {url:?} must be http://IP:PORT in the all-in-one mode"),
+            "not an http://IP:PORT address",
+        )
+    };
+    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    authority
+        .parse()
+        .or_else(|_| authority.replace("localhost", "127.0.0.1").parse())
+        .map_err(|_| bad())
+}
+
+/// The validator and the started sandbox pool, as the executor role uses them, with the
+/// heavy-job service when there is one.
+pub async fn build_executor(
+    sources: &Sources,
+    settings: &Settings,
+    flags: Flags,
+    jobs: Option<Arc<crate::jobs::JobService>>,
+    open: bool,
+) -> Result<Executor, StartError> {
+    let validator = Validator::load(sources, settings)
+        .map_err(|e| StartError::setup("cannot load the validator's policies", e))?;
+    let allowed_imports = validator.allowed_imports(Tier::Lightweight);
+    let restricted_imports = validator.restricted_imports(Tier::Lightweight);
+    if !flags.validate {
+        tracing::warn!("static validation is OFF (operator flag --no-validate)");
+    }
+    if !flags.guards {
+        tracing::warn!("Python guards are OFF (operator flag --no-guards)");
+    }
+    let program =
+        std::env::current_exe().map_err(|e| StartError::setup("locating the pyexec binary", e))?;
+    let pool = Pool::start(PoolOptions {
+        settings: settings.executor.clone(),
+        program,
+        allowed_imports,
+        restricted_imports,
+        guards: flags.guards,
+        heavy: None,
+    })
+    .await
+    .map_err(|e| StartError::setup("the sandbox cannot start", e))?;
+    let admission = AdmissionPolicy::from_settings(&settings.executor, open);
+    Ok(Executor::new(
+        pool,
+        validator,
+        flags.validate,
+        jobs,
+        admission,
+    ))
+}
+
+async fn bind(addr: SocketAddr, role: &'static str) -> Result<tokio::net::TcpListener, StartError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, role, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, role, source })?;
+    tracing::info!(addr = %local, role, "listening");
+    Ok(listener)
+}
+
+fn local_addr(
+    listener: &tokio::net::TcpListener,
+    role: &'static str,
+) -> Result<SocketAddr, StartError> {
+    listener.local_addr().map_err(|source| StartError::Bind {
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        role,
+        source,
+    })
+}
+
+async fn job_service(
+    settings: &Settings,
+    sources: &Sources,
+) -> Result<Arc<crate::jobs::JobService>, StartError> {
+    crate::jobs::JobService::new(settings, sources)
+        .await
+        .map_err(|e| StartError::setup("the heavy-job service cannot start", e))
+}
+
+async fn serve_executor(
+    sources: &Sources,
+    settings: Settings,
+    flags: Flags,
+) -> Result<(), StartError> {
+    let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
+    let jobs = job_service(&settings, sources).await?;
+    let executor = build_executor(
+        sources,
+        &settings,
+        flags,
+        Some(Arc::clone(&jobs)),
+        auth.is_open(),
+    )
+    .await?;
+    let pool = executor.pool.clone();
+    let state = Arc::new(AppState {
+        executor,
+        body: settings.server.body_limits(),
+        auth,
+    });
+    let listener = bind(settings.server.listen, "executor").await?;
+    println!("listening on {}", local_addr(&listener, "executor")?);
+    let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
+    crate::http::serve(
+        listener,
+        crate::executor::api::router(state),
+        settings.server.limits(grace),
+        stop,
+    )
+    .await
+    .map_err(|e| StartError::setup("the executor's server failed", e))?;
+    let _ = shutdown.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn serve_llm(sources: &Sources, settings: Settings) -> Result<(), StartError> {
+    let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
+    let context = build_llm_context(
+        sources,
+        &settings,
+        &settings.llm.executor_url,
+        settings.auth.executor_api_key.clone(),
+    )
+    .await?;
+    let state = Arc::new(crate::llm::api::LlmState {
+        context,
+        body: settings.server.body_limits(),
+        auth,
+    });
+    let listener = bind(settings.server.listen, "llm").await?;
+    println!("listening on {}", local_addr(&listener, "llm")?);
+    let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let (stop, shutdown) = stop_on_signal(None, None, grace);
+    let limits = settings.server.limits(grace);
+    crate::http::serve(listener, crate::llm::api::router(state), limits, stop)
+        .await
+        .map_err(|e| StartError::setup("the LLM role's server failed", e))?;
+    let _ = shutdown.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The LLM and executor roles in one process, talking over loopback HTTP as they would
+/// across the network. With credentials configured, the LLM role calls the executor with a
+/// key made at start-up and known only to this process.
+async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Result<(), StartError> {
+    let executor_addr = executor_listen_addr(&settings.llm.executor_url)?;
+    let mut authenticator = authenticator(&settings, &[settings.server.listen, executor_addr])?;
+    let internal_key = (!authenticator.is_open()).then(|| {
+        let key = format!(
+            "pyx-internal-{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        authenticator.add_internal_key(
+            &key,
+            Caller {
+                id: "key:llm-role".to_owned(),
+                scopes: vec![Scope::Execute, Scope::JobsRead, Scope::JobsWrite],
+                // Every user's questions arrive through it: not capped as one caller.
+                max_concurrent: Some(usize::MAX),
+                rate_per_sec: Some(0.0),
+            },
+        );
+        crate::config::Secret::new(key)
+    });
+    let auth = Arc::new(authenticator);
+    let jobs = job_service(&settings, sources).await?;
+    let executor = build_executor(
+        sources,
+        &settings,
+        flags,
+        Some(Arc::clone(&jobs)),
+        auth.is_open(),
+    )
+    .await?;
+    let pool = executor.pool.clone();
+    let executor_listener = bind(executor_addr, "executor").await?;
+    let executor_url = format!("http://{}", local_addr(&executor_listener, "executor")?);
+    let executor_key = internal_key.or_else(|| settings.auth.executor_api_key.clone());
+    let context = build_llm_context(sources, &settings, &executor_url, executor_key).await?;
+    let llm_listener = bind(settings.server.listen, "llm").await?;
+    println!("listening on {}", local_addr(&llm_listener, "llm")?);
+    let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
+    let executor_state = Arc::new(AppState {
+        executor,
+        body: settings.server.body_limits(),
+        auth: Arc::clone(&auth),
+    });
+    let limits = settings.server.limits(grace);
+    let public_work = crate::executor::api::work_routes(Arc::clone(&executor_state));
+    let executor_server = tokio::spawn(crate::http::serve(
+        executor_listener,
+        crate::executor::api::router(executor_state),
+        limits,
+        stop.clone(),
+    ));
+    let llm_state = Arc::new(crate::llm::api::LlmState {
+        context,
+        body: settings.server.body_limits(),
+        auth,
+    });
+    // The public address answers queries and, as in the executor role, runs snippets.
+    let app = crate::http::finish(crate::llm::api::work_routes(llm_state).merge(public_work));
+    crate::http::serve(llm_listener, app, limits, stop)
+        .await
+        .map_err(|e| StartError::setup("the public server failed", e))?;
+    match executor_server.await {
+        Ok(result) => result.map_err(|e| StartError::setup("the executor's server failed", e))?,
+        Err(e) => return Err(StartError::setup("the executor's server task failed", e)),
+    }
+    let _ = shutdown.await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,235 @@
+//! OAuth2/OIDC bearer tokens: signatures checked against the issuer's published keys (JWKS,
+//! found through OpenID discovery unless configured), then `iss`, `aud`, `exp` and `nbf`.
+//! Only asymmetric algorithms are accepted (a token cannot choose `none` or an HMAC keyed
+//! with public material). Keys are cached; a token naming an unknown key id fetches them
+//! again, at most once per `jwks_min_refresh_secs`.
+
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use tokio::sync::RwLock;
+
+use super::auth::AuthError;
+use crate::config::OidcSettings;
+use crate::models::{Caller, Scope};
+
+/// The most a discovery document or key set may weigh.
+const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+const ACCEPTED: &[Algorithm] = &[
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::EdDSA,
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OidcSetupError {
+    #[error("auth.oidc.issuer must be an https:// URL (or http:// on a loopback address)")]
+    Issuer,
+    #[error("auth.oidc.audience must name at least one audience")]
+    Audience,
+    #[error("cannot build the HTTP client for the issuer: {0}")]
+    Client(String),
+}
+
+struct Keys {
+    set: JwkSet,
+    fetched: Option<Instant>,
+}
+
+pub struct Oidc {
+    settings: OidcSettings,
+    http: reqwest::Client,
+    keys: RwLock<Keys>,
+}
+
+fn loopback_http(url: &str) -> bool {
+    url.strip_prefix("http://").is_some_and(|rest| {
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        host == "127.0.0.1" || host == "localhost" || rest.starts_with("[::1]")
+    })
+}
+
+impl Oidc {
+    pub fn new(settings: &OidcSettings) -> Result<Self, OidcSetupError> {
+        if !(settings.issuer.starts_with("https://") || loopback_http(&settings.issuer)) {
+            return Err(OidcSetupError::Issuer);
+        }
+        if settings.audience.is_empty() {
+            return Err(OidcSetupError::Audience);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .map_err(|e| OidcSetupError::Client(e.to_string()))?;
+        Ok(Self {
+            settings: settings.clone(),
+            http,
+            keys: RwLock::new(Keys {
+                set: JwkSet { keys: Vec::new() },
+                fetched: None,
+            }),
+        })
+    }
+
+    /// The caller a token names, once its signature and claims hold.
+    pub async fn verify(&self, token: &str) -> Result<Caller, AuthError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| AuthError::InvalidToken(format!("malformed token: {e}")))?;
+        if !ACCEPTED.contains(&header.alg) {
+            return Err(AuthError::InvalidToken(format!(
+                "algorithm {:?} is not accepted",
+                header.alg
+            )));
+        }
+        let kid = header.kid.unwrap_or_default();
+        let key = self.key(&kid).await?;
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&self.settings.issuer]);
+        validation.set_audience(&self.settings.audience);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.leeway = self.settings.leeway_secs;
+        validation.validate_nbf = true;
+        let data = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            token,
+            &key,
+            &validation,
+        )
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+            kind => AuthError::InvalidToken(format!("{kind:?}")),
+        })?;
+        let claims = data.claims;
+        let subject = claims
+            .get(&self.settings.subject_claim)
+            .and_then(serde_json::Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                AuthError::InvalidToken(format!(
+                    "the token has no {} claim",
+                    self.settings.subject_claim
+                ))
+            })?;
+        let mut scopes: Vec<Scope> = self.settings.default_scopes.clone();
+        for claim in &self.settings.scope_claims {
+            let names: Vec<&str> = match claims.get(claim) {
+                Some(serde_json::Value::String(text)) => text.split_whitespace().collect(),
+                Some(serde_json::Value::Array(items)) => {
+                    items.iter().filter_map(serde_json::Value::as_str).collect()
+                }
+                _ => Vec::new(),
+            };
+            scopes.extend(names.into_iter().filter_map(Scope::parse));
+        }
+        scopes.sort();
+        scopes.dedup();
+        Ok(Caller {
+            id: format!("oidc:{subject}"),
+            scopes,
+            max_concurrent: None,
+            rate_per_sec: None,
+        })
+    }
+
+    /// The decoding key named `kid` (any key when the token names none and there is one).
+    async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
+        let refresh = Duration::from_secs(self.settings.jwks_refresh_secs.max(1));
+        let min_refresh = Duration::from_secs(self.settings.jwks_min_refresh_secs);
+        {
+            let keys = self.keys.read().await;
+            let fresh = keys.fetched.is_some_and(|t| t.elapsed() < refresh);
+            if let Some(found) = find(&keys.set, kid) {
+                if fresh {
+                    return found;
+                }
+            }
+        }
+        let mut keys = self.keys.write().await;
+        // Another request may have fetched them meanwhile.
+        let recently = keys.fetched.is_some_and(|t| t.elapsed() < min_refresh);
+        if !recently {
+            match self.fetch().await {
+                Ok(set) => {
+                    keys.set = set;
+                    keys.fetched = Some(Instant::now());
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, issuer = %self.settings.issuer, "cannot fetch the issuer's keys");
+                    if keys.fetched.is_none() {
+                        return Err(AuthError::Unavailable(err));
+                    }
+                    // Keep the keys we have; try again after `min_refresh`.
+                    keys.fetched = Some(Instant::now() - refresh + min_refresh);
+                }
+            }
+        }
+        find(&keys.set, kid)
+            .unwrap_or_else(|| Err(AuthError::InvalidToken(format!("unknown key id {kid:?}"))))
+    }
+
+    async fn fetch(&self) -> Result<JwkSet, String> {
+        let url = match &self.settings.jwks_url {
+            Some(url) => url.clone(),
+            None => {
+                let discovery = format!(
+                    "{}/.well-known/openid-configuration",
+                    self.settings.issuer.trim_end_matches('/')
+                );
+                let document: serde_json::Value = self.get_json(&discovery).await?;
+                document
+                    .get("jwks_uri")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or_else(|| format!("{discovery} has no jwks_uri"))?
+                    .to_owned()
+            }
+        };
+        self.get_json(&url).await
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, String> {
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("{url}: HTTP {}", response.status()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > MAX_DOCUMENT_BYTES as u64)
+        {
+            return Err(format!("{url}: over {MAX_DOCUMENT_BYTES} bytes"));
+        }
+        let body = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
+        if body.len() > MAX_DOCUMENT_BYTES {
+            return Err(format!("{url}: over {MAX_DOCUMENT_BYTES} bytes"));
+        }
+        serde_json::from_slice(&body).map_err(|e| format!("{url}: {e}"))
+    }
+}
+
+fn find(set: &JwkSet, kid: &str) -> Option<Result<DecodingKey, AuthError>> {
+    let jwk = if kid.is_empty() {
+        match set.keys.as_slice() {
+            [only] => only,
+            _ => return None,
+        }
+    } else {
+        set.find(kid)?
+    };
+    Some(
+        DecodingKey::from_jwk(jwk)
+            .map_err(|e| AuthError::InvalidToken(format!("the issuer's key {kid:?}: {e}"))),
+    )
+}
