@@ -21,8 +21,6 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
 #[derive(Default)]
 struct Cluster {
     jobs: Mutex<HashMap<String, Value>>,
@@ -275,11 +273,14 @@ struct Service {
     child: Child,
     base: String,
     storage: tempfile::TempDir,
+    /// The sandbox uids, this test process's alone while the service runs.
+    _uid_lock: common::executor::UidLock,
 }
 
 impl Service {
     fn start(api: &str, env: &[(&str, &str)]) -> Self {
-        let uid = 66000 + (std::process::id() % 1000) * 10 + NEXT.fetch_add(1, Ordering::SeqCst);
+        let uid_lock = common::executor::UidLock::take();
+        let uid = uid_lock.uid;
         let storage = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_pyexec"))
             .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
@@ -312,6 +313,7 @@ impl Service {
             child,
             base: format!("http://{addr}"),
             storage,
+            _uid_lock: uid_lock,
         }
     }
 
