@@ -383,6 +383,32 @@ fn wait_for_job(api: &FakeApi, name: &str) -> Value {
     }
 }
 
+/// `object` without what changes from run to run: the fields the API server sets (uid,
+/// creationTimestamp, resourceVersion, status) are dropped, and this test's temporary folder
+/// reads `[storage root]` wherever it appears.
+fn redacted(mut object: Value, storage: &std::path::Path) -> Value {
+    fn replace(value: &mut Value, from: &str) {
+        match value {
+            Value::String(text) if text.contains(from) => {
+                *text = text.replace(from, "[storage root]");
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| replace(item, from)),
+            Value::Object(fields) => fields.values_mut().for_each(|field| replace(field, from)),
+            _ => {}
+        }
+    }
+    if let Some(metadata) = object["metadata"].as_object_mut() {
+        for field in ["uid", "creationTimestamp", "resourceVersion"] {
+            metadata.remove(field);
+        }
+    }
+    if let Some(fields) = object.as_object_mut() {
+        fields.remove("status");
+    }
+    replace(&mut object, &storage.to_string_lossy());
+    object
+}
+
 fn env_value<'a>(container: &'a Value, name: &str) -> &'a Value {
     container["env"]
         .as_array()
@@ -557,6 +583,12 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
         "fs"
     );
     validate_strict(&job);
+    // The whole Job as the backend sent it, settings from the environment as in production:
+    // any change to it shows in the snapshot's diff.
+    insta::assert_json_snapshot!(
+        "job_as_sent_by_the_backend",
+        redacted(job.clone(), service.storage.path())
+    );
 
     // The cluster runs it: the status is followed through the watch API.
     api.set_status(
