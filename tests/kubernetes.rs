@@ -29,6 +29,12 @@ struct Cluster {
     fail_creates: Mutex<u32>,
     version: AtomicU32,
     events: Mutex<Option<broadcast::Sender<(String, Value)>>>,
+    /// Every event published, in order, so that a watch from a `resourceVersion` first
+    /// replays what it missed, as the real API server does. Also the lock that keeps
+    /// publishing and a watcher's subscription in one order.
+    history: Mutex<Vec<(String, Value)>>,
+    /// The Job names watches were opened for (`fieldSelector=metadata.name=X`), in order.
+    watches: Mutex<Vec<String>>,
 }
 
 impl Cluster {
@@ -38,10 +44,20 @@ impl Cluster {
     }
 
     fn publish(&self, kind: &str, object: &Value) {
+        let mut history = self.history.lock().expect("lock");
+        history.push((kind.to_owned(), object.clone()));
         if let Some(tx) = self.events.lock().expect("lock").as_ref() {
             let _ = tx.send((kind.to_owned(), object.clone()));
         }
     }
+}
+
+/// An object's `metadata.resourceVersion` as a number (0 when it has none).
+fn version_of(object: &Value) -> u64 {
+    object["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn status(code: u16, reason: &str, message: &str) -> Response {
@@ -142,7 +158,8 @@ async fn delete_job(
 ) -> Response {
     let removed = cluster.jobs.lock().expect("lock").remove(&name);
     match removed {
-        Some(job) => {
+        Some(mut job) => {
+            cluster.bump(&mut job);
             cluster.publish("DELETED", &job);
             Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})).into_response()
         }
@@ -150,7 +167,10 @@ async fn delete_job(
     }
 }
 
-/// `GET .../jobs?watch=true&fieldSelector=metadata.name=X`: one JSON event per line.
+/// `GET .../jobs?watch=true&fieldSelector=metadata.name=X&resourceVersion=V`: one JSON event
+/// per line. With a version, the events after it are replayed first, then live ones follow,
+/// so nothing published between the client's read and its watch is lost (without one, or
+/// with "0", only live events).
 async fn list_or_watch(
     State(cluster): State<Arc<Cluster>>,
     axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
@@ -172,18 +192,43 @@ async fn list_or_watch(
         .get("fieldSelector")
         .and_then(|f| f.strip_prefix("metadata.name="))
         .map(str::to_owned);
-    let rx = cluster
-        .events
-        .lock()
-        .expect("lock")
-        .as_ref()
-        .expect("events")
-        .subscribe();
-    let stream = futures::stream::unfold(rx, move |mut rx| {
+    let since: u64 = query
+        .get("resourceVersion")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let (rx, missed) = {
+        // Under the history lock: every event is either in `missed` or comes through `rx`.
+        let history = cluster.history.lock().expect("lock");
+        let rx = cluster
+            .events
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .expect("events")
+            .subscribe();
+        let missed: std::collections::VecDeque<(String, Value)> = if since == 0 {
+            Default::default()
+        } else {
+            history
+                .iter()
+                .filter(|(_, object)| version_of(object) > since)
+                .cloned()
+                .collect()
+        };
+        (rx, missed)
+    };
+    if let Some(name) = &wanted {
+        cluster.watches.lock().expect("lock").push(name.clone());
+    }
+    let stream = futures::stream::unfold((missed, rx), move |(mut missed, mut rx)| {
         let wanted = wanted.clone();
         async move {
             loop {
-                match rx.recv().await {
+                let next = match missed.pop_front() {
+                    Some(event) => Ok(event),
+                    None => rx.recv().await,
+                };
+                match next {
                     Ok((kind, object)) => {
                         if wanted
                             .as_deref()
@@ -194,7 +239,7 @@ async fn list_or_watch(
                         let mut line =
                             serde_json::to_vec(&json!({"type": kind, "object": object})).ok()?;
                         line.push(b'\n');
-                        return Some((Ok::<_, std::convert::Infallible>(line), rx));
+                        return Some((Ok::<_, std::convert::Infallible>(line), (missed, rx)));
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => return None,
@@ -258,13 +303,14 @@ impl FakeApi {
     }
 
     fn delete(&self, name: &str) {
-        let job = self
+        let mut job = self
             .cluster
             .jobs
             .lock()
             .expect("lock")
             .remove(name)
             .expect("job exists");
+        self.cluster.bump(&mut job);
         self.cluster.publish("DELETED", &job);
     }
 }
@@ -366,6 +412,59 @@ impl Service {
 impl Drop for Service {
     fn drop(&mut self) {
         common::stop(&mut self.child);
+    }
+}
+
+#[test]
+fn the_fake_api_replays_the_events_after_a_watchs_resource_version() {
+    let api = FakeApi::start();
+    let jobs = format!("{}/apis/batch/v1/namespaces/ns/jobs", api.url);
+    let created: Value = ureq::post(&jobs)
+        .send_json(
+            json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "replayed"}}),
+        )
+        .expect("create")
+        .into_json()
+        .expect("JSON");
+    let since = version_of(&created);
+    api.set_status("replayed", json!({"active": 1}));
+    api.delete("replayed");
+    // A watch opened after both events, from the version the client read, still sees them.
+    let watch = ureq::get(&jobs)
+        .query("watch", "true")
+        .query("fieldSelector", "metadata.name=replayed")
+        .query("resourceVersion", &since.to_string())
+        .timeout(Duration::from_secs(5))
+        .call()
+        .expect("watch");
+    let mut lines = BufReader::new(watch.into_reader()).lines();
+    let mut next = || -> Value {
+        serde_json::from_str(&lines.next().expect("an event").expect("read")).expect("JSON")
+    };
+    let modified = next();
+    assert_eq!(modified["type"], "MODIFIED", "{modified}");
+    assert_eq!(modified["object"]["status"]["active"], 1, "{modified}");
+    let deleted = next();
+    assert_eq!(deleted["type"], "DELETED", "{deleted}");
+    assert!(version_of(&deleted["object"]) > version_of(&modified["object"]));
+}
+
+/// Waits until the service has opened a watch on the Job `name`.
+fn wait_for_watch(api: &FakeApi, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !api
+        .cluster
+        .watches
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|w| w == name)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the Job {name} was never watched"
+        );
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -656,7 +755,10 @@ fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     let (_, created) = service.create(&json!({"code": "print(1)", "request_id": "gone-1"}));
     let gone = created["job_id"].as_str().expect("job_id").to_owned();
     wait_for_job(&api, &gone);
-    std::thread::sleep(Duration::from_millis(200));
+    // Once the service follows the Job (it read it, then asked to watch from its version),
+    // the deletion reaches it whether or not its watch stream is already open: the fake API
+    // replays the events after the version it asked for.
+    wait_for_watch(&api, &gone);
     api.delete(&gone);
     let record = service.job(&gone, 30);
     assert_eq!(record["status"], "failed", "{record}");
