@@ -359,3 +359,26 @@ fn the_scanner_sees_groups_and_ignores_comments_and_strings() {
     let names: Vec<String> = crate_refs(&code).into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["a", "b", "c", "i", "k"]);
 }
+
+#[test]
+fn readme_links_point_inside_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("read README.md");
+    let mut wrong = Vec::new();
+    for (at, _) in readme.match_indices("](") {
+        let rest = &readme[at + 2..];
+        let Some(end) = rest.find(')') else { continue };
+        let target = rest[..end].split('#').next().unwrap_or_default();
+        if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        // Documents the project relies on (the threat model above all) live in the repository.
+        if target.starts_with("..") || target.starts_with('/') || !root.join(target).exists() {
+            wrong.push(target.to_owned());
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "README.md links outside the repository or to missing files: {wrong:?}"
+    );
+}
