@@ -12,6 +12,26 @@ cargo fmt --all -- --check
 step "lints"
 cargo clippy --all-targets --locked -- -D warnings
 
+step "supply chain: cargo deny (deny.toml: licences, banned crates, sources, advisories)"
+if ! cargo deny --version >/dev/null 2>&1; then
+    cargo install --locked cargo-deny@0.20.2
+fi
+# Duplicate versions are warnings (deny.toml); the inclusion graphs of those warnings are noise.
+cargo deny --locked check --hide-inclusion-graph licenses bans sources
+# The advisory database is a git clone of github.com/rustsec/advisory-db: without access to
+# GitHub, check against the local copy when there is one, else say clearly that it is skipped.
+if fetch_error=$(cargo deny fetch db 2>&1); then
+    cargo deny --locked check --hide-inclusion-graph advisories
+elif db=$(compgen -G "${CARGO_HOME:-$HOME/.cargo}/advisory-dbs/advisory-db-*/.git"); then
+    db_date=$(git -C "${db%%$'\n'*}" log -1 --format=%cs 2>/dev/null || echo "an unknown date")
+    echo "advisories: the RustSec database could not be updated; checking against the local copy of $db_date, which may be stale:" >&2
+    echo "$fetch_error" | grep -m1 -iE 'fatal|error' >&2 || true
+    cargo deny --locked --offline check --hide-inclusion-graph advisories
+else
+    echo "advisories: SKIPPED: the RustSec database (https://github.com/rustsec/advisory-db) cannot be fetched and there is no local copy:" >&2
+    echo "$fetch_error" | grep -m1 -iE 'fatal|error' >&2 || true
+fi
+
 step "heavy runtime (data libraries for pyexec job-run)"
 ./scripts/setup-heavy-runtime.sh
 

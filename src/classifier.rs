@@ -10,8 +10,8 @@ use ruff_text_size::{Ranged, TextSize};
 
 use crate::config::ClassifierSettings;
 use crate::models::{ReasonKind, TierReason};
+use crate::names::bindings::Bindings;
 use crate::policy::IoPolicy;
-use crate::validator::bindings::Bindings;
 
 /// The reasons to run `body` as heavy; empty means lightweight.
 pub(crate) fn classify(

@@ -1,10 +1,20 @@
 //! pyexec: run LLM-generated Python safely.
 //!
 //! The library holds every role's code; `main.rs` only parses the command line and starts one.
-//! Layers, from the outside in: [`validator`] (static AST rules) and [`classifier`] (tier
-//! choice), driven by [`policy`] data from `roles/`; shared [`models`]; [`config`] and
-//! [`telemetry`] for every role; [`http`], the hardened server loop and JSON answers every
-//! role's API uses.
+//! The modules form layers; each uses only the layers below it (`tests/module_graph.rs`
+//! checks this, and that there are no cycles), from the bottom up:
+//!
+//! 1. [`models`], the JSON shapes every role speaks, and [`telemetry`], the logging set-up;
+//! 2. [`policy`], the policy data of `roles/policy/`, and [`config`], layered configuration;
+//! 3. [`names`], name resolution over a parsed program;
+//! 4. [`classifier`], the tier choice (lightweight or heavy, with reasons);
+//! 5. [`validator`], the static AST rules (layer 1 of the sandbox), which classifies first;
+//! 6. [`sandbox`], the warm OS-level sandbox pool; [`jobs`], heavy jobs (local and
+//!    Kubernetes backends, the runner); [`storage`], result storage (Azure Blob, S3, a folder);
+//! 7. [`http`], the hardened server loop and JSON answers every role's API uses;
+//! 8. [`executor`], the sandbox service, and [`llm`], the question-to-answer flow;
+//! 9. [`app`], where configuration is turned into what the layers below need;
+//! 10. [`cli`], the commands and roles of the `pyexec` binary.
 
 pub mod app;
 pub mod classifier;
@@ -15,6 +25,7 @@ pub mod http;
 pub mod jobs;
 pub mod llm;
 pub mod models;
+pub mod names;
 pub mod policy;
 pub mod sandbox;
 pub mod storage;

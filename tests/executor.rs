@@ -19,6 +19,21 @@ fn header(source: &str, key: &str) -> Option<String> {
         .map(|v| v.trim().to_owned())
 }
 
+/// The line every probe prints as its last act. A probe that exits on its own (`ok` or
+/// `error`) without it stopped early (a typo, a crash on its first line) and proved nothing.
+const PROBE_END: &str = "PROBE-END";
+
+/// Whether `result` shows the probe ran to its end: the marker is in its standard output, or
+/// that output was cut at the cap (then the marker was written past it).
+fn reached_the_end(result: &Value) -> bool {
+    result["stdout_truncated"] == true
+        || result["stdout"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .any(|line| line == PROBE_END)
+}
+
 fn probes() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/escape");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -51,6 +66,10 @@ fn escape_probes_are_contained_by_the_os_layer_alone() {
         let source = std::fs::read_to_string(&path).expect("probe readable");
         let expect =
             header(&source, "expect").unwrap_or_else(|| panic!("{name}: no expect header"));
+        assert!(
+            source.contains(&format!("print(\"{PROBE_END}\", flush=True)")),
+            "{name}: a probe prints {PROBE_END} as its last act"
+        );
         let timeout: f64 = header(&source, "timeout").map_or(2.0, |t| t.parse().expect("timeout"));
         let memory: u64 = header(&source, "memory-mb").map_or(128, |m| m.parse().expect("memory"));
         let runs = if name == "work_dir_persistence.py" {
@@ -73,6 +92,17 @@ fn escape_probes_are_contained_by_the_os_layer_alone() {
             if !allowed.contains(&status.as_str()) {
                 failures.push(format!(
                     "{name}: status {status}, expected {expect}; stderr: {}",
+                    result["stderr"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(600)
+                        .collect::<String>()
+                ));
+            }
+            if ["ok", "error"].contains(&status.as_str()) && !reached_the_end(&result) {
+                failures.push(format!(
+                    "{name}: status {status} without {PROBE_END}: the probe stopped early; stderr: {}",
                     result["stderr"]
                         .as_str()
                         .unwrap_or_default()

@@ -17,6 +17,20 @@ fn probe(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The line every probe prints as its last act (see tests/executor.rs): a probe that exits on
+/// its own without it stopped early and proved nothing.
+const PROBE_END: &str = "PROBE-END";
+
+fn assert_reached_the_end(name: &str, result: &Value) {
+    let ended = result["stdout_truncated"] == true
+        || result["stdout"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .any(|line| line == PROBE_END);
+    assert!(ended, "{name} stopped before its end: {result}");
+}
+
 fn token(round: usize) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -56,6 +70,7 @@ fn no_secret_of_an_earlier_request_is_in_a_later_ones_memory() {
         }
         let result = run(&service, &code, 128);
         assert_eq!(result["status"], "ok", "{result}");
+        assert_reached_the_end("heap_scan_victim.py", &result);
         let output = format!("pyexec-secret-output-{token}");
         assert!(
             result["stdout"]
@@ -67,6 +82,7 @@ fn no_secret_of_an_earlier_request_is_in_a_later_ones_memory() {
         planted.push(output);
         let scan = run(&service, &attacker, 256);
         assert_eq!(scan["status"], "ok", "the scan must complete: {scan}");
+        assert_reached_the_end("heap_scan_attacker.py", &scan);
         let found: Vec<&str> = scan["stdout"]
             .as_str()
             .unwrap_or_default()
@@ -101,12 +117,16 @@ fn a_forged_status_or_a_reply_blow_up_costs_no_retry_no_500_and_no_slot() {
             ["ok", "error", "killed"].contains(&result["status"].as_str().unwrap_or_default()),
             "{result}"
         );
+        if result["status"] != "killed" {
+            assert_reached_the_end("status_forgery.py", &result);
+        }
         let (status, result) = post_json(
             &service.url("/api/v1/execute_snippet"),
             &json!({"code": blowup, "limits": {"max_output_bytes": 4 << 20}}),
         );
         assert_eq!(status, 200, "{result}");
         assert_eq!(result["status"], "ok", "{result}");
+        assert_reached_the_end("reply_blowup.py", &result);
         for stream in ["stdout", "stderr"] {
             let text = serde_json::to_string(&result[stream]).expect("JSON");
             assert!(text.len() <= (4 << 20) + 2, "{stream} answer over the cap");
@@ -131,6 +151,9 @@ fn the_zygotes_limits_cannot_be_lowered_from_a_child() {
     let attack = probe("prlimit_zygote.py");
     for _ in 0..2 {
         let result = run(&service, &attack, 128);
+        if ["ok", "error"].contains(&result["status"].as_str().unwrap_or_default()) {
+            assert_reached_the_end("prlimit_zygote.py", &result);
+        }
         let escaped: Vec<&str> = result["stdout"]
             .as_str()
             .unwrap_or_default()

@@ -10,7 +10,6 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
@@ -18,24 +17,22 @@ use nix::unistd::Pid;
 use pyexec::jobs::process::ProcessId;
 use serde_json::{json, Value};
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
-/// The first of this test process's ten sandbox uids.
-fn uid_base() -> u32 {
-    64000 + (std::process::id() % 1000) * 10
-}
-
 /// A test's own sandbox uid, storage and job state, kept across restarts of its service.
 struct Folders {
     uid: u32,
+    /// Holds `uid` for this test alone, across restarts of its service (no other test
+    /// process can take the same block: tests/common/executor.rs).
+    _uid_lock: common::executor::UidLock,
     storage: tempfile::TempDir,
     state: tempfile::TempDir,
 }
 
 impl Folders {
     fn new() -> Rc<Self> {
+        let uid_lock = common::executor::UidLock::take();
         Rc::new(Self {
-            uid: uid_base() + NEXT.fetch_add(1, Ordering::SeqCst) % 10,
+            uid: uid_lock.uid,
+            _uid_lock: uid_lock,
             storage: tempfile::tempdir().expect("tempdir"),
             state: tempfile::tempdir().expect("tempdir"),
         })

@@ -21,8 +21,6 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
 #[derive(Default)]
 struct Cluster {
     jobs: Mutex<HashMap<String, Value>>,
@@ -31,6 +29,12 @@ struct Cluster {
     fail_creates: Mutex<u32>,
     version: AtomicU32,
     events: Mutex<Option<broadcast::Sender<(String, Value)>>>,
+    /// Every event published, in order, so that a watch from a `resourceVersion` first
+    /// replays what it missed, as the real API server does. Also the lock that keeps
+    /// publishing and a watcher's subscription in one order.
+    history: Mutex<Vec<(String, Value)>>,
+    /// The Job names watches were opened for (`fieldSelector=metadata.name=X`), in order.
+    watches: Mutex<Vec<String>>,
 }
 
 impl Cluster {
@@ -40,10 +44,20 @@ impl Cluster {
     }
 
     fn publish(&self, kind: &str, object: &Value) {
+        let mut history = self.history.lock().expect("lock");
+        history.push((kind.to_owned(), object.clone()));
         if let Some(tx) = self.events.lock().expect("lock").as_ref() {
             let _ = tx.send((kind.to_owned(), object.clone()));
         }
     }
+}
+
+/// An object's `metadata.resourceVersion` as a number (0 when it has none).
+fn version_of(object: &Value) -> u64 {
+    object["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn status(code: u16, reason: &str, message: &str) -> Response {
@@ -144,7 +158,8 @@ async fn delete_job(
 ) -> Response {
     let removed = cluster.jobs.lock().expect("lock").remove(&name);
     match removed {
-        Some(job) => {
+        Some(mut job) => {
+            cluster.bump(&mut job);
             cluster.publish("DELETED", &job);
             Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})).into_response()
         }
@@ -152,7 +167,10 @@ async fn delete_job(
     }
 }
 
-/// `GET .../jobs?watch=true&fieldSelector=metadata.name=X`: one JSON event per line.
+/// `GET .../jobs?watch=true&fieldSelector=metadata.name=X&resourceVersion=V`: one JSON event
+/// per line. With a version, the events after it are replayed first, then live ones follow,
+/// so nothing published between the client's read and its watch is lost (without one, or
+/// with "0", only live events).
 async fn list_or_watch(
     State(cluster): State<Arc<Cluster>>,
     axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
@@ -174,18 +192,43 @@ async fn list_or_watch(
         .get("fieldSelector")
         .and_then(|f| f.strip_prefix("metadata.name="))
         .map(str::to_owned);
-    let rx = cluster
-        .events
-        .lock()
-        .expect("lock")
-        .as_ref()
-        .expect("events")
-        .subscribe();
-    let stream = futures::stream::unfold(rx, move |mut rx| {
+    let since: u64 = query
+        .get("resourceVersion")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let (rx, missed) = {
+        // Under the history lock: every event is either in `missed` or comes through `rx`.
+        let history = cluster.history.lock().expect("lock");
+        let rx = cluster
+            .events
+            .lock()
+            .expect("lock")
+            .as_ref()
+            .expect("events")
+            .subscribe();
+        let missed: std::collections::VecDeque<(String, Value)> = if since == 0 {
+            Default::default()
+        } else {
+            history
+                .iter()
+                .filter(|(_, object)| version_of(object) > since)
+                .cloned()
+                .collect()
+        };
+        (rx, missed)
+    };
+    if let Some(name) = &wanted {
+        cluster.watches.lock().expect("lock").push(name.clone());
+    }
+    let stream = futures::stream::unfold((missed, rx), move |(mut missed, mut rx)| {
         let wanted = wanted.clone();
         async move {
             loop {
-                match rx.recv().await {
+                let next = match missed.pop_front() {
+                    Some(event) => Ok(event),
+                    None => rx.recv().await,
+                };
+                match next {
                     Ok((kind, object)) => {
                         if wanted
                             .as_deref()
@@ -196,7 +239,7 @@ async fn list_or_watch(
                         let mut line =
                             serde_json::to_vec(&json!({"type": kind, "object": object})).ok()?;
                         line.push(b'\n');
-                        return Some((Ok::<_, std::convert::Infallible>(line), rx));
+                        return Some((Ok::<_, std::convert::Infallible>(line), (missed, rx)));
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => return None,
@@ -260,13 +303,14 @@ impl FakeApi {
     }
 
     fn delete(&self, name: &str) {
-        let job = self
+        let mut job = self
             .cluster
             .jobs
             .lock()
             .expect("lock")
             .remove(name)
             .expect("job exists");
+        self.cluster.bump(&mut job);
         self.cluster.publish("DELETED", &job);
     }
 }
@@ -275,11 +319,14 @@ struct Service {
     child: Child,
     base: String,
     storage: tempfile::TempDir,
+    /// The sandbox uids, this test process's alone while the service runs.
+    _uid_lock: common::executor::UidLock,
 }
 
 impl Service {
     fn start(api: &str, env: &[(&str, &str)]) -> Self {
-        let uid = 66000 + (std::process::id() % 1000) * 10 + NEXT.fetch_add(1, Ordering::SeqCst);
+        let uid_lock = common::executor::UidLock::take();
+        let uid = uid_lock.uid;
         let storage = tempfile::tempdir().expect("tempdir");
         let mut child = Command::new(env!("CARGO_BIN_EXE_pyexec"))
             .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
@@ -312,6 +359,7 @@ impl Service {
             child,
             base: format!("http://{addr}"),
             storage,
+            _uid_lock: uid_lock,
         }
     }
 
@@ -367,6 +415,59 @@ impl Drop for Service {
     }
 }
 
+#[test]
+fn the_fake_api_replays_the_events_after_a_watchs_resource_version() {
+    let api = FakeApi::start();
+    let jobs = format!("{}/apis/batch/v1/namespaces/ns/jobs", api.url);
+    let created: Value = ureq::post(&jobs)
+        .send_json(
+            json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "replayed"}}),
+        )
+        .expect("create")
+        .into_json()
+        .expect("JSON");
+    let since = version_of(&created);
+    api.set_status("replayed", json!({"active": 1}));
+    api.delete("replayed");
+    // A watch opened after both events, from the version the client read, still sees them.
+    let watch = ureq::get(&jobs)
+        .query("watch", "true")
+        .query("fieldSelector", "metadata.name=replayed")
+        .query("resourceVersion", &since.to_string())
+        .timeout(Duration::from_secs(5))
+        .call()
+        .expect("watch");
+    let mut lines = BufReader::new(watch.into_reader()).lines();
+    let mut next = || -> Value {
+        serde_json::from_str(&lines.next().expect("an event").expect("read")).expect("JSON")
+    };
+    let modified = next();
+    assert_eq!(modified["type"], "MODIFIED", "{modified}");
+    assert_eq!(modified["object"]["status"]["active"], 1, "{modified}");
+    let deleted = next();
+    assert_eq!(deleted["type"], "DELETED", "{deleted}");
+    assert!(version_of(&deleted["object"]) > version_of(&modified["object"]));
+}
+
+/// Waits until the service has opened a watch on the Job `name`.
+fn wait_for_watch(api: &FakeApi, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !api
+        .cluster
+        .watches
+        .lock()
+        .expect("lock")
+        .iter()
+        .any(|w| w == name)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the Job {name} was never watched"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn wait_for_job(api: &FakeApi, name: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -379,6 +480,32 @@ fn wait_for_job(api: &FakeApi, name: &str) -> Value {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `object` without what changes from run to run: the fields the API server sets (uid,
+/// creationTimestamp, resourceVersion, status) are dropped, and this test's temporary folder
+/// reads `[storage root]` wherever it appears.
+fn redacted(mut object: Value, storage: &std::path::Path) -> Value {
+    fn replace(value: &mut Value, from: &str) {
+        match value {
+            Value::String(text) if text.contains(from) => {
+                *text = text.replace(from, "[storage root]");
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| replace(item, from)),
+            Value::Object(fields) => fields.values_mut().for_each(|field| replace(field, from)),
+            _ => {}
+        }
+    }
+    if let Some(metadata) = object["metadata"].as_object_mut() {
+        for field in ["uid", "creationTimestamp", "resourceVersion"] {
+            metadata.remove(field);
+        }
+    }
+    if let Some(fields) = object.as_object_mut() {
+        fields.remove("status");
+    }
+    replace(&mut object, &storage.to_string_lossy());
+    object
 }
 
 fn env_value<'a>(container: &'a Value, name: &str) -> &'a Value {
@@ -555,6 +682,12 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
         "fs"
     );
     validate_strict(&job);
+    // The whole Job as the backend sent it, settings from the environment as in production:
+    // any change to it shows in the snapshot's diff.
+    insta::assert_json_snapshot!(
+        "job_as_sent_by_the_backend",
+        redacted(job.clone(), service.storage.path())
+    );
 
     // The cluster runs it: the status is followed through the watch API.
     api.set_status(
@@ -622,7 +755,10 @@ fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     let (_, created) = service.create(&json!({"code": "print(1)", "request_id": "gone-1"}));
     let gone = created["job_id"].as_str().expect("job_id").to_owned();
     wait_for_job(&api, &gone);
-    std::thread::sleep(Duration::from_millis(200));
+    // Once the service follows the Job (it read it, then asked to watch from its version),
+    // the deletion reaches it whether or not its watch stream is already open: the fake API
+    // replays the events after the version it asked for.
+    wait_for_watch(&api, &gone);
     api.delete(&gone);
     let record = service.job(&gone, 30);
     assert_eq!(record["status"], "failed", "{record}");

@@ -8,7 +8,6 @@ use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -102,13 +101,13 @@ async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>)
     .into_response()
 }
 
-static NEXT: AtomicU32 = AtomicU32::new(0);
-
 struct Service {
     child: Child,
     base: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
+    /// The sandbox uids, this test process's alone while the service runs.
+    _uid_lock: common::executor::UidLock,
 }
 
 impl Service {
@@ -117,7 +116,8 @@ impl Service {
     }
 
     fn start_role(role: &str, llm_url: Option<&str>, env: &[(&str, &str)]) -> Self {
-        let uid = 63000 + (std::process::id() % 1000) * 10 + NEXT.fetch_add(1, Ordering::SeqCst);
+        let uid_lock = common::executor::UidLock::take();
+        let uid = uid_lock.uid;
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("service.log");
         let mut command = Command::new(env!("CARGO_BIN_EXE_pyexec"));
@@ -157,6 +157,7 @@ impl Service {
             base: format!("http://{addr}"),
             log,
             _dir: dir,
+            _uid_lock: uid_lock,
         }
     }
 

@@ -5,7 +5,6 @@
 mod common;
 
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::Value;
 
@@ -13,8 +12,6 @@ use serde_json::Value;
 const ACCOUNT: &str = "devstoreaccount1";
 const KEY: &str =
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-static NEXT: AtomicU32 = AtomicU32::new(0);
 
 fn endpoint(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| {
@@ -32,7 +29,9 @@ print(df["temp"].max())
 
 /// Runs `pyexec job-run` with `env` and returns its printed result.
 fn job_run(request_id: &str, env: &[(&str, String)]) -> Value {
-    let uid = 65000 + (std::process::id() % 1000) * 10 + NEXT.fetch_add(1, Ordering::SeqCst);
+    // A uid block no other test process holds while this job runs (tests/common/executor.rs).
+    let uid_lock = common::executor::UidLock::take();
+    let uid = uid_lock.uid;
     let output = Command::new(env!("CARGO_BIN_EXE_pyexec"))
         .arg("job-run")
         .env("CODE", PROGRAM)

@@ -30,6 +30,9 @@ fn every_rule_has_a_fixture_that_triggers_it() {
             result.findings
         );
         result.elapsed_us = 0;
+        // A rule's snapshot holds its own findings only, so that a change to another rule
+        // never shows up in this one's diff (the other rules have their own fixtures).
+        result.findings.retain(|f| f.code == rule.code);
         insta::assert_json_snapshot!(rule.code, result);
     }
 }

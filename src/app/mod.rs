@@ -4,7 +4,11 @@
 //!
 //! Start-up refuses what would be unsafe: a role with no credential configured runs open
 //! (one anonymous caller, said in its log and health) only on a loopback address.
+//!
+//! This is where configuration meets the pieces it configures: modules below never see
+//! each other's types through `config`; this layer converts (`server_limits`).
 
+mod server_limits;
 mod shutdown;
 
 use std::net::SocketAddr;
@@ -382,3 +386,4 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     tracing::info!("stopped");
     Ok(())
 }
+

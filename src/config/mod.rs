@@ -2,10 +2,11 @@
 //! then `PYEXEC_*` environment variables (`__` for nesting). Unknown keys are errors.
 
 mod auth;
+mod embedded;
 mod secret;
 mod settings;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
@@ -14,11 +15,12 @@ pub use auth::{ApiKeySettings, ApiKeysFile, AuthSettings, OidcSettings};
 pub use secret::Secret;
 pub use settings::{
     ClassifierSettings, ExecutorSettings, JobBackendKind, JobsSettings, LimitSettings, LlmSettings,
-    LogFormat, LogSettings, SandboxSettings, ServerSettings, Settings, StorageBackend,
-    StorageSettings, ValidatorSettings,
+    SandboxSettings, ServerSettings, Settings, StorageBackend, StorageSettings, ValidatorSettings,
 };
 
-use crate::policy::Embedded;
+pub use crate::telemetry::{LogFormat, LogSettings};
+
+use crate::policy::{read_policy_file, PolicyError, PolicyFiles};
 
 /// Environment variables with the `PYEXEC_` prefix that are command-line options, not
 /// configuration keys.
@@ -104,7 +106,7 @@ impl Sources {
                     })?;
                 figment.merge(Toml::string(&text))
             }
-            None => figment.merge(Toml::string(Embedded::role_file(role))),
+            None => figment.merge(Toml::string(embedded::role_file(role))),
         };
         if let Some(file) = &self.config_file {
             if !file.is_file() {
@@ -117,23 +119,13 @@ impl Sources {
             .filter(|key| !NON_CONFIG_ENV.contains(&key.as_str()));
         Ok(figment.merge(env))
     }
-
-    /// Reads a policy file: from `roles_dir/policy/` when set, else the built-in copy.
-    pub fn policy_file(&self, name: &str) -> Result<String, crate::policy::PolicyError> {
-        match &self.roles_dir {
-            Some(dir) => read_policy(&dir.join("policy").join(name)),
-            None => Embedded::policy_file(name)
-                .map(str::to_owned)
-                .ok_or_else(|| crate::policy::PolicyError::Missing(name.to_owned())),
-        }
-    }
 }
 
-fn read_policy(path: &Path) -> Result<String, crate::policy::PolicyError> {
-    std::fs::read_to_string(path).map_err(|source| crate::policy::PolicyError::Read {
-        path: path.to_owned(),
-        source,
-    })
+impl PolicyFiles for Sources {
+    /// Reads a policy file: from `roles_dir/policy/` when set, else the built-in copy.
+    fn policy_file(&self, name: &str) -> Result<String, PolicyError> {
+        read_policy_file(self.roles_dir.as_deref(), name)
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
+use crate::telemetry::LogSettings;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -147,32 +148,6 @@ impl Default for StorageSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Text on a terminal, JSON lines otherwise.
-    Auto,
-    Json,
-    Text,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogSettings {
-    pub format: LogFormat,
-    /// A `tracing` filter such as `info` or `pyexec=debug,tower_http=info`; `RUST_LOG` wins.
-    pub level: String,
-}
-
-impl Default for LogSettings {
-    fn default() -> Self {
-        Self {
-            format: LogFormat::Auto,
-            level: "info".to_owned(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ServerSettings {
@@ -206,32 +181,6 @@ impl Default for ServerSettings {
             max_connections: 1024,
         }
     }
-}
-
-impl ServerSettings {
-    /// The server loop's limits; `grace` is how long shutdown waits for open connections.
-    pub fn limits(&self, grace: std::time::Duration) -> crate::http::ServerLimits {
-        crate::http::ServerLimits {
-            header_read_timeout: secs(self.header_read_timeout_secs),
-            idle_timeout: secs(self.idle_timeout_secs),
-            request_timeout: secs(self.request_timeout_secs),
-            max_connections: self.max_connections,
-            max_body_bytes: self.max_body_bytes,
-            grace,
-        }
-    }
-
-    pub fn body_limits(&self) -> crate::http::BodyLimits {
-        crate::http::BodyLimits {
-            max_bytes: self.max_body_bytes,
-            read_timeout: secs(self.body_read_timeout_secs),
-        }
-    }
-}
-
-/// A duration from a configured number of seconds; negative or NaN values count as zero.
-fn secs(value: f64) -> std::time::Duration {
-    std::time::Duration::try_from_secs_f64(value.max(0.0)).unwrap_or(std::time::Duration::MAX)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

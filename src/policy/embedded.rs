@@ -1,6 +1,9 @@
-//! The `roles/` files compiled into the binary, so that it runs with no files beside it.
+//! The policy files of `roles/policy/` compiled into the binary, so that it runs with no files
+//! beside it, and where else they may come from ([`PolicyFiles`]).
 
-use crate::config::Role;
+use std::path::Path;
+
+use super::PolicyError;
 
 pub struct Embedded;
 
@@ -37,19 +40,37 @@ const POLICY_FILES: &[(&str, &str)] = &[
 ];
 
 impl Embedded {
-    pub fn role_file(role: Role) -> &'static str {
-        match role {
-            Role::Llm => include_str!("../../roles/llm.toml"),
-            Role::Executor => include_str!("../../roles/executor.toml"),
-            Role::All => include_str!("../../roles/all.toml"),
-            Role::JobRun => include_str!("../../roles/job-run.toml"),
-        }
-    }
-
     pub fn policy_file(name: &str) -> Option<&'static str> {
         POLICY_FILES
             .iter()
             .find(|(file, _)| *file == name)
             .map(|(_, text)| *text)
+    }
+}
+
+/// Where the policy files come from: the built-in copies ([`Embedded`]) or a folder laid out
+/// like `roles/` (`config::Sources` with `--roles-dir`). Defined here, not in `config`, so
+/// that policy loading needs nothing from the configuration loader.
+pub trait PolicyFiles {
+    /// The text of the policy file `name` (`heavy.toml`, `objects/heavy.tsv`...).
+    fn policy_file(&self, name: &str) -> Result<String, PolicyError>;
+}
+
+impl PolicyFiles for Embedded {
+    fn policy_file(&self, name: &str) -> Result<String, PolicyError> {
+        Embedded::policy_file(name)
+            .map(str::to_owned)
+            .ok_or_else(|| PolicyError::Missing(name.to_owned()))
+    }
+}
+
+/// Reads a policy file: from `roles_dir/policy/` when set, else the built-in copy.
+pub fn read_policy_file(roles_dir: Option<&Path>, name: &str) -> Result<String, PolicyError> {
+    match roles_dir {
+        Some(dir) => {
+            let path = dir.join("policy").join(name);
+            std::fs::read_to_string(&path).map_err(|source| PolicyError::Read { path, source })
+        }
+        None => Embedded.policy_file(name),
     }
 }

@@ -13,11 +13,10 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use deny::{DenyEntry, DenyList};
-pub use embedded::Embedded;
+pub use embedded::{read_policy_file, Embedded, PolicyFiles};
 pub use objects::{Danger, Lookup, ObjectTable};
 pub use tier::{IoFunction, IoPolicy, TierPolicy};
 
-use crate::config::Sources;
 use crate::models::Tier;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +54,7 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
-    pub fn load(sources: &Sources) -> Result<Self, PolicyError> {
+    pub fn load(sources: &(impl PolicyFiles + ?Sized)) -> Result<Self, PolicyError> {
         let lightweight = TierPolicy::parse(
             "lightweight.toml",
             &sources.policy_file("lightweight.toml")?,
@@ -105,7 +104,7 @@ impl PolicySet {
     /// The built-in policies; they are checked by the test suite, so this cannot fail in a
     /// released binary, but the error is still returned rather than hidden.
     pub fn embedded() -> Result<Self, PolicyError> {
-        Self::load(&Sources::default())
+        Self::load(&Embedded)
     }
 
     pub fn objects(&self, tier: Tier) -> &ObjectTable {

@@ -36,7 +36,7 @@ pub struct IoPolicy {
     pub functions: Vec<IoFunction>,
     pub methods: IoMethods,
     /// Names (`read_*`, `genfromtxt`) of functions in the data libraries that read or write
-    /// files by path: a call to one the [io] functions do not list is refused.
+    /// files by path: a call to one the `[io]` functions do not list is refused.
     #[serde(default)]
     pub unlisted: Vec<String>,
     /// Keywords no I/O call may be given, whatever its path: they unpickle, hand in a file

@@ -19,9 +19,9 @@ use std::rc::Rc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::bindings::{Bindings, Resolved};
 use super::rules::{self, Rule};
-use super::scopes;
+use crate::names::bindings::{Bindings, Resolved};
+use crate::names::scopes;
 use crate::policy::{ObjectTable, PolicySet, TierPolicy};
 
 /// A finding before its position is turned into lines and columns.

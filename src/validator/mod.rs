@@ -1,11 +1,9 @@
 //! The static validator: layer 1 of the sandbox. It parses the code (never executes or
 //! compiles it), classifies it, and applies the chosen tier's rules. Any parse error rejects.
 
-pub(crate) mod bindings;
 mod checker;
 mod nesting;
 pub mod rules;
-mod scopes;
 
 use std::time::Instant;
 
@@ -16,8 +14,8 @@ use ruff_text_size::{Ranged, TextRange, TextSize};
 use crate::classifier;
 use crate::config::{ClassifierSettings, Settings, Sources, ValidatorSettings};
 use crate::models::{Finding, Tier, TierChoice, ValidationResult};
+use crate::names::bindings::Bindings;
 use crate::policy::{PolicyError, PolicySet};
-use bindings::Bindings;
 use checker::{Checker, RawFinding};
 use rules::Rule;
 
@@ -45,8 +43,10 @@ impl Validator {
     /// The validator of a role: the policies of `sources` with the role's `[validator]` and
     /// `[classifier]` settings.
     pub fn load(sources: &Sources, settings: &Settings) -> Result<Self, PolicyError> {
+        let policy = PolicySet::load(sources)?;
+        rules::check_policy_rules(&policy)?;
         Ok(Self::new(
-            PolicySet::load(sources)?,
+            policy,
             settings.validator.clone(),
             settings.classifier.clone(),
         ))

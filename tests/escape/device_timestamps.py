@@ -56,3 +56,6 @@ for path in DEVICES:
             before.st_mtime_ns, before.st_ctime_ns, before.st_mode, before.st_uid):
         print("ESCAPED", path, "inode changed: mtime", before.st_mtime_ns, "->", after.st_mtime_ns,
               "ctime", before.st_ctime_ns, "->", after.st_ctime_ns, flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

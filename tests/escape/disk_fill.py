@@ -15,3 +15,6 @@ if total > 1024:
     print("ESCAPED wrote", total, "MiB into the work folder", flush=True)
 else:
     print("blocked disk fill capped at", total, "MiB", flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

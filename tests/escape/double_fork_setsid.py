@@ -28,3 +28,6 @@ for detach in (False, True):
         os._exit(0)
     os.waitpid(first, 0)
 print("parent returns while two grandchildren sleep", flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

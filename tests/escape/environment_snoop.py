@@ -36,4 +36,11 @@ for path in ["/etc/environment", "/work/../.env", "/.env", "/run/secrets", "/var
             print("ESCAPED read", path, str(data)[:60], flush=True)
     except OSError as err:
         say("blocked", path, err.strerror)
-say("note uname", os.uname().nodename, os.uname().release, "uid", os.getuid(), "gid", os.getgid(), "groups", os.getgroups())
+say("note uname", os.uname().nodename, os.uname().release, "uid", os.getuid(), "gid", os.getgid())
+try:
+    say("note groups", os.getgroups())
+except OSError as err:
+    say("blocked getgroups", err.strerror)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -25,3 +25,6 @@ if len(fds) > 100000:
     print("ESCAPED total descriptors", len(fds), flush=True)
 for fd in fds:
     os.close(fd)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

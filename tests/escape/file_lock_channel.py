@@ -101,3 +101,6 @@ while time.monotonic() < deadline:
             say("note", label, "sees a lock held by someone else on", path, found)
     time.sleep(0.05)
 say("note lock probe done:", len(seen), "foreign locks seen")
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -14,3 +14,6 @@ try:
         forks += 1
 except (OSError, MemoryError) as err:
     print("forks from the first process before failure:", forks, err, flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -8,3 +8,6 @@ for sig in [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM, signal
 signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals() - {signal.SIGKILL, signal.SIGSTOP})
 while True:
     pass
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -61,3 +61,6 @@ else:
             say("blocked execveat of a memfd in a child", status)
     ret, err = sc(322, fd, b"", argv, env, 0x1000)  # in-process: success replaces this process
     say("blocked execveat of a memfd", err)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

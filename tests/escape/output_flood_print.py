@@ -4,3 +4,6 @@
 line = "x" * 1023
 while True:
     print(line)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

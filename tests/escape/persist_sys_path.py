@@ -40,3 +40,6 @@ with open("/work/pyexec_probe_marker_mod.py", "w") as f:
 sys.path.insert(0, "/work")
 import pyexec_probe_marker_mod
 say("note marker module importable from /work:", pyexec_probe_marker_mod.VALUE)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -88,3 +88,6 @@ for name in ("RLIMIT_NOFILE", "RLIMIT_CORE", "RLIMIT_FSIZE"):
         say("note could not lower own", name, err)
 ret, err, old = raw_prlimit(0, resource.RLIMIT_NOFILE, None)
 say("note raw prlimit64 on itself reads RLIMIT_NOFILE", ret, old)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

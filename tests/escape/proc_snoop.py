@@ -61,3 +61,6 @@ if usable:
     say("note pids that exist from here:", len(seen), seen[:12])
     if len(seen) > 10:
         print("ESCAPED kill(pid, 0) sees", len(seen), "processes, more than the sandbox holds", flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -73,3 +73,6 @@ for fd in range(3, 256):
             print("ESCAPED read via openat on inherited fd", fd, os.read(nfd, 24), flush=True)
         except OSError as err:
             say("blocked openat climb", fd, err.strerror)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

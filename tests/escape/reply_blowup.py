@@ -10,3 +10,6 @@ for fd in (1, 2):
     view = memoryview(blob)
     while view:
         view = view[os.write(fd, view):]
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -44,3 +44,6 @@ for call in (lambda: os.killpg(0, signal.SIGKILL), lambda: os.kill(0, signal.SIG
     except OSError as err:
         say("blocked killpg", err.strerror)
 say("blocked survived the process group kill")
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -65,3 +65,6 @@ for fd in fds:
     for label, data in FORGERIES:
         send(fd, f"fd {fd} {label}", data)
 print("status-forgery-marker: the code ran to its end and exits 0", flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

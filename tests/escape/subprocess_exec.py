@@ -42,3 +42,6 @@ try_run("execve", lambda: os.execve(PY, [PY, "-c", "print('ESCAPED execve')"], {
 try_run("execv", lambda: os.execv(PY, [PY, "-c", "print('ESCAPED execv')"]))
 try_run("execvp sh", lambda: os.execvp("sh", ["sh", "-c", "echo ESCAPED execvp"]))
 say("blocked every way to start a program")
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

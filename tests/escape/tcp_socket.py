@@ -45,3 +45,6 @@ for label, nr, kind in [("socket", 41, 1), ("socket cloexec|nonblock", 41, 1 | 0
             os.close(fd)
         else:
             say("blocked", label, "family", family, os.strerror(ctypes.get_errno()))
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

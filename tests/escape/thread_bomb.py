@@ -8,3 +8,6 @@ try:
         count += 1
 except (RuntimeError, MemoryError, OSError) as err:
     print("threads started before failure:", count, err, flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -25,3 +25,6 @@ for family, addr in [(socket.AF_INET, ("127.0.0.1", 53)), (socket.AF_INET, ("8.8
         say("blocked send", addr, err)
     finally:
         s.close()
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -63,3 +63,6 @@ if ret == 0:
     os.close(pair[0]), os.close(pair[1])
 else:
     say("blocked raw socketpair", os.strerror(ctypes.get_errno()))
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -14,3 +14,6 @@ with open("/work/.hidden_dir/nested/marker", "w") as f:
     f.write("x")
 os.chmod("/work/.hidden_dir", 0o000)  # make the cleanup harder
 print("left markers", flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -51,3 +51,6 @@ for path in ["/usr/lib/python3.11/os.py", "/usr/lib/python3.11/site.py", "/usr/l
             escaped(what, path)
         except OSError as err:
             say("blocked", what, path, err.strerror)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

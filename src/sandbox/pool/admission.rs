@@ -437,3 +437,109 @@ impl Admission {
         (hold * rounds).ceil().clamp(1.0, 60.0) as u64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(caller: &str, max_concurrent: usize) -> Admittee {
+        Admittee {
+            caller: caller.to_owned(),
+            max_concurrent,
+            max_queued: 16,
+        }
+    }
+
+    fn admission(slots: usize) -> Arc<Admission> {
+        Arc::new(Admission::new(
+            Arc::new(Semaphore::new(slots)),
+            slots,
+            64,
+            Duration::from_secs(30),
+        ))
+    }
+
+    /// Starts `admit` for `caller` on a task; its admitted permits arrive in `order`.
+    fn enqueue(
+        admission: &Arc<Admission>,
+        caller: &'static str,
+        order: &tokio::sync::mpsc::UnboundedSender<(&'static str, Admitted)>,
+    ) {
+        let admission = Arc::clone(admission);
+        let order = order.clone();
+        tokio::spawn(async move {
+            let admitted = admission.admit(&who(caller, 8), 0).await.expect("admitted");
+            let _ = order.send((caller, admitted));
+        });
+    }
+
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_caller_that_queued_later_is_served_before_a_flooding_callers_backlog() {
+        let admission = admission(1);
+        let first = admission.admit(&who("flood", 8), 0).await.expect("free slot");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..3 {
+            enqueue(&admission, "flood", &tx);
+            settle().await;
+        }
+        enqueue(&admission, "polite", &tx);
+        settle().await;
+        assert_eq!(admission.queued(), 4);
+        drop(first);
+        let mut served = Vec::new();
+        for _ in 0..4 {
+            let (caller, admitted) = rx.recv().await.expect("served");
+            served.push(caller);
+            drop(admitted);
+        }
+        // First in first out would be flood, flood, flood, polite.
+        assert_eq!(served, ["flood", "polite", "flood", "flood"]);
+    }
+
+    #[tokio::test]
+    async fn a_caller_at_its_cap_waits_while_others_take_free_slots() {
+        let admission = admission(3);
+        let held = admission.admit(&who("capped", 1), 0).await.expect("first");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let waiting = {
+            let admission = Arc::clone(&admission);
+            tokio::spawn(async move { admission.admit(&who("capped", 1), 0).await.map(|_| ()) })
+        };
+        settle().await;
+        assert!(!waiting.is_finished(), "the capped caller got a second slot");
+        enqueue(&admission, "other", &tx);
+        let (caller, _other) = rx.recv().await.expect("other served");
+        assert_eq!(caller, "other");
+        drop(held);
+        waiting.await.expect("task").expect("served once its first execution ended");
+    }
+
+    #[tokio::test]
+    async fn callers_that_give_up_lose_neither_capacity_nor_their_share() {
+        let admission = admission(1);
+        let held = admission.admit(&who("a", 1), 0).await.expect("first");
+        for _ in 0..5 {
+            let admission = Arc::clone(&admission);
+            let gave_up = tokio::time::timeout(Duration::from_millis(1), async move {
+                admission.admit(&who("a", 1), 0).await.map(|_| ())
+            })
+            .await;
+            assert!(gave_up.is_err());
+        }
+        assert_eq!(admission.queued(), 0);
+        drop(held);
+        // Still one slot, and the caller's share is whole again.
+        let again = tokio::time::timeout(Duration::from_secs(5), admission.admit(&who("a", 1), 0))
+            .await
+            .expect("not stuck")
+            .expect("admitted");
+        drop(again);
+        assert_eq!(admission.permits.available_permits(), 1);
+    }
+}

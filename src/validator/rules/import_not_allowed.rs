@@ -2,7 +2,7 @@ use ruff_python_ast::{StmtImport, StmtImportFrom};
 use ruff_text_size::Ranged;
 
 use super::declare_rule;
-use crate::validator::bindings::Binding;
+use crate::names::bindings::Binding;
 use crate::validator::checker::Checker;
 
 declare_rule! {

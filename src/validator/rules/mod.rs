@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::policy::{PolicyError, PolicySet};
+
 mod dunder_access;
 mod dynamic_code;
 mod environment;
@@ -116,6 +118,23 @@ pub fn is_rule_name(name: &str) -> bool {
     by_name(name).is_some()
 }
 
+/// Checks that every deny-list entry of `policy` reports a rule that exists. `policy` sits
+/// below the validator and cannot see the rule table, so the validator checks this when it
+/// loads a policy.
+pub fn check_policy_rules(policy: &PolicySet) -> Result<(), PolicyError> {
+    match policy
+        .deny
+        .entries()
+        .find(|entry| !is_rule_name(&entry.rule))
+    {
+        Some(entry) => Err(PolicyError::Invalid {
+            file: "denylist.toml".to_owned(),
+            message: format!("entry {} names unknown rule {}", entry.path, entry.rule),
+        }),
+        None => Ok(()),
+    }
+}
+
 impl Rule {
     /// The documentation as `pyexec explain` prints it.
     pub fn explain(&self) -> String {
@@ -155,5 +174,23 @@ mod tests {
         assert_eq!(find("px101").map(|r| r.name), Some("os-command"));
         assert_eq!(find("os-command").map(|r| r.code), Some("PX101"));
         assert!(find("PX999").is_none());
+    }
+
+    #[test]
+    fn built_in_deny_list_names_only_known_rules() {
+        let policy = PolicySet::embedded().expect("embedded policy");
+        check_policy_rules(&policy).expect("every deny entry names a rule");
+    }
+
+    #[test]
+    fn deny_entry_with_unknown_rule_is_rejected() {
+        let mut policy = PolicySet::embedded().expect("embedded policy");
+        policy.deny = crate::policy::DenyList::parse(
+            "denylist.toml",
+            "[[deny]]\npath = \"os.system\"\nrule = \"no-such-rule\"\nreason = \"test\"\n",
+        )
+        .expect("parses");
+        let err = check_policy_rules(&policy).expect_err("unknown rule");
+        assert!(err.to_string().contains("denylist.toml"), "{err}");
     }
 }

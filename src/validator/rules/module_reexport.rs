@@ -2,8 +2,8 @@ use ruff_text_size::TextRange;
 
 use super::declare_rule;
 use super::import_not_allowed::{binding_allowed, IMPORT_NOT_ALLOWED};
+use crate::names::bindings::Binding;
 use crate::policy::{is_dunder, Lookup};
-use crate::validator::bindings::Binding;
 use crate::validator::checker::Checker;
 
 declare_rule! {

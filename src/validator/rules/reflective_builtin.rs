@@ -2,7 +2,7 @@ use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
 
 use super::declare_rule;
-use crate::validator::bindings::Resolved;
+use crate::names::bindings::Resolved;
 use crate::validator::checker::Checker;
 
 declare_rule! {

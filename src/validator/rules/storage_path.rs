@@ -2,8 +2,8 @@ use ruff_python_ast::{Expr, ExprCall, InterpolatedStringElement, Operator};
 use ruff_text_size::Ranged;
 
 use super::declare_rule;
+use crate::names::bindings::Resolved;
 use crate::policy::IoPolicy;
-use crate::validator::bindings::Resolved;
 use crate::validator::checker::Checker;
 
 declare_rule! {

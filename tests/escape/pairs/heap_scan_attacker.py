@@ -192,3 +192,6 @@ print(f"note scanned {scanned >> 20} MiB in {len(runs)} readable runs, chunk {CH
       flush=True)
 for low, high in runs:
     print(f"note run {low:#x}-{high:#x} {(high - low) >> 10} KiB", flush=True)
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)

@@ -17,3 +17,6 @@ assert len(CODE_SECRET) > 0
 print("result of the victim's computation:", OUTPUT_SECRET, flush=True)
 for i in range(32):
     print(f"row {i:2d}: {i * i:4d} {'#' * (i % 8)}")
+# The last act: tests require this line whenever the probe exits on its own (a probe that
+# fails early must not pass for a contained one).
+print("PROBE-END", flush=True)
