@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The API contract, checked from outside: schemathesis generates requests from each role's
+# OpenAPI document (valid and invalid ones) and checks every answer: no 5xx, the status code
+# and body documented. Bounded: --max-examples per operation, a deadline per request.
+# Usage: scripts/api-contract.sh [path/to/pyexec]   (installs schemathesis from PyPI if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=${1:-target/debug/pyexec}
+examples=${PYEXEC_CONTRACT_EXAMPLES:-40}
+if ! command -v st >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check 'schemathesis==4.*'
+fi
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+key="contract-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+digest=$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)
+cat >"$work/config.toml" <<TOML
+[auth]
+rate_per_sec = 0
+[[auth.api_keys]]
+id = "contract"
+sha256 = "$digest"
+scopes = ["admin"]
+[jobs]
+state_dir = "$work/state"
+[storage]
+root = "$work/results"
+TOML
+
+# Starts `pyexec serve --role ROLE` on 127.0.0.1:0; prints its base URL.
+start() {
+    local role=$1
+    "$binary" serve --role "$role" --listen 127.0.0.1:0 --config "$work/config.toml" \
+        >"$work/$role.out" 2>"$work/$role.log" &
+    pids+=($!)
+    for _ in $(seq 1 600); do
+        if grep -q '^listening on ' "$work/$role.out" 2>/dev/null; then
+            echo "http://$(sed -n 's/^listening on //p' "$work/$role.out" | head -1)"
+            return
+        fi
+        sleep 0.1
+    done
+    echo "the $role role did not start:" >&2
+    cat "$work/$role.log" >&2
+    exit 1
+}
+
+check() {
+    local role=$1 base=$2
+    echo "== $role: $base/api/v1/openapi.json"
+    st run "$base/api/v1/openapi.json" \
+        --header "Authorization: Bearer $key" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+        --max-examples "$examples" --request-timeout 30 --generation-deterministic --no-color
+}
+
+executor=$(PYEXEC_EXECUTOR__POOL_SIZE=2 start executor)
+check executor "$executor"
+# The LLM role with no LLM configured (queries answer 503, documented) and the executor above.
+llm=$(PYEXEC_LLM__EXECUTOR_URL="$executor" PYEXEC_LLM__LOCAL_FALLBACK_URL= \
+    PYEXEC_AUTH__EXECUTOR_API_KEY="$key" start llm)
+check llm "$llm"
