@@ -57,7 +57,8 @@ pub struct ExecutorClient {
 const BUSY_RETRIES: u32 = 5;
 
 impl ExecutorClient {
-    pub fn new(base_url: &str, options: ExecutorClientOptions) -> anyhow::Result<Self> {
+    /// Fails only when the HTTP client cannot be built (no TLS backend, say).
+    pub fn new(base_url: &str, options: ExecutorClientOptions) -> Result<Self, reqwest::Error> {
         Ok(Self {
             http: reqwest::Client::builder()
                 .connect_timeout(options.connect_timeout)
