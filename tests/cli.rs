@@ -404,3 +404,14 @@ fn exec_suggests_a_job_for_heavy_code() {
     );
     assert!(err.contains("pyexec job-run"), "{err}");
 }
+
+/// One-shot commands log warnings only, unless asked for more with `-v`.
+#[test]
+fn exec_logs_info_only_when_asked() {
+    let quiet = pyexec_with(&["exec", "-"], &[], Some(b"print(1)\n"));
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(!stderr(&quiet).contains("INFO"), "{}", stderr(&quiet));
+    let verbose = pyexec_with(&["exec", "-v", "-"], &[], Some(b"print(1)\n"));
+    assert_eq!(verbose.status.code(), Some(0));
+    assert!(stderr(&verbose).contains("INFO"), "{}", stderr(&verbose));
+}

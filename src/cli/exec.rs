@@ -81,6 +81,12 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
         let outcome = executor
             .execute(request, crate::telemetry::new_request_id())
             .await;
+        // Let the slot finish re-arming first (a moment): shut down mid-way, it would be
+        // abandoned and killed, and say so in a warning that means nothing here.
+        let settle = tokio::time::Instant::now() + Duration::from_secs(2);
+        while executor.pool.health().states.rearming > 0 && tokio::time::Instant::now() < settle {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
         executor.pool.shutdown(Duration::ZERO).await;
         match outcome {
             Ok(result) => Ok(result),
@@ -109,16 +115,17 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             }
             eprintln!("{}", status_line(&result));
             if !heavy.is_empty() {
+                let file = if args.file.as_os_str() == "-" {
+                    "FILE".to_owned()
+                } else {
+                    args.file.display().to_string()
+                };
                 eprintln!(
-                    "hint: this program looks heavy ({}); heavy programs run as jobs, with \
-                     the data libraries and larger limits: CODE_FILE={} REQUEST_ID=my-run \
-                     pyexec job-run (see `pyexec job-run --help`)",
+                    "hint: this program looks heavy ({})\n      \
+                     heavy programs run as jobs, with the data libraries and larger limits:\n      \
+                     CODE_FILE={file} REQUEST_ID=my-run pyexec job-run   \
+                     (see `pyexec job-run --help`)",
                     heavy.join("; "),
-                    if args.file.as_os_str() == "-" {
-                        "FILE".to_owned()
-                    } else {
-                        args.file.display().to_string()
-                    },
                 );
             }
         }
