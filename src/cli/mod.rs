@@ -35,8 +35,9 @@ pub struct GlobalArgs {
     /// policies.
     #[arg(long, global = true, env = "PYEXEC_ROLES_DIR", value_name = "DIR")]
     pub roles_dir: Option<PathBuf>,
-    /// Log more. One-shot commands log warnings only; `-v` adds info, `-vv` debug, `-vvv`
-    /// trace. Without `-v`, `PYEXEC_LOG__LEVEL` or the --config file's `[log] level` apply;
+    /// Log more: `-v` info, `-vv` debug, `-vvv` trace (one-shot commands log warnings only)
+    ///
+    /// Without `-v`, `PYEXEC_LOG__LEVEL` or the --config file's `[log] level` apply;
     /// `RUST_LOG` beats all. `serve` and `job-run` log at their configured level.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
