@@ -13,7 +13,10 @@ fn main() -> ExitCode {
         return match pyexec::sandbox::init::run() {
             Ok(never) => match never {},
             Err(err) => {
-                eprintln!("sandbox init failed: {err:#}");
+                eprintln!(
+                    "sandbox init failed: {}",
+                    pyexec::telemetry::error_chain(&err)
+                );
                 ExitCode::from(3)
             }
         };

@@ -4,10 +4,56 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context as _};
 use opendal::{services, Operator};
 
 use crate::config::{StorageBackend, StorageSettings};
+
+/// Why storage could not be opened, written or read; each names the setting or location.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{name} is required for this storage backend")]
+    Required { name: &'static str },
+    #[error("storage.account_name (or AZURE_STORAGE_ACCOUNT) is required for azblob")]
+    AccountName,
+    #[error("cannot read the working directory (storage.root {root} is relative)")]
+    WorkingDir {
+        root: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("create storage folder {}", .path.display())]
+    CreateFolder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot set up the {backend} storage backend")]
+    Backend {
+        backend: &'static str,
+        #[source]
+        source: opendal::Error,
+    },
+    #[error("write {location}")]
+    Write {
+        location: String,
+        #[source]
+        source: opendal::Error,
+    },
+    #[error("read {location}")]
+    Read {
+        location: String,
+        #[source]
+        source: opendal::Error,
+    },
+}
+
+/// `Operator::new`, naming the backend in the error.
+fn operator(
+    backend: &'static str,
+    builder: impl opendal::Builder,
+) -> Result<Operator, StorageError> {
+    Operator::new(builder).map_err(|source| StorageError::Backend { backend, source })
+}
 
 #[derive(Clone, Debug)]
 pub struct Storage {
@@ -17,7 +63,7 @@ pub struct Storage {
 }
 
 impl Storage {
-    pub fn from_settings(settings: &StorageSettings) -> anyhow::Result<Self> {
+    pub fn from_settings(settings: &StorageSettings) -> Result<Self, StorageError> {
         // opendal's process-wide HTTP transport (reqwest with native TLS, as the rest of
         // pyexec uses); its automatic installation comes only with the rustls feature set.
         // Installing twice is a no-op.
@@ -26,10 +72,12 @@ impl Storage {
         let (op, base) = match settings.backend {
             StorageBackend::Fs => {
                 let folder = absolute(&settings.root)?;
-                std::fs::create_dir_all(&folder)
-                    .with_context(|| format!("create storage folder {}", folder.display()))?;
+                std::fs::create_dir_all(&folder).map_err(|source| StorageError::CreateFolder {
+                    path: folder.clone(),
+                    source,
+                })?;
                 let folder_text = folder.display().to_string();
-                let op = Operator::new(services::Fs::default().root(&folder_text))?;
+                let op = operator("fs", services::Fs::default().root(&folder_text))?;
                 (op, folder_text)
             }
             StorageBackend::Azblob => {
@@ -38,9 +86,7 @@ impl Storage {
                     .account_name
                     .clone()
                     .or_else(|| std::env::var("AZURE_STORAGE_ACCOUNT").ok())
-                    .context(
-                        "storage.account_name (or AZURE_STORAGE_ACCOUNT) is required for azblob",
-                    )?;
+                    .ok_or(StorageError::AccountName)?;
                 let endpoint = settings
                     .endpoint
                     .clone()
@@ -59,7 +105,7 @@ impl Storage {
                     builder = builder.account_key(&key);
                 }
                 (
-                    Operator::new(builder)?,
+                    operator("azblob", builder)?,
                     join(&format!("abfs://{container}"), root),
                 )
             }
@@ -83,7 +129,7 @@ impl Storage {
                         .disable_ec2_metadata();
                 }
                 (
-                    Operator::new(builder)?,
+                    operator("s3", builder)?,
                     join(&format!("s3://{bucket}"), root),
                 )
             }
@@ -91,20 +137,26 @@ impl Storage {
         Ok(Self { op, base })
     }
 
-    pub async fn write(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    pub async fn write(&self, path: &str, bytes: Vec<u8>) -> Result<(), StorageError> {
         self.op
             .write(path, bytes)
             .await
-            .with_context(|| format!("write {}", self.location(path)))?;
+            .map_err(|source| StorageError::Write {
+                location: self.location(path),
+                source,
+            })?;
         Ok(())
     }
 
-    pub async fn read(&self, path: &str) -> anyhow::Result<Vec<u8>> {
+    pub async fn read(&self, path: &str) -> Result<Vec<u8>, StorageError> {
         let buffer = self
             .op
             .read(path)
             .await
-            .with_context(|| format!("read {}", self.location(path)))?;
+            .map_err(|source| StorageError::Read {
+                location: self.location(path),
+                source,
+            })?;
         Ok(buffer.to_vec())
     }
 
@@ -114,20 +166,23 @@ impl Storage {
     }
 }
 
-fn required<'a>(value: &'a Option<String>, name: &str) -> anyhow::Result<&'a str> {
+fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, StorageError> {
     match value.as_deref() {
         Some(v) if !v.is_empty() => Ok(v),
-        _ => bail!("{name} is required for this storage backend"),
+        _ => Err(StorageError::Required { name }),
     }
 }
 
-fn absolute(path: &str) -> anyhow::Result<PathBuf> {
-    let path = PathBuf::from(path);
-    Ok(if path.is_absolute() {
-        path
-    } else {
-        std::env::current_dir()?.join(path)
-    })
+fn absolute(root: &str) -> Result<PathBuf, StorageError> {
+    let path = PathBuf::from(root);
+    if path.is_absolute() {
+        return Ok(path);
+    }
+    let here = std::env::current_dir().map_err(|source| StorageError::WorkingDir {
+        root: root.to_owned(),
+        source,
+    })?;
+    Ok(here.join(path))
 }
 
 fn join(base: &str, path: &str) -> String {

@@ -95,22 +95,6 @@ pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Logs an error with its whole chain of causes, and a backtrace when one was captured
-/// (`RUST_BACKTRACE=1`).
-pub fn log_error(context: &str, error: &anyhow::Error) {
-    let chain = error
-        .chain()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ");
-    let backtrace = error.backtrace();
-    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
-        tracing::error!(error.chain = %chain, backtrace = %backtrace, "{context}");
-    } else {
-        tracing::error!(error.chain = %chain, "{context}");
-    }
-}
-
 /// An error with its causes, `outer: inner: ...`, for logs and messages.
 pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();

@@ -287,19 +287,131 @@ fn roles_dir_replaces_the_built_in_policies() {
     assert_eq!(output.status.code(), Some(0));
 }
 
-#[test]
-fn every_subcommand_has_help() {
-    for args in [
-        vec!["--help"],
-        vec!["serve", "--help"],
-        vec!["job-run", "--help"],
-        vec!["validate", "--help"],
-        vec!["explain", "--help"],
-        vec!["rules", "--help"],
-        vec!["config", "show", "--help"],
-    ] {
-        let output = pyexec(&args);
-        assert_eq!(output.status.code(), Some(0), "{args:?}");
-        assert!(stdout(&output).contains("Usage:"), "{args:?}");
+/// Every command in the clap tree, as the words that name it (`["config", "show"]`).
+fn command_paths(command: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+    for sub in command.get_subcommands() {
+        if sub.is_hide_set() {
+            continue;
+        }
+        let mut path = prefix.to_vec();
+        path.push(sub.get_name().to_owned());
+        out.push(path.clone());
+        command_paths(sub, &path, out);
     }
+}
+
+/// Generated from the command tree, so a new subcommand or argument cannot go undocumented:
+/// `pyexec [SUB...] --help` succeeds and names every argument of that command.
+#[test]
+fn every_subcommand_has_help_naming_its_arguments() {
+    use clap::CommandFactory as _;
+    let root = pyexec::cli::Cli::command();
+    let mut paths = vec![Vec::new()];
+    command_paths(&root, &[], &mut paths);
+    assert!(paths.len() > 10, "{paths:?}");
+    for path in paths {
+        let mut command = &root;
+        for name in &path {
+            command = command.find_subcommand(name).expect("subcommand exists");
+        }
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let output = pyexec(&args);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let help = stdout(&output);
+        assert!(help.contains("Usage:"), "{args:?}");
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            let shown = match arg.get_long() {
+                Some(long) => format!("--{long}"),
+                None => arg.get_id().as_str().to_uppercase(),
+            };
+            assert!(
+                help.contains(&shown),
+                "{args:?} does not mention {shown}:\n{help}"
+            );
+            if arg.get_long().is_some() || arg.get_short().is_some() {
+                assert!(
+                    arg.get_help().is_some(),
+                    "{args:?}: {shown} has no help text"
+                );
+            }
+        }
+    }
+}
+
+/// `exec` tells outcomes apart by exit code (documented in `pyexec exec --help` and the
+/// README) and ends with one readable status line.
+#[test]
+fn exec_exit_codes_and_status_line_name_the_outcome() {
+    let cases: [(&[&str], &[u8], i32, &str); 5] = [
+        (&[], b"print(6 * 7)\n", 0, "ok · exit 0 · "),
+        (&[], b"import os\nos.system('ls')\n", 3, "refused · "),
+        (&[], b"raise SystemExit(7)\n", 1, "failed · exit 7 · "),
+        (
+            &["--timeout", "1"],
+            b"while True: pass\n",
+            4,
+            "timed out · ",
+        ),
+        (
+            &["--memory-mb", "64"],
+            b"b = []\nwhile True: b.append(' ' * 10**6)\n",
+            5,
+            "out of memory · ",
+        ),
+    ];
+    for (flags, code, exit, status) in cases {
+        let mut args = vec!["exec"];
+        args.extend_from_slice(flags);
+        args.push("-");
+        let output = pyexec_with(&args, &[], Some(code));
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(exit), "{args:?}: {err}");
+        assert!(
+            err.lines().any(|l| l.starts_with(status)),
+            "{args:?}: no `{status}` line in {err}"
+        );
+        assert!(!err.contains("Some(") && !err.contains("None"), "{err}");
+    }
+    let output = pyexec_with(&["exec", "-"], &[], Some(b"print(6 * 7)\n"));
+    assert_eq!(stdout(&output), "42\n");
+}
+
+#[test]
+fn exec_names_the_valid_range_of_a_bad_limit() {
+    let output = pyexec_with(&["exec", "--timeout", "0", "-"], &[], Some(b"print(1)\n"));
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("--timeout 0: must be more than 0 and at most"),
+        "{err}"
+    );
+}
+
+#[test]
+fn exec_suggests_a_job_for_heavy_code() {
+    let output = pyexec_with(&["exec", "-"], &[], Some(b"import pandas\n"));
+    assert_eq!(output.status.code(), Some(3));
+    let err = stderr(&output);
+    assert!(
+        err.contains("looks heavy (line 1: imports pandas)"),
+        "{err}"
+    );
+    assert!(err.contains("pyexec job-run"), "{err}");
+}
+
+/// One-shot commands log warnings only, unless asked for more with `-v`.
+#[test]
+fn exec_logs_info_only_when_asked() {
+    let quiet = pyexec_with(&["exec", "-"], &[], Some(b"print(1)\n"));
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(!stderr(&quiet).contains("INFO"), "{}", stderr(&quiet));
+    let verbose = pyexec_with(&["exec", "-v", "-"], &[], Some(b"print(1)\n"));
+    assert_eq!(verbose.status.code(), Some(0));
+    assert!(stderr(&verbose).contains("INFO"), "{}", stderr(&verbose));
 }

@@ -14,7 +14,6 @@ use super::validate::Format;
 use super::{load_settings, Outcome};
 use crate::config::{Role, Sources};
 use crate::llm::flow::{self, QueryRequest};
-use crate::models::ExecutionStatus;
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
@@ -23,7 +22,8 @@ pub struct AskArgs {
     /// A small data file (CSV text, a table) the program gets as the string `DATA`.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// `text` prints the final code and its output; `json` the whole answer.
+    /// `text`: the final code and its output on stdout, then errors and timings on stderr;
+    /// `json`: the whole answer (code, attempts, result, timings) as one object.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Use a running executor (e.g. http://127.0.0.1:8081) instead of starting one.
@@ -34,7 +34,6 @@ pub struct AskArgs {
 pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
     let mut settings = load_settings(sources, Role::All)?;
     settings.executor.pool_size = 1;
-    crate::telemetry::init(&settings.log)?;
     let data = match &args.data {
         Some(path) => Some(
             std::fs::read_to_string(path)
@@ -99,10 +98,10 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
         }
         answer.map_err(anyhow::Error::from)
     })?;
-    let ok = answer
+    let outcome = answer
         .result
         .as_ref()
-        .is_some_and(|r| r.status == ExecutionStatus::Ok);
+        .map_or(Outcome::Negative, |r| Outcome::of_execution(r.status));
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&answer)?),
         Format::Text => {
@@ -115,7 +114,7 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
             )?;
             writeln!(out, "{}", answer.code)?;
             if let Some(result) = &answer.result {
-                writeln!(out, "# output ({:?})", result.status)?;
+                writeln!(out, "# output ({})", super::exec::status_line(result))?;
                 out.write_all(result.stdout.as_bytes())?;
                 if !result.stderr.is_empty() {
                     eprint!("{}", result.stderr);
@@ -139,9 +138,5 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
             );
         }
     }
-    Ok(if ok {
-        Outcome::Success
-    } else {
-        Outcome::Negative
-    })
+    Ok(outcome)
 }

@@ -26,7 +26,10 @@ pub fn run(sources: &Sources, args: &JobManifestArgs) -> anyhow::Result<Outcome>
     let (_, source) = read_source(&args.file)?;
     let code = String::from_utf8(source).context("the program is not valid UTF-8")?;
     if !crate::jobs::sane_request_id(&args.request_id) {
-        anyhow::bail!("--request-id {:?} is not a sane id", args.request_id);
+        anyhow::bail!(
+            "--request-id `{}` is not a sane id (letters, digits, - _ . : only)",
+            args.request_id
+        );
     }
     let limits = crate::jobs::runner::heavy_limits(&settings, None, None)?;
     let job_id = crate::jobs::job_id(&args.request_id);

@@ -12,14 +12,15 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// Output format.
+    /// `text`: one line per rule, `CODE name summary`; `json`: an array of objects with
+    /// `code`, `name`, `summary` and `see_also`.
     #[arg(long, value_enum, default_value_t = super::validate::Format::Text)]
     pub format: super::validate::Format,
 }
 
 pub fn explain(args: &ExplainArgs) -> anyhow::Result<Outcome> {
     let Some(rule) = rules::find(&args.code) else {
-        bail!("no rule {:?}; `pyexec rules` lists them all", args.code);
+        bail!("no rule `{}`; `pyexec rules` lists them all", args.code);
     };
     print!("{}", rule.explain());
     Ok(Outcome::Success)

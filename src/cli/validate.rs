@@ -9,11 +9,10 @@ use crate::config::{Role, Sources};
 use crate::models::{TierChoice, ValidationResult};
 use crate::validator::Validator;
 
+/// How a command prints its result; each command's `--format` help says what it prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Compiler-style lines: `file:line:col: CODE message`.
     Text,
-    /// One JSON object.
     Json,
 }
 
@@ -22,7 +21,9 @@ pub struct ValidateArgs {
     /// Python file to check, or `-` for standard input.
     #[arg(default_value = "-")]
     pub file: PathBuf,
-    /// Output format.
+    /// `text`: compiler-style lines, `file:line:col: CODE message`, one per finding, a
+    /// `heavy:` line per reason for the heavy tier, then the verdict; `json`: the
+    /// ValidationResult object.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Tier whose policy applies; `auto` lets the classifier choose.

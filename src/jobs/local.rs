@@ -17,6 +17,25 @@ use super::state::{RunnerProcess, StoredJob};
 use super::JobService;
 use crate::models::{JobRecord, JobStatus};
 
+/// Why a runner could not be started; the job record's `error` gets its whole chain.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StartError {
+    #[error("no job state folder")]
+    NoStateDir,
+    #[error("cannot open the runner log {}", .path.display())]
+    Log {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot encode the job's limits")]
+    Limits(#[source] serde_json::Error),
+    #[error("starting the runner")]
+    Spawn(#[source] std::io::Error),
+    #[error("the runner vanished as it started")]
+    Vanished,
+}
+
 /// How often an adopted runner is checked.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -120,7 +139,7 @@ impl JobService {
                     }
                 }
             }
-            Err(err) => Ended::Error(err),
+            Err(err) => Ended::Error(crate::telemetry::error_chain(&err)),
         };
         self.end_local(job, ended).await;
         drop(permit);
@@ -135,8 +154,8 @@ impl JobService {
     fn start_runner(
         &self,
         stored: &StoredJob,
-    ) -> Result<(tokio::process::Child, RunnerProcess), String> {
-        let state = self.state.as_ref().ok_or("no job state folder")?;
+    ) -> Result<(tokio::process::Child, RunnerProcess), StartError> {
+        let state = self.state.as_ref().ok_or(StartError::NoStateDir)?;
         let record = &stored.record;
         let log_path = state.log_file(&record.job_id);
         let log = OpenOptions::new()
@@ -144,7 +163,10 @@ impl JobService {
             .append(true)
             .mode(0o600)
             .open(&log_path)
-            .map_err(|e| format!("cannot open the runner log {}: {e}", log_path.display()))?;
+            .map_err(|source| StartError::Log {
+                path: log_path.clone(),
+                source,
+            })?;
         let mut command = tokio::process::Command::new(&self.program);
         if let Some(dir) = &self.sources.roles_dir {
             command.arg("--roles-dir").arg(dir);
@@ -167,17 +189,15 @@ impl JobService {
             // the runner and everything it started at once.
             .process_group(0);
         if let Some(limits) = &stored.limits {
-            let json = serde_json::to_string(limits).map_err(|e| e.to_string())?;
+            let json = serde_json::to_string(limits).map_err(StartError::Limits)?;
             command.env("LIMITS", json);
         }
-        let child = command
-            .spawn()
-            .map_err(|e| format!("starting the runner: {e}"))?;
+        let child = command.spawn().map_err(StartError::Spawn)?;
         // Our child: its /proc entry stays until it is waited for, even if it already exited.
         let process = child
             .id()
             .and_then(ProcessId::of)
-            .ok_or("the runner vanished as it started")?;
+            .ok_or(StartError::Vanished)?;
         Ok((
             child,
             RunnerProcess {

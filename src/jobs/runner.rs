@@ -19,13 +19,81 @@ use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{bail, Context as _};
+use std::path::PathBuf;
 
 use crate::config::{LimitSettings, Settings, Sources};
-use crate::models::{ExecutionResult, ExecutionStatus, ResourceLimits, Tier, TierChoice};
-use crate::sandbox::{HeavyOptions, Job, Pool, PoolOptions};
-use crate::storage::Storage;
+use crate::models::{
+    ExecutionError, ExecutionResult, ExecutionStatus, ResourceLimits, Tier, TierChoice,
+};
+use crate::policy::PolicyError;
+use crate::sandbox::{HeavyOptions, Job, Pool, PoolError, PoolOptions};
+use crate::storage::{Storage, StorageError};
 use crate::validator::Validator;
+
+/// Why the runner could not do its work (exit code 2): bad input, the heavy runtime, the
+/// sandbox, storage. Each names the variable, path or step involved.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("CODE_FILE and CODE are both set; set one")]
+    CodeTwice,
+    #[error("CODE_FILE is not set (the path of the program to run; or CODE, the program)")]
+    NoCode,
+    #[error("cannot read CODE_FILE {}", .path.display())]
+    ReadCode {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("CODE_FILE {} is not UTF-8 (at byte {at})", .path.display())]
+    CodeNotUtf8 { path: PathBuf, at: usize },
+    #[error("REQUEST_ID is not set")]
+    NoRequestId(#[source] std::env::VarError),
+    #[error("REQUEST_ID {0:?} is not a sane id (letters, digits, - _ . : only)")]
+    BadRequestId(String),
+    #[error("TIMEOUT {text:?} is not a number of seconds")]
+    BadTimeout {
+        text: String,
+        #[source]
+        source: std::num::ParseFloatError,
+    },
+    #[error("LIMITS is not a ResourceLimits JSON object")]
+    BadLimits(#[source] serde_json::Error),
+    #[error(transparent)]
+    Limits(ExecutionError),
+    #[error("cannot load the validator's policies")]
+    Policies(#[source] PolicyError),
+    #[error(
+        "the heavy runtime is missing: no {} (run scripts/setup-heavy-runtime.sh, or set jobs.runtime_dir)",
+        .site.display()
+    )]
+    NoHeavyRuntime { site: PathBuf },
+    #[error("locating the pyexec binary")]
+    CurrentExe(#[source] std::io::Error),
+    #[error("the sandbox cannot start")]
+    SandboxStart(#[source] PoolError),
+    #[error("the sandbox failed")]
+    Sandbox(#[source] ExecutionError),
+    #[error("cannot encode result.json")]
+    Encode(#[source] serde_json::Error),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("read output {}", .path.display())]
+    ReadOutput {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("output {} is outside the work folder", .path.display())]
+    OutsideWork { path: PathBuf },
+    #[error("cannot read this process's /proc/self/stat")]
+    OwnProcess,
+    #[error("{step}")]
+    WorkDir {
+        step: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+}
 
 /// What the runner was asked to do, from its environment.
 #[derive(Debug, Clone)]
@@ -37,42 +105,39 @@ pub struct RunSpec {
 }
 
 impl RunSpec {
-    pub fn from_env() -> anyhow::Result<Self> {
+    pub fn from_env() -> Result<Self, RunnerError> {
         let code = match (std::env::var_os("CODE_FILE"), std::env::var("CODE")) {
-            (Some(_), Ok(_)) => bail!("CODE_FILE and CODE are both set; set one"),
+            (Some(_), Ok(_)) => return Err(RunnerError::CodeTwice),
             (Some(path), Err(_)) => {
-                let path = std::path::PathBuf::from(path);
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read CODE_FILE {}", path.display()))?;
-                String::from_utf8(bytes).map_err(|e| {
-                    anyhow::anyhow!(
-                        "CODE_FILE {} is not UTF-8 (at byte {})",
-                        path.display(),
-                        e.utf8_error().valid_up_to()
-                    )
-                })?
+                let path = PathBuf::from(path);
+                let bytes = match std::fs::read(&path) {
+                    Ok(bytes) => bytes,
+                    Err(source) => return Err(RunnerError::ReadCode { path, source }),
+                };
+                match String::from_utf8(bytes) {
+                    Ok(code) => code,
+                    Err(e) => {
+                        let at = e.utf8_error().valid_up_to();
+                        return Err(RunnerError::CodeNotUtf8 { path, at });
+                    }
+                }
             }
             (None, Ok(code)) => code,
-            (None, Err(_)) => {
-                bail!("CODE_FILE is not set (the path of the program to run; or CODE, the program)")
-            }
+            (None, Err(_)) => return Err(RunnerError::NoCode),
         };
-        let request_id = std::env::var("REQUEST_ID").context("REQUEST_ID is not set")?;
+        let request_id = std::env::var("REQUEST_ID").map_err(RunnerError::NoRequestId)?;
         if !crate::jobs::sane_request_id(&request_id) {
-            bail!("REQUEST_ID {request_id:?} is not a sane id (letters, digits, - _ . : only)");
+            return Err(RunnerError::BadRequestId(request_id));
         }
         let timeout_secs = match std::env::var("TIMEOUT") {
-            Ok(text) => Some(
-                text.parse()
-                    .with_context(|| format!("TIMEOUT {text:?} is not a number of seconds"))?,
-            ),
+            Ok(text) => match text.parse() {
+                Ok(secs) => Some(secs),
+                Err(source) => return Err(RunnerError::BadTimeout { text, source }),
+            },
             Err(_) => None,
         };
         let limits = match std::env::var("LIMITS") {
-            Ok(text) => Some(
-                serde_json::from_str(&text)
-                    .context("LIMITS is not a ResourceLimits JSON object")?,
-            ),
+            Ok(text) => Some(serde_json::from_str(&text).map_err(RunnerError::BadLimits)?),
             Err(_) => None,
         };
         Ok(Self {
@@ -96,7 +161,7 @@ pub fn heavy_limits(
     settings: &Settings,
     spec_limits: Option<&ResourceLimits>,
     timeout: Option<f64>,
-) -> anyhow::Result<LimitSettings> {
+) -> Result<LimitSettings, ExecutionError> {
     let mut executor = settings.executor.clone();
     executor.default_limits = settings.jobs.default_limits.clone();
     executor.max_limits = settings.jobs.max_limits.clone();
@@ -104,18 +169,18 @@ pub fn heavy_limits(
     if timeout.is_some() {
         requested.timeout_secs = timeout;
     }
-    crate::sandbox::resolve_limits(&executor, Some(&requested)).map_err(|e| anyhow::anyhow!(e))
+    crate::sandbox::resolve_limits(&executor, Some(&requested))
 }
 
 pub async fn run(
     sources: &Sources,
     settings: &Settings,
     spec: RunSpec,
-) -> anyhow::Result<RunOutcome> {
+) -> Result<RunOutcome, RunnerError> {
     let storage = Storage::from_settings(&settings.storage)?;
-    let limits = heavy_limits(settings, spec.limits.as_ref(), spec.timeout_secs)?;
-    let validator =
-        Validator::load(sources, settings).context("cannot load the validator's policies")?;
+    let limits = heavy_limits(settings, spec.limits.as_ref(), spec.timeout_secs)
+        .map_err(RunnerError::Limits)?;
+    let validator = Validator::load(sources, settings).map_err(RunnerError::Policies)?;
     let heavy_imports = validator.allowed_imports(Tier::Heavy);
     let restricted_imports = validator.restricted_imports(Tier::Heavy);
     let prefix = format!("results/{}", spec.request_id);
@@ -142,7 +207,7 @@ pub async fn run(
     } else {
         ExecutionResult::rejected(spec.request_id.clone(), verdict.findings)
     };
-    let json = serde_json::to_vec_pretty(&result)?;
+    let json = serde_json::to_vec_pretty(&result).map_err(RunnerError::Encode)?;
     storage
         .write(&format!("{prefix}/result.json"), json)
         .await?;
@@ -160,14 +225,11 @@ async fn execute(
         std::collections::BTreeMap<String, Vec<String>>,
     ),
     work: &Path,
-) -> anyhow::Result<ExecutionResult> {
+) -> Result<ExecutionResult, RunnerError> {
     let runtime = &settings.jobs.runtime_dir;
     let site = runtime.join("site-packages");
     if !site.is_dir() {
-        bail!(
-            "the heavy runtime is missing: no {} (run scripts/setup-heavy-runtime.sh, or set jobs.runtime_dir)",
-            site.display()
-        );
+        return Err(RunnerError::NoHeavyRuntime { site });
     }
     let mut executor = settings.executor.clone();
     executor.pool_size = 1;
@@ -182,7 +244,7 @@ async fn execute(
         .collect();
     let pool = Pool::start(PoolOptions {
         settings: executor,
-        program: std::env::current_exe().context("locating the pyexec binary")?,
+        program: std::env::current_exe().map_err(RunnerError::CurrentExe)?,
         allowed_imports: heavy_imports,
         restricted_imports,
         guards: true,
@@ -194,7 +256,7 @@ async fn execute(
         }),
     })
     .await
-    .context("the sandbox cannot start")?;
+    .map_err(RunnerError::SandboxStart)?;
     // The output folder, under the name the heavy policy knows.
     let code = format!("OUTPUT_DIR = \"/work\"\n{}", spec.code);
     let outcome = pool
@@ -210,25 +272,32 @@ async fn execute(
         Err(crate::models::ExecutionError::RetriesExhausted { errors, .. }) => {
             ExecutionResult::internal_error(spec.request_id.clone(), errors, pool.layers().to_vec())
         }
-        Err(err) => bail!("the sandbox failed: {err}"),
+        Err(err) => return Err(RunnerError::Sandbox(err)),
     };
     result.layers.insert(0, "validator".to_owned());
     Ok(result)
 }
 
 /// Every regular file under `work`, written to `prefix/<relative path>`.
-async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> anyhow::Result<()> {
+async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<(), RunnerError> {
+    let read_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| RunnerError::ReadOutput { path, source }
+    };
     let mut stack = vec![work.to_owned()];
     let mut count = 0usize;
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("read {}", dir.display()))? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
+        for entry in std::fs::read_dir(&dir).map_err(read_error(&dir))? {
+            let entry = entry.map_err(read_error(&dir))?;
             let path = entry.path();
+            let kind = entry.file_type().map_err(read_error(&path))?;
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
-                let relative = path.strip_prefix(work)?.to_string_lossy().into_owned();
+                let Ok(relative) = path.strip_prefix(work) else {
+                    return Err(RunnerError::OutsideWork { path });
+                };
+                let relative = relative.to_string_lossy().into_owned();
                 if relative == "result.json" {
                     tracing::warn!(
                         "the code wrote result.json; it is stored as output-result.json"
@@ -239,7 +308,7 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> anyhow:
                 } else {
                     relative
                 };
-                let bytes = std::fs::read(&path)?;
+                let bytes = std::fs::read(&path).map_err(read_error(&path))?;
                 storage.write(&format!("{prefix}/{name}"), bytes).await?;
                 count += 1;
             }
@@ -256,15 +325,16 @@ struct WorkDir {
 }
 
 impl WorkDir {
-    fn create(settings: &Settings) -> anyhow::Result<Self> {
+    fn create(settings: &Settings) -> Result<Self, RunnerError> {
+        let failed = |step| move |source| RunnerError::WorkDir { step, source };
         // Named after this process, so that it can be told whether its runner still runs.
-        let me = super::process::ProcessId::current()
-            .context("cannot read this process's /proc/self/stat")?;
+        let me = super::process::ProcessId::current().ok_or(RunnerError::OwnProcess)?;
         let dir = tempfile::Builder::new()
             .prefix(&format!("pyexec-job-{}-{}-", me.pid, me.start_time))
             .tempdir()
-            .context("create the job's work folder")?;
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))?;
+            .map_err(failed("create the job's work folder"))?;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(failed("make the job's work folder private"))?;
         if nix::unistd::Uid::effective().is_root() {
             let sandbox = &settings.executor.sandbox;
             nix::unistd::chown(
@@ -272,7 +342,7 @@ impl WorkDir {
                 Some(nix::unistd::Uid::from_raw(sandbox.uid)),
                 Some(nix::unistd::Gid::from_raw(sandbox.gid)),
             )
-            .context("hand the work folder to the sandbox uid")?;
+            .map_err(|errno| failed("hand the work folder to the sandbox uid")(errno.into()))?;
         }
         Ok(Self { dir: Some(dir) })
     }

@@ -83,7 +83,8 @@ pub struct Completion {
 }
 
 impl LlmClient {
-    pub fn new(settings: &LlmSettings, base_url: &str) -> anyhow::Result<Self> {
+    /// Fails only when the HTTP client cannot be built (no TLS backend, say).
+    pub fn new(settings: &LlmSettings, base_url: &str) -> Result<Self, reqwest::Error> {
         let timeout = Duration::from_secs(settings.timeout_secs.max(1));
         let http = reqwest::Client::builder()
             .timeout(timeout)

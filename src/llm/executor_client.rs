@@ -27,6 +27,15 @@ pub enum ExecutorError {
     },
 }
 
+/// Why an executor client could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorClientError {
+    #[error("auth.executor_api_key is not a valid header value (visible ASCII only)")]
+    Key,
+    #[error("cannot build the HTTP client")]
+    Http(#[from] reqwest::Error),
+}
+
 /// How the LLM role reaches the executor.
 #[derive(Debug, Clone)]
 pub struct ExecutorClientOptions {
@@ -63,14 +72,17 @@ pub struct ExecutorClient {
 const BUSY_RETRIES: u32 = 5;
 
 impl ExecutorClient {
-    pub fn new(base_url: &str, options: ExecutorClientOptions) -> anyhow::Result<Self> {
+    /// Fails when the HTTP client cannot be built (no TLS backend, say) or the configured
+    /// key cannot be sent in a header.
+    pub fn new(
+        base_url: &str,
+        options: ExecutorClientOptions,
+    ) -> Result<Self, ExecutorClientError> {
         let mut headers = reqwest::header::HeaderMap::new();
         if let Some(key) = &options.api_key {
             let mut value =
                 reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.expose()))
-                    .map_err(|_| {
-                        anyhow::anyhow!("auth.executor_api_key is not a valid header value")
-                    })?;
+                    .map_err(|_| ExecutorClientError::Key)?;
             value.set_sensitive(true);
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }

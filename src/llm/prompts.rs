@@ -8,6 +8,19 @@ use crate::models::Finding;
 
 const EMBEDDED: &str = include_str!("../../roles/llm/prompts.toml");
 
+/// Why the prompts could not be loaded; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptsError {
+    #[error("cannot read {}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid prompts file (llm/prompts.toml)")]
+    Parse(#[source] toml::de::Error),
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Prompts {
@@ -19,17 +32,18 @@ pub struct Prompts {
 }
 
 impl Prompts {
-    pub fn load(sources: &Sources) -> anyhow::Result<Self> {
-        use anyhow::Context as _;
+    pub fn load(sources: &Sources) -> Result<Self, PromptsError> {
         let text = match &sources.roles_dir {
             Some(dir) => {
                 let path = dir.join("llm").join("prompts.toml");
-                std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => text,
+                    Err(source) => return Err(PromptsError::Read { path, source }),
+                }
             }
             None => EMBEDDED.to_owned(),
         };
-        toml::from_str(&text).context("invalid prompts file (llm/prompts.toml)")
+        toml::from_str(&text).map_err(PromptsError::Parse)
     }
 
     pub fn system(&self, allowed_imports: &[String]) -> String {

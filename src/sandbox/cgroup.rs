@@ -8,7 +8,57 @@
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+/// Why a cgroup could not be found, made or set.
+#[derive(Debug, thiserror::Error)]
+pub enum CgroupError {
+    #[error("cgroup v2 at {} lacks the {controller} controller", .mount.display())]
+    MissingController {
+        mount: PathBuf,
+        controller: &'static str,
+    },
+    #[error("no cgroup v2 and no v1 {controller} controller under {}", .mount.display())]
+    NoHierarchy {
+        mount: PathBuf,
+        controller: &'static str,
+    },
+    #[error("cannot read /proc/self/cgroup")]
+    ReadOwn(#[source] std::io::Error),
+    #[error("no cgroup v2 entry in /proc/self/cgroup")]
+    NoOwnEntry,
+    #[error("create cgroup {}", .path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("enable controllers under {}", .path.display())]
+    EnableControllers {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write {value} to {}", .path.display())]
+    Write {
+        path: PathBuf,
+        value: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("open {}", .path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// `create_dir_all`, naming the cgroup in the error.
+fn create(path: &Path) -> Result<(), CgroupError> {
+    fs::create_dir_all(path).map_err(|source| CgroupError::Create {
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 const V1_CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
 const CPU_PERIOD_US: u64 = 100_000;
@@ -30,24 +80,27 @@ pub struct Hierarchy {
 
 impl Hierarchy {
     /// Finds the controllers and creates this executor's folder under each.
-    pub fn create(mount: &Path, name: &str) -> anyhow::Result<Self> {
+    pub fn create(mount: &Path, name: &str) -> Result<Self, CgroupError> {
         let unified = mount.join("cgroup.controllers");
         if let Ok(controllers) = fs::read_to_string(&unified) {
             let have: Vec<&str> = controllers.split_whitespace().collect();
             for needed in ["memory", "pids", "cpu"] {
                 if !have.contains(&needed) {
-                    bail!(
-                        "cgroup v2 at {} lacks the {needed} controller",
-                        mount.display()
-                    );
+                    return Err(CgroupError::MissingController {
+                        mount: mount.to_path_buf(),
+                        controller: needed,
+                    });
                 }
             }
             let own = own_v2_cgroup(mount)?;
             let base = own.join(name);
-            fs::create_dir_all(&base)
-                .with_context(|| format!("create cgroup {}", base.display()))?;
-            fs::write(base.join("cgroup.subtree_control"), "+memory +pids +cpu")
-                .with_context(|| format!("enable controllers under {}", base.display()))?;
+            create(&base)?;
+            fs::write(base.join("cgroup.subtree_control"), "+memory +pids +cpu").map_err(
+                |source| CgroupError::EnableControllers {
+                    path: base.clone(),
+                    source,
+                },
+            )?;
             return Ok(Self {
                 version: Version::V2,
                 bases: vec![base],
@@ -57,14 +110,13 @@ impl Hierarchy {
         for controller in V1_CONTROLLERS {
             let root = mount.join(controller);
             if !root.join("cgroup.procs").exists() {
-                bail!(
-                    "no cgroup v2 and no v1 {controller} controller under {}",
-                    mount.display()
-                );
+                return Err(CgroupError::NoHierarchy {
+                    mount: mount.to_path_buf(),
+                    controller,
+                });
             }
             let base = root.join(name);
-            fs::create_dir_all(&base)
-                .with_context(|| format!("create cgroup {}", base.display()))?;
+            create(&base)?;
             bases.push(base);
         }
         Ok(Self {
@@ -73,20 +125,20 @@ impl Hierarchy {
         })
     }
 
-    pub fn slot(&self, slot: usize) -> anyhow::Result<Cgroup> {
+    pub fn slot(&self, slot: usize) -> Result<Cgroup, CgroupError> {
         self.child(&format!("slot-{slot}"))
     }
 
     /// The cgroup of slot `slot`'s own processes (its init and zygote), apart from its
     /// executions': they are charged and limited on their own.
-    pub fn zygote(&self, slot: usize) -> anyhow::Result<Cgroup> {
+    pub fn zygote(&self, slot: usize) -> Result<Cgroup, CgroupError> {
         self.child(&format!("zygote-{slot}"))
     }
 
-    fn child(&self, name: &str) -> anyhow::Result<Cgroup> {
+    fn child(&self, name: &str) -> Result<Cgroup, CgroupError> {
         let dirs: Vec<PathBuf> = self.bases.iter().map(|b| b.join(name)).collect();
         for dir in &dirs {
-            fs::create_dir_all(dir).with_context(|| format!("create cgroup {}", dir.display()))?;
+            create(dir)?;
         }
         Ok(Cgroup {
             version: self.version,
@@ -137,12 +189,12 @@ impl Hierarchy {
     }
 }
 
-fn own_v2_cgroup(mount: &Path) -> anyhow::Result<PathBuf> {
-    let text = fs::read_to_string("/proc/self/cgroup")?;
+fn own_v2_cgroup(mount: &Path) -> Result<PathBuf, CgroupError> {
+    let text = fs::read_to_string("/proc/self/cgroup").map_err(CgroupError::ReadOwn)?;
     let relative = text
         .lines()
         .find_map(|l| l.strip_prefix("0::"))
-        .context("no cgroup v2 entry in /proc/self/cgroup")?;
+        .ok_or(CgroupError::NoOwnEntry)?;
     // A process may not sit in a cgroup whose subtree controllers are enabled, so use the
     // parent of our own cgroup when we are not at the root.
     let own = mount.join(relative.trim_start_matches('/'));
@@ -175,7 +227,7 @@ impl Cgroup {
     }
 
     /// Sets the limits of the next execution and resets its peak-memory counter.
-    pub fn prepare(&self, memory_bytes: u64, max_pids: u32, cpus: f64) -> anyhow::Result<()> {
+    pub fn prepare(&self, memory_bytes: u64, max_pids: u32, cpus: f64) -> Result<(), CgroupError> {
         let quota = ((cpus * CPU_PERIOD_US as f64) as u64).max(1000);
         match self.version {
             Version::V1 => {
@@ -208,7 +260,7 @@ impl Cgroup {
                 // Writing resets the peak on kernels >= 6.12; older ones refuse, harmlessly.
                 let _ = fs::write(peak, "0");
                 write(self.file(0, "", "pids.max"), max_pids)?;
-                fs::write(
+                write(
                     self.file(0, "", "cpu.max"),
                     format!("{quota} {CPU_PERIOD_US}"),
                 )?;
@@ -218,7 +270,7 @@ impl Cgroup {
     }
 
     /// Resets the peak-memory counter, so that it measures the next execution only.
-    pub fn reset_peak(&self) -> anyhow::Result<()> {
+    pub fn reset_peak(&self) -> Result<(), CgroupError> {
         match self.version {
             Version::V1 => write(self.file(0, "memory.max_usage_in_bytes", ""), 0),
             Version::V2 => {
@@ -230,7 +282,7 @@ impl Cgroup {
     }
 
     /// `cgroup.procs` of every controller, opened for writing, for the child to join.
-    pub fn procs_files(&self) -> anyhow::Result<Vec<File>> {
+    pub fn procs_files(&self) -> Result<Vec<File>, CgroupError> {
         self.dirs
             .iter()
             .map(|dir| {
@@ -238,7 +290,7 @@ impl Cgroup {
                 OpenOptions::new()
                     .write(true)
                     .open(&path)
-                    .with_context(|| format!("open {}", path.display()))
+                    .map_err(|source| CgroupError::Open { path, source })
             })
             .collect()
     }
@@ -287,8 +339,13 @@ impl Cgroup {
     }
 }
 
-fn write(path: PathBuf, value: impl std::fmt::Display) -> anyhow::Result<()> {
-    fs::write(&path, value.to_string()).with_context(|| format!("write {}", path.display()))
+fn write(path: PathBuf, value: impl std::fmt::Display) -> Result<(), CgroupError> {
+    let value = value.to_string();
+    fs::write(&path, &value).map_err(|source| CgroupError::Write {
+        path,
+        value,
+        source,
+    })
 }
 
 fn read_u64(path: &Path) -> Option<u64> {

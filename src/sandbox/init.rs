@@ -25,7 +25,6 @@ use std::os::fd::FromRawFd;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sched::{unshare, CloneFlags};
 use nix::unistd::{chdir, execve, pivot_root, sethostname, Gid, Uid};
@@ -55,11 +54,50 @@ pub struct Setup {
     pub proc: bool,
 }
 
+/// Why a slot could not start. Each step names what it was doing; the OS error is the source.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("{step}")]
+    Step {
+        step: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("setup frame of {len} bytes is too large")]
+    FrameTooLarge { len: usize },
+    #[error("cannot decode the setup frame")]
+    Decode(#[source] serde_json::Error),
+    #[error("bad sandbox file name {name}")]
+    BadFileName { name: String },
+    #[error("interpreter path {} contains a NUL byte", .path.display())]
+    PythonPath {
+        path: PathBuf,
+        #[source]
+        source: std::ffi::NulError,
+    },
+    #[error("execve returned without an error")]
+    ExecReturned,
+}
+
+/// Names the step an OS call was part of (`.step("pivot_root")?`), for `InitError::Step`.
+trait Step<T> {
+    fn step(self, step: impl Into<String>) -> Result<T, InitError>;
+}
+
+impl<T, E: Into<std::io::Error>> Step<T> for Result<T, E> {
+    fn step(self, step: impl Into<String>) -> Result<T, InitError> {
+        self.map_err(|source| InitError::Step {
+            step: step.into(),
+            source: source.into(),
+        })
+    }
+}
+
 const NEW_ROOT: &str = "/tmp";
 const DEVICES: [&str; 4] = ["/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"];
 
-pub fn run() -> anyhow::Result<std::convert::Infallible> {
-    let setup = read_setup().context("reading the setup frame")?;
+pub fn run() -> Result<std::convert::Infallible, InitError> {
+    let setup = read_setup()?;
     let uid = Uid::current();
     let gid = Gid::current();
     unshare(
@@ -69,25 +107,25 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
             | CloneFlags::CLONE_NEWIPC
             | CloneFlags::CLONE_NEWUTS,
     )
-    .context("unshare user, mount, network, IPC and UTS namespaces")?;
-    fs::write("/proc/self/setgroups", "deny").context("deny setgroups")?;
-    fs::write("/proc/self/uid_map", format!("0 {uid} 1")).context("write uid_map")?;
-    fs::write("/proc/self/gid_map", format!("0 {gid} 1")).context("write gid_map")?;
-    sethostname(&setup.hostname).context("set hostname")?;
+    .step("unshare user, mount, network, IPC and UTS namespaces")?;
+    fs::write("/proc/self/setgroups", "deny").step("deny setgroups")?;
+    fs::write("/proc/self/uid_map", format!("0 {uid} 1")).step("write uid_map")?;
+    fs::write("/proc/self/gid_map", format!("0 {gid} 1")).step("write gid_map")?;
+    sethostname(&setup.hostname).step("set hostname")?;
 
     // The zygote becomes PID 1 of the slot's own PID namespace: after each execution it kills
     // every other process in it (`kill(-1)`), so nothing an execution started outlives it,
     // and nothing inside can signal it (init ignores signals it has no handler for). It
     // builds its own root, so that a procfs mounted there shows its namespace, not the host's.
-    unshare(CloneFlags::CLONE_NEWPID).context("unshare the PID namespace")?;
+    unshare(CloneFlags::CLONE_NEWPID).step("unshare the PID namespace")?;
     // SAFETY: this process is single-threaded (nothing has started a thread), so the child may
     // run arbitrary code after fork.
-    match unsafe { nix::unistd::fork() }.context("fork the zygote")? {
+    match unsafe { nix::unistd::fork() }.step("fork the zygote")? {
         nix::unistd::ForkResult::Parent { child } => wait_for(child),
         nix::unistd::ForkResult::Child => {
             // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a flag on this process.
             if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) } != 0 {
-                bail!("PR_SET_PDEATHSIG: {}", std::io::Error::last_os_error());
+                return Err(std::io::Error::last_os_error()).step("PR_SET_PDEATHSIG");
             }
             build_root(&setup)?;
             exec_zygote(&setup)
@@ -97,7 +135,7 @@ pub fn run() -> anyhow::Result<std::convert::Infallible> {
 
 /// The slot's root: a small tmpfs with only the runtime (read-only), `/dev` nodes, the
 /// zygote's files and `/work`, pivoted into and remounted read-only.
-fn build_root(setup: &Setup) -> anyhow::Result<()> {
+fn build_root(setup: &Setup) -> Result<(), InitError> {
     mount(
         None::<&str>,
         "/",
@@ -105,7 +143,7 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None::<&str>,
     )
-    .context("make mounts private")?;
+    .step("make mounts private")?;
     // The work folder may sit under the new root's mount point (/tmp): hold it by an fd now
     // and bind it through /proc/self/fd once the root is built.
     let work_fd = match &setup.work_dir {
@@ -117,7 +155,7 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
                     | nix::fcntl::OFlag::O_CLOEXEC,
                 nix::sys::stat::Mode::empty(),
             )
-            .with_context(|| format!("open the work folder {}", dir.display()))?,
+            .step(format!("open the work folder {}", dir.display()))?,
         ),
         None => None,
     };
@@ -128,32 +166,32 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
         MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
         Some(format!("size={}k,mode=0755", setup.root_size_kb).as_str()),
     )
-    .context("mount the new root")?;
+    .step("mount the new root")?;
     let root = Path::new(NEW_ROOT);
     let mut paths = setup.runtime_paths.clone();
     paths.push(setup.python.clone());
     for path in &paths {
-        expose(root, path).with_context(|| format!("expose {}", path.display()))?;
+        expose(root, path).step(format!("expose {}", path.display()))?;
     }
     // Device nodes read-only: reading and writing the device still work (a read-only mount
     // does not stop I/O on a device), but its inode (timestamps, mode, owner) cannot change.
     for device in DEVICES {
-        bind(root, Path::new(device), Bind::Device).with_context(|| format!("expose {device}"))?;
+        bind(root, Path::new(device), Bind::Device).step(format!("expose {device}"))?;
     }
     // Mount point for the heavy tier's procfs (mounted by the zygote, inside its own PID
     // namespace); stays empty otherwise.
-    fs::create_dir_all(root.join("proc"))?;
+    fs::create_dir_all(root.join("proc")).step("create /proc in the new root")?;
     let sandbox = root.join("sandbox");
-    fs::create_dir_all(&sandbox)?;
+    fs::create_dir_all(&sandbox).step("create /sandbox in the new root")?;
     for (name, contents) in &setup.files {
         if name.contains('/') {
-            bail!("bad sandbox file name {name}");
+            return Err(InitError::BadFileName { name: name.clone() });
         }
-        fs::write(sandbox.join(name), contents)?;
+        fs::write(sandbox.join(name), contents).step(format!("write /sandbox/{name}"))?;
     }
     let work = root.join("work");
-    fs::create_dir_all(&work)?;
-    fs::set_permissions(&work, fs::Permissions::from_mode(0o700))?;
+    fs::create_dir_all(&work).step("create /work in the new root")?;
+    fs::set_permissions(&work, fs::Permissions::from_mode(0o700)).step("make /work private")?;
     if let Some(fd) = &work_fd {
         use std::os::fd::AsRawFd as _;
         let source = format!("/proc/self/fd/{}", fd.as_raw_fd());
@@ -164,7 +202,7 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
             MsFlags::MS_BIND | MsFlags::MS_REC,
             None::<&str>,
         )
-        .context("bind the work folder")?;
+        .step("bind the work folder")?;
         mount(
             None::<&str>,
             &work,
@@ -176,7 +214,7 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
                 | MsFlags::MS_NOEXEC,
             None::<&str>,
         )
-        .context("remount the work folder nosuid,nodev,noexec")?;
+        .step("remount the work folder nosuid,nodev,noexec")?;
     }
     drop(work_fd);
     if setup.proc {
@@ -189,13 +227,13 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
             MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
             None::<&str>,
         )
-        .context("mount /proc for the slot's PID namespace")?;
+        .step("mount /proc for the slot's PID namespace")?;
     }
 
-    chdir(root).context("enter the new root")?;
-    pivot_root(".", ".").context("pivot_root")?;
-    umount2(".", MntFlags::MNT_DETACH).context("detach the old root")?;
-    chdir("/")?;
+    chdir(root).step("enter the new root")?;
+    pivot_root(".", ".").step("pivot_root")?;
+    umount2(".", MntFlags::MNT_DETACH).step("detach the old root")?;
+    chdir("/").step("enter /")?;
     mount(
         None::<&str>,
         "/",
@@ -207,13 +245,13 @@ fn build_root(setup: &Setup) -> anyhow::Result<()> {
             | MsFlags::MS_NODEV,
         None::<&str>,
     )
-    .context("remount the root read-only")?;
+    .step("remount the root read-only")?;
     Ok(())
 }
 
 /// Stays outside the PID namespace only to be the zygote's parent: its death kills the zygote
 /// (PDEATHSIG), and it exits with the zygote's status.
-fn wait_for(child: nix::unistd::Pid) -> anyhow::Result<std::convert::Infallible> {
+fn wait_for(child: nix::unistd::Pid) -> Result<std::convert::Infallible, InitError> {
     use nix::sys::wait::{waitpid, WaitStatus};
     loop {
         match waitpid(child, None) {
@@ -221,13 +259,18 @@ fn wait_for(child: nix::unistd::Pid) -> anyhow::Result<std::convert::Infallible>
             Ok(WaitStatus::Signaled(_, signal, _)) => std::process::exit(128 + signal as i32),
             Ok(_) => continue,
             Err(nix::errno::Errno::EINTR) => continue,
-            Err(err) => bail!("waiting for the zygote: {err}"),
+            Err(err) => return Err(err).step("wait for the zygote"),
         }
     }
 }
 
-fn exec_zygote(setup: &Setup) -> anyhow::Result<std::convert::Infallible> {
-    let python = CString::new(setup.python.as_os_str().as_encoded_bytes())?;
+fn exec_zygote(setup: &Setup) -> Result<std::convert::Infallible, InitError> {
+    let python = CString::new(setup.python.as_os_str().as_encoded_bytes()).map_err(|source| {
+        InitError::PythonPath {
+            path: setup.python.clone(),
+            source,
+        }
+    })?;
     let args = [
         c"python3".to_owned(),
         c"-I".to_owned(),
@@ -239,36 +282,38 @@ fn exec_zygote(setup: &Setup) -> anyhow::Result<std::convert::Infallible> {
         c"LANG=C.UTF-8".to_owned(),
         c"PYTHONIOENCODING=utf-8".to_owned(),
     ];
-    execve(&python, &args, &env).context("exec the Python zygote")?;
-    bail!("execve returned without an error")
+    execve(&python, &args, &env).step("exec the Python zygote")?;
+    Err(InitError::ExecReturned)
 }
 
-fn read_setup() -> anyhow::Result<Setup> {
+fn read_setup() -> Result<Setup, InitError> {
     // SAFETY: fd 0 is this process's stdin, open for its whole life; wrapping it in a
     // ManuallyDrop'd File reads exactly the frame, without a buffer that could swallow the
     // zygote's first request, and never closes it.
     let mut stdin = std::mem::ManuallyDrop::new(unsafe { File::from_raw_fd(0) });
     let mut header = [0u8; 4];
-    stdin.read_exact(&mut header)?;
+    stdin
+        .read_exact(&mut header)
+        .step("read the setup frame's length")?;
     let len = u32::from_be_bytes(header) as usize;
     if len > 16 << 20 {
-        bail!("setup frame of {len} bytes is too large");
+        return Err(InitError::FrameTooLarge { len });
     }
     let mut body = vec![0u8; len];
-    stdin.read_exact(&mut body)?;
-    Ok(serde_json::from_slice(&body)?)
+    stdin.read_exact(&mut body).step("read the setup frame")?;
+    serde_json::from_slice(&body).map_err(InitError::Decode)
 }
 
 /// Makes host `path` visible read-only at the same place under `root`. A symlink is recreated
 /// as it is and not followed: its target must be listed too (`/lib64 -> usr/lib64`), so the
 /// runtime's view never grows past the list.
-fn expose(root: &Path, path: &Path) -> anyhow::Result<()> {
+fn expose(root: &Path, path: &Path) -> std::io::Result<()> {
     // A runtime path this host lacks (no time zone database, say) is left out: the sandbox
     // then sees less, never more, and the self-test fails if the interpreter needed it.
     let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(err) => return Err(err.into()),
+        Err(err) => return Err(err),
     };
     if meta.file_type().is_symlink() {
         let target = fs::read_link(path)?;
@@ -297,7 +342,7 @@ fn inside(root: &Path, path: &Path) -> PathBuf {
     root.join(path.strip_prefix("/").unwrap_or(path))
 }
 
-fn bind(root: &Path, path: &Path, how: Bind) -> anyhow::Result<()> {
+fn bind(root: &Path, path: &Path, how: Bind) -> std::io::Result<()> {
     let target = inside(root, path);
     if fs::symlink_metadata(&target).is_ok() {
         return Ok(());
@@ -316,7 +361,8 @@ fn bind(root: &Path, path: &Path, how: Bind) -> anyhow::Result<()> {
         None::<&str>,
         MsFlags::MS_BIND | MsFlags::MS_REC,
         None::<&str>,
-    )?;
+    )
+    .map_err(std::io::Error::from)?;
     let mut flags =
         MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_NOSUID | MsFlags::MS_RDONLY;
     if how == Bind::ReadOnly {
@@ -324,7 +370,7 @@ fn bind(root: &Path, path: &Path, how: Bind) -> anyhow::Result<()> {
     }
     // Flags the source mount has (noexec, nodev...) are locked inside a user namespace and
     // must be kept on the remount.
-    let stat = nix::sys::statvfs::statvfs(path)?;
+    let stat = nix::sys::statvfs::statvfs(path).map_err(std::io::Error::from)?;
     let locked = stat.flags();
     if locked.contains(nix::sys::statvfs::FsFlags::ST_NOEXEC) {
         flags |= MsFlags::MS_NOEXEC;
@@ -335,6 +381,5 @@ fn bind(root: &Path, path: &Path, how: Bind) -> anyhow::Result<()> {
     if locked.contains(nix::sys::statvfs::FsFlags::ST_RDONLY) {
         flags |= MsFlags::MS_RDONLY;
     }
-    mount(None::<&str>, &target, None::<&str>, flags, None::<&str>)?;
-    Ok(())
+    mount(None::<&str>, &target, None::<&str>, flags, None::<&str>).map_err(std::io::Error::from)
 }

@@ -19,8 +19,10 @@ mod lockdown;
 mod pool;
 mod slot;
 
-pub use cgroup::Version as CgroupVersion;
-pub use pool::{resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolOptions};
+pub use cgroup::{CgroupError, Version as CgroupVersion};
+pub use init::InitError;
+pub use pool::{resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolError, PoolOptions};
+pub use slot::SlotError;
 
 /// The fork server, the per-execution lockdown and the Python guards, written into each
 /// slot's root.
@@ -30,15 +32,29 @@ const GUARDS: &str = include_str!("python/guards.py");
 /// The seccomp policy of every execution, with a reason per syscall.
 const SECCOMP_POLICY: &str = include_str!("../../roles/executor/seccomp.json");
 
+/// Why the seccomp policy could not become a BPF program.
+#[derive(Debug, thiserror::Error)]
+pub enum SeccompError {
+    #[error("seccomp: unsupported architecture {arch}")]
+    UnsupportedArch {
+        arch: &'static str,
+        #[source]
+        source: seccompiler::BackendError,
+    },
+    #[error("seccomp policy does not compile")]
+    Compile(#[source] seccompiler::Error),
+    #[error("seccomp policy has no `child` filter")]
+    NoChildFilter,
+}
+
 /// Compiles the seccomp policy to the BPF bytes `prctl(PR_SET_SECCOMP)` takes.
-pub fn seccomp_program(policy_json: &str) -> anyhow::Result<Vec<u8>> {
-    let arch = seccompiler::TargetArch::try_from(std::env::consts::ARCH)
-        .map_err(|e| anyhow::anyhow!("seccomp: unsupported architecture: {e:?}"))?;
-    let mut filters = seccompiler::compile_from_json(policy_json.as_bytes(), arch)
-        .map_err(|e| anyhow::anyhow!("seccomp policy does not compile: {e}"))?;
-    let program = filters
-        .remove("child")
-        .ok_or_else(|| anyhow::anyhow!("seccomp policy has no `child` filter"))?;
+pub fn seccomp_program(policy_json: &str) -> Result<Vec<u8>, SeccompError> {
+    let arch = std::env::consts::ARCH;
+    let target = seccompiler::TargetArch::try_from(arch)
+        .map_err(|source| SeccompError::UnsupportedArch { arch, source })?;
+    let mut filters = seccompiler::compile_from_json(policy_json.as_bytes(), target)
+        .map_err(SeccompError::Compile)?;
+    let program = filters.remove("child").ok_or(SeccompError::NoChildFilter)?;
     let mut bytes = Vec::with_capacity(program.len() * 8);
     for instruction in program {
         bytes.extend_from_slice(&instruction.code.to_ne_bytes());

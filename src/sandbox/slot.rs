@@ -100,8 +100,10 @@ pub enum SlotError {
     Prepare(String),
     #[error("the sandbox slot is unusable: {0}")]
     Fatal(String),
-    #[error("cgroup: {0}")]
-    Cgroup(String),
+    /// The pool reports slot errors by their `Display` alone, so this one carries its causes
+    /// in its message (and has no `source`, not to print them twice in a chain).
+    #[error("cgroup: {}", crate::telemetry::error_chain(.0))]
+    Cgroup(super::cgroup::CgroupError),
 }
 
 /// Why an execution produced no reply, and whether its code had started (then it must not
@@ -185,15 +187,11 @@ impl Slot {
         zygote_cgroup: Option<&Cgroup>,
     ) -> Result<Self, SlotError> {
         let cgroup_files = match &cgroup {
-            Some(cgroup) => cgroup
-                .procs_files()
-                .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
+            Some(cgroup) => cgroup.procs_files().map_err(SlotError::Cgroup)?,
             None => Vec::new(),
         };
         let zygote_files = match zygote_cgroup {
-            Some(cgroup) => cgroup
-                .procs_files()
-                .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?,
+            Some(cgroup) => cgroup.procs_files().map_err(SlotError::Cgroup)?,
             None => Vec::new(),
         };
         let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
@@ -363,7 +361,7 @@ impl Slot {
         if let Some(cgroup) = &self.cgroup {
             cgroup
                 .prepare(limits.memory_bytes, limits.max_pids, limits.cpus)
-                .map_err(|e| SlotError::Cgroup(format!("{e:#}")))?;
+                .map_err(SlotError::Cgroup)?;
         }
         let plan = Plan::new(limits, self.plan_settings);
         let (frame, fds) = self
@@ -435,7 +433,7 @@ impl Slot {
         if let Some(cgroup) = &self.cgroup {
             cgroup
                 .reset_peak()
-                .map_err(|e| ExecuteError::BeforeCode(SlotError::Cgroup(format!("{e:#}"))))?;
+                .map_err(|e| ExecuteError::BeforeCode(SlotError::Cgroup(e)))?;
         }
         // OOM-kill counters are cumulative: the execution's own is the difference.
         let oom_before = self.cgroup.as_ref().map_or(0, |c| c.usage().oom_kills);

@@ -12,6 +12,33 @@ use kube::ResourceExt as _;
 
 use crate::models::JobStatus;
 
+/// Why a Job could not be created or followed; each names the Job.
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    #[error("creating the Job {name} failed")]
+    Create {
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("reading the Job {name}")]
+    Read {
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("watching the Job {name}")]
+    Watch {
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("watching the Job {name}: {message}")]
+    WatchStatus { name: String, message: String },
+    #[error("the Job {name} was deleted before it finished")]
+    Deleted { name: String },
+}
+
 /// Where a Job is, from its status.
 pub fn status_of(job: &Job) -> JobStatus {
     let Some(status) = &job.status else {
@@ -68,7 +95,7 @@ pub async fn create(
     job: &Job,
     secret: &Secret,
     retries: u32,
-) -> Result<bool, String> {
+) -> Result<bool, KubeError> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
     let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
     let mut attempt = 0;
@@ -97,7 +124,12 @@ pub async fn create(
                 tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "Kubernetes API call failed; retrying");
                 tokio::time::sleep(wait).await;
             }
-            Err(err) => return Err(format!("creating the Job failed: {err}")),
+            Err(source) => {
+                return Err(KubeError::Create {
+                    name: job.name_any(),
+                    source,
+                })
+            }
         }
     };
     if let Err(err) = own(&secrets, &secret.name_any(), &job).await {
@@ -126,12 +158,17 @@ pub async fn follow(
     namespace: &str,
     name: &str,
     mut update: impl FnMut(&Job),
-) -> Result<Job, String> {
+) -> Result<Job, KubeError> {
     let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
-    let mut current = jobs
-        .get(name)
-        .await
-        .map_err(|e| format!("reading the Job: {e}"))?;
+    let read = |source| KubeError::Read {
+        name: name.to_owned(),
+        source,
+    };
+    let watch = |source| KubeError::Watch {
+        name: name.to_owned(),
+        source,
+    };
+    let mut current = jobs.get(name).await.map_err(read)?;
     update(&current);
     loop {
         if status_of(&current).is_done() {
@@ -145,16 +182,9 @@ pub async fn follow(
         let params = WatchParams::default()
             .fields(&format!("metadata.name={name}"))
             .timeout(290);
-        let stream = jobs
-            .watch(&params, &version)
-            .await
-            .map_err(|e| format!("watching the Job: {e}"))?;
+        let stream = jobs.watch(&params, &version).await.map_err(watch)?;
         futures_util::pin_mut!(stream);
-        while let Some(event) = stream
-            .try_next()
-            .await
-            .map_err(|e| format!("watching the Job: {e}"))?
-        {
+        while let Some(event) = stream.try_next().await.map_err(watch)? {
             match event {
                 WatchEvent::Added(job) | WatchEvent::Modified(job) => {
                     update(&job);
@@ -164,22 +194,24 @@ pub async fn follow(
                     }
                 }
                 WatchEvent::Deleted(_) => {
-                    return Err("the Job was deleted before it finished".to_owned())
+                    return Err(KubeError::Deleted {
+                        name: name.to_owned(),
+                    })
                 }
                 WatchEvent::Bookmark(bookmark) => {
                     current.metadata.resource_version = Some(bookmark.metadata.resource_version);
                 }
                 WatchEvent::Error(status) if status.code == 410 => {
                     // Too old a version: start again from the Job as it is now.
-                    current = jobs
-                        .get(name)
-                        .await
-                        .map_err(|e| format!("reading the Job: {e}"))?;
+                    current = jobs.get(name).await.map_err(read)?;
                     update(&current);
                     break;
                 }
                 WatchEvent::Error(status) => {
-                    return Err(format!("watching the Job: {}", status.message))
+                    return Err(KubeError::WatchStatus {
+                        name: name.to_owned(),
+                        message: status.message,
+                    })
                 }
             }
         }

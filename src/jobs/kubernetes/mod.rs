@@ -6,6 +6,6 @@ mod api;
 mod manifest;
 mod run;
 
-pub use api::{create, failure_of, follow, status_of};
+pub use api::{create, failure_of, follow, status_of, KubeError};
 pub use manifest::{build_job, secret_name, JobInput, CODE_KEY};
 pub use run::client;

@@ -59,8 +59,9 @@ impl JobService {
                 "a Job of this name exists; following it instead of creating another"
             ),
             Err(err) => {
-                tracing::error!(error = %err, "Kubernetes Job not created");
-                tx.send_modify(|r| self.end_record(r, JobStatus::Failed, Some(err), None));
+                let error = crate::telemetry::error_chain(&err);
+                tracing::error!(error = %error, "Kubernetes Job not created");
+                tx.send_modify(|r| self.end_record(r, JobStatus::Failed, Some(error), None));
                 return;
             }
         }
@@ -74,7 +75,7 @@ impl JobService {
         let result = self.read_result(&request_id).await;
         let (status, error) = match &followed {
             Ok(job) => (super::status_of(job), super::failure_of(job)),
-            Err(err) => (JobStatus::Failed, Some(err.clone())),
+            Err(err) => (JobStatus::Failed, Some(crate::telemetry::error_chain(err))),
         };
         tx.send_modify(|r| self.end_record(r, status, error, result));
     }

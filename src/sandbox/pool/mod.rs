@@ -3,13 +3,15 @@
 //! - `table`: the slot states and the lease that always gives a slot back;
 //! - `supervisor`: refills dead slots;
 //! - `limits`: a request's limits against the configured defaults and maximums;
-//! - `outcome`: a zygote's reply as an `ExecutionResult`.
+//! - `outcome`: a zygote's reply as an `ExecutionResult`;
+//! - `error`: why the pool could not start.
 //!
 //! An execution runs on a task of its own, started once it is admitted: the caller's future
 //! may be dropped at any await point (a client that disconnects, a timeout) and the
 //! execution still runs to its end, or is killed and reaped, and its slot comes back.
 
 mod admission;
+mod error;
 mod limits;
 mod outcome;
 mod supervisor;
@@ -20,17 +22,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use serde::Serialize;
 
 use super::cgroup::Hierarchy;
 use super::init::Setup;
 use super::lockdown::{Landlock, PlanSettings, Static, Syscalls};
-use super::slot::{ExecuteError, Limits, Request, Slot, SpawnConfig};
+use super::slot::{ExecuteError, Limits, Request, Slot, SlotError, SpawnConfig};
 use crate::config::{ExecutorSettings, LimitSettings};
 use crate::models::{ExecutionError, ExecutionResult, ExecutionStatus, ResourceLimits};
 pub use admission::Admittee;
 use admission::{Admission, Phase};
+pub use error::PoolError;
 pub use limits::resolve_limits;
 pub use table::SlotCounts;
 use table::{Lease, Table};
@@ -139,7 +141,7 @@ impl Drop for Active<'_> {
 impl Pool {
     /// Builds the sandbox and starts every slot. Fails, naming what is missing, when an
     /// isolation layer is unavailable and `sandbox.allow_weaker` is off.
-    pub async fn start(options: PoolOptions) -> anyhow::Result<Self> {
+    pub async fn start(options: PoolOptions) -> Result<Self, PoolError> {
         let settings = options.settings;
         let sandbox = &settings.sandbox;
         let mut missing = Vec::new();
@@ -149,18 +151,17 @@ impl Pool {
         ) {
             Ok(hierarchy) => Some(hierarchy),
             Err(err) if sandbox.allow_weaker => {
-                tracing::warn!(error = %format!("{err:#}"), "cgroups unavailable; running without a cgroup per execution (sandbox.allow_weaker)");
+                tracing::warn!(error = %crate::telemetry::error_chain(&err), "cgroups unavailable; running without a cgroup per execution (sandbox.allow_weaker)");
                 missing.push("cgroup".to_owned());
                 None
             }
-            Err(err) => {
-                return Err(err.context(
-                    "cgroups (memory, pids, cpu) are required; set sandbox.allow_weaker = true to run without them",
-                ))
-            }
+            Err(err) => return Err(PoolError::CgroupsRequired(err)),
         };
-        let python = std::fs::canonicalize(&sandbox.python)
-            .with_context(|| format!("sandbox.python {}", sandbox.python.display()))?;
+        let python =
+            std::fs::canonicalize(&sandbox.python).map_err(|source| PoolError::Python {
+                path: sandbox.python.clone(),
+                source,
+            })?;
         let seccomp = super::seccomp_program(super::SECCOMP_POLICY)?;
         let cgroup_fds: Vec<i32> = match &hierarchy {
             Some(h) if h.version == super::CgroupVersion::V1 => vec![3, 4, 5],
@@ -181,7 +182,7 @@ impl Pool {
         }
         let abi = Landlock::kernel_abi();
         if abi < 1 {
-            anyhow::bail!("landlock is required and this kernel does not offer it");
+            return Err(PoolError::NoLandlock);
         }
         let landlock = Landlock::for_abi(
             abi,
@@ -193,9 +194,7 @@ impl Pool {
         );
         if !landlock.scopes_signals() {
             if !sandbox.allow_weaker {
-                anyhow::bail!(
-                    "landlock ABI {abi} cannot scope signals and abstract unix sockets to an execution (ABI 6, Linux 6.12); set sandbox.allow_weaker = true to run with the PID namespace and sessions alone"
-                );
+                return Err(PoolError::LandlockCannotScope { abi });
             }
             tracing::warn!(
                 abi,
@@ -229,7 +228,10 @@ impl Pool {
                     super::LOCKDOWN.as_bytes().to_vec(),
                 ),
                 ("guards.py".to_owned(), super::GUARDS.as_bytes().to_vec()),
-                ("config.json".to_owned(), serde_json::to_vec(&config)?),
+                (
+                    "config.json".to_owned(),
+                    serde_json::to_vec(&config).map_err(PoolError::Config)?,
+                ),
                 ("seccomp.bpf".to_owned(), seccomp),
             ],
             hostname: "sandbox".to_owned(),
@@ -293,10 +295,10 @@ impl Pool {
             let mut slot = pool
                 .start_slot(index)
                 .await
-                .with_context(|| format!("starting sandbox slot {index}"))?;
+                .map_err(|source| PoolError::StartSlot { index, source })?;
             slot.prepare(&defaults)
                 .await
-                .with_context(|| format!("preparing sandbox slot {index}"))?;
+                .map_err(|source| PoolError::PrepareSlot { index, source })?;
             pool.inner.table.install(index, Some(slot));
         }
         // Self-test: every layer must come up in a real execution before we serve.
@@ -305,40 +307,42 @@ impl Pool {
             code: "print(6 * 7)".to_owned(),
             limits: pool.inner.settings.default_limits.clone(),
         };
-        let result = pool
-            .execute(probe)
-            .await
-            .map_err(|e| anyhow::anyhow!("sandbox self-test failed: {e}"))?;
+        let result = pool.execute(probe).await.map_err(PoolError::SelfTest)?;
         if result.status != ExecutionStatus::Ok || result.stdout != "42\n" {
-            anyhow::bail!(
-                "sandbox self-test failed: status {:?}, stdout {:?}, stderr {:?}, errors {:?}",
-                result.status,
-                result.stdout,
-                result.stderr,
-                result.errors
-            );
+            return Err(PoolError::SelfTestResult {
+                status: result.status,
+                stdout: result.stdout,
+                stderr: result.stderr,
+                errors: result.errors,
+            });
         }
         tokio::spawn(supervisor::supervise(Arc::downgrade(&pool.inner)));
         // Serve only once every slot is ready again after the self-test.
-        let size = u32::try_from(size).context("pool size")?;
+        let size = u32::try_from(size).map_err(|_| PoolError::TooLarge(size))?;
         drop(pool.inner.table.permits.acquire_many(size).await?);
         Ok(pool)
     }
 
-    async fn start_slot(&self, index: usize) -> anyhow::Result<Slot> {
+    async fn start_slot(&self, index: usize) -> Result<Slot, SlotError> {
         let inner = &self.inner;
         let (cgroup, zygote) = match &inner.hierarchy {
             Some(h) => {
-                let zygote = h.zygote(index)?;
+                let zygote = h.zygote(index).map_err(SlotError::Cgroup)?;
                 let sandbox = &inner.settings.sandbox;
-                zygote.prepare(sandbox.zygote_memory_mb << 20, ZYGOTE_PIDS, 1.0)?;
-                (Some(h.slot(index)?), Some(zygote))
+                zygote
+                    .prepare(sandbox.zygote_memory_mb << 20, ZYGOTE_PIDS, 1.0)
+                    .map_err(SlotError::Cgroup)?;
+                (
+                    Some(h.slot(index).map_err(SlotError::Cgroup)?),
+                    Some(zygote),
+                )
             }
             None => (None, None),
         };
         // Each slot its own host uid: locks, IPC and /proc of one slot are another's only
         // through the kernel's own checks between users.
-        let offset = u32::try_from(index).context("slot index")?;
+        let offset = u32::try_from(index)
+            .map_err(|_| SlotError::Start(format!("slot index {index} is too large")))?;
         let config = SpawnConfig {
             program: &inner.program,
             setup: &inner.setup,
@@ -346,7 +350,7 @@ impl Pool {
             start_timeout: Duration::from_secs(30),
             plan_settings: inner.plan_settings,
         };
-        Ok(Slot::start(index, &config, cgroup, zygote.as_ref()).await?)
+        Slot::start(index, &config, cgroup, zygote.as_ref()).await
     }
 
     pub(super) fn default_slot_limits(&self) -> Limits {
