@@ -63,7 +63,14 @@ check() {
 
 executor=$(PYEXEC_EXECUTOR__POOL_SIZE=2 start executor)
 check executor "$executor"
-# The LLM role with no LLM configured (queries answer 503, documented) and the executor above.
-llm=$(PYEXEC_LLM__EXECUTOR_URL="$executor" PYEXEC_LLM__LOCAL_FALLBACK_URL= \
-    PYEXEC_AUTH__EXECUTOR_API_KEY="$key" start llm)
+# The LLM role, with an OpenAI-compatible fake as its model and the executor above.
+python3 scripts/fake_llm.py >"$work/fake_llm.out" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do
+    grep -q '^listening on ' "$work/fake_llm.out" 2>/dev/null && break
+    sleep 0.1
+done
+fake_llm="http://$(sed -n 's/^listening on //p' "$work/fake_llm.out" | head -1)/v1"
+llm=$(PYEXEC_LLM__EXECUTOR_URL="$executor" PYEXEC_LLM__BASE_URL="$fake_llm" \
+    PYEXEC_LLM__MODEL=fake PYEXEC_AUTH__EXECUTOR_API_KEY="$key" start llm)
 check llm "$llm"

@@ -89,3 +89,6 @@ fi
 step "soak (short): mixed, hostile, slow and vanishing clients, then full capacity"
 cargo build --locked --quiet
 python3 scripts/soak.py --binary "${CARGO_TARGET_DIR:-target}/debug/pyexec" --short
+
+step "API contract: schemathesis against every role's OpenAPI document (bounded)"
+./scripts/api-contract.sh "${CARGO_TARGET_DIR:-target}/debug/pyexec"

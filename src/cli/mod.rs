@@ -2,6 +2,7 @@
 //! each command's [`Outcome`] or error into an exit code (see [`Outcome::exit_code`]).
 
 mod ask;
+mod auth;
 mod config_show;
 mod exec;
 mod job_manifest;
@@ -76,6 +77,9 @@ pub enum Command {
     /// Inspect configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Make API keys and the digests the configuration keeps of them.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -170,6 +174,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain(args) => rules::explain(&args),
         Command::Rules(args) => rules::list(&args),
         Command::Config(ConfigCommand::Show(args)) => config_show::run(&sources, &args),
+        Command::Auth(command) => auth::run(&command),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -31,7 +31,8 @@ use crate::validator::Validator;
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryRequest {
-    /// The question, in plain language.
+    /// The question, in plain language (not only white space).
+    #[schema(min_length = 1, pattern = r"\S")]
     pub query: String,
     /// Small inline data (CSV text, a table): given to the program as the string `DATA`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
