@@ -93,27 +93,19 @@ fn execution_result_shape() {
 
 #[test]
 fn error_shapes() {
-    let validation = ValidationError::Rejected {
-        findings: vec![finding()],
-    };
     let execution = ExecutionError::Busy {
         slots: 4,
         retry_after_secs: 1,
     };
-    let job = JobError::NotFound {
-        job_id: "job-1".to_owned(),
-    };
-    insta::assert_json_snapshot!("validation_error", validation);
     insta::assert_json_snapshot!("execution_error", execution);
-    insta::assert_json_snapshot!("job_error", job);
     let body = ApiError::new(ErrorKind::Busy, "")
         .with_details(&execution)
         .with_request_id("req-3");
     insta::assert_json_snapshot!("api_error", body);
     assert_eq!(
-        validation.to_string(),
-        "code rejected: PX101 at 2:1",
-        "messages name the rule and position"
+        execution.to_string(),
+        "all 4 sandbox slots are busy and the queue is full; retry in 1s",
+        "messages name the numbers involved"
     );
 }
 

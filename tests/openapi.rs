@@ -28,7 +28,10 @@ fn every_error_answer_of_every_documented_path_is_an_api_error() {
                 for (status, response) in operation["responses"].as_object().expect("responses") {
                     let code: u16 = status.parse().expect("numeric status");
                     let schema = &response["content"]["application/json"]["schema"]["$ref"];
-                    if code >= 400 && !(path.ends_with("/health") || path.ends_with("/ready")) && code != 500 {
+                    if code >= 400
+                        && !(path.ends_with("/health") || path.ends_with("/ready"))
+                        && code != 500
+                    {
                         assert_eq!(
                             schema, "#/components/schemas/ApiError",
                             "{method} {path} {status} is not documented as an ApiError"

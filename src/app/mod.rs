@@ -386,4 +386,3 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     tracing::info!("stopped");
     Ok(())
 }
-

@@ -40,7 +40,11 @@ pub fn run(command: &AuthCommand) -> anyhow::Result<Outcome> {
                 uuid::Uuid::new_v4().simple(),
                 uuid::Uuid::new_v4().simple()
             );
-            let scopes: Vec<String> = args.scopes.iter().map(|s| format!("{:?}", s.as_str())).collect();
+            let scopes: Vec<String> = args
+                .scopes
+                .iter()
+                .map(|s| format!("{:?}", s.as_str()))
+                .collect();
             println!("# The key (shown once; send it as `Authorization: Bearer <key>`):");
             println!("# {key}");
             println!("[[auth.api_keys]]");

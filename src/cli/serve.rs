@@ -5,11 +5,32 @@ use super::Outcome;
 use crate::app::Flags;
 use crate::config::{Role, Sources};
 
+/// The roles `serve` runs (`job-run` is a command of its own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServeRole {
+    /// Question in, validated code out, executed, answered.
+    Llm,
+    /// The warm sandbox and its REST API.
+    Executor,
+    /// The LLM and executor roles in one process, on embedded defaults.
+    All,
+}
+
+impl From<ServeRole> for Role {
+    fn from(role: ServeRole) -> Self {
+        match role {
+            ServeRole::Llm => Role::Llm,
+            ServeRole::Executor => Role::Executor,
+            ServeRole::All => Role::All,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Which role to run.
     #[arg(long, value_enum)]
-    pub role: Role,
+    pub role: ServeRole,
     /// Address to listen on (overrides `server.listen`); port 0 picks a free port, printed
     /// on standard output as `listening on ADDR`.
     #[arg(long, value_name = "ADDR")]
@@ -28,14 +49,12 @@ pub struct ServeArgs {
 pub struct JobRunArgs {}
 
 pub fn serve(sources: &Sources, args: &ServeArgs) -> anyhow::Result<Outcome> {
-    let mut settings = super::load_settings(sources, args.role)?;
+    let role = Role::from(args.role);
+    let mut settings = super::load_settings(sources, role)?;
     if let Some(listen) = args.listen {
         settings.server.listen = listen;
     }
-    if args.role == Role::JobRun {
-        bail!("job-run is a command, not a service: use `pyexec job-run`");
-    }
-    if args.role == Role::Llm && (args.no_validate || args.no_guards) {
+    if role == Role::Llm && (args.no_validate || args.no_guards) {
         bail!("--no-validate and --no-guards are executor flags; the LLM role always validates");
     }
     crate::telemetry::init(&settings.log)?;
@@ -46,7 +65,7 @@ pub fn serve(sources: &Sources, args: &ServeArgs) -> anyhow::Result<Outcome> {
         validate: !args.no_validate,
         guards: !args.no_guards,
     };
-    runtime.block_on(crate::app::serve(args.role, sources, settings, flags))?;
+    runtime.block_on(crate::app::serve(role, sources, settings, flags))?;
     Ok(Outcome::Success)
 }
 
@@ -65,6 +84,6 @@ pub fn job_run(sources: &Sources, _args: &JobRunArgs) -> anyhow::Result<Outcome>
     match crate::jobs::runner::exit_code(&outcome.result) {
         0 => Ok(Outcome::Success),
         1 => Ok(Outcome::Negative),
-        _ => anyhow::bail!("the sandbox failed: {:?}", outcome.result.errors),
+        _ => anyhow::bail!("the sandbox failed: {}", outcome.result.errors.join("; ")),
     }
 }

@@ -2,28 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Finding;
-
-/// Why code was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ValidationError {
-    #[error("code rejected: {}", summary(findings))]
-    Rejected { findings: Vec<Finding> },
-    #[error("code is {size} bytes, over the limit of {limit}")]
-    TooLarge { size: usize, limit: usize },
-    #[error("code is not valid UTF-8 (first bad byte at offset {offset})")]
-    InvalidUtf8 { offset: usize },
-}
-
-fn summary(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(|f| format!("{} at {}:{}", f.code, f.line, f.column))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Why an execution did not produce a result.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -60,28 +38,15 @@ pub enum ExecutionError {
     RetriesExhausted { attempts: u32, errors: Vec<String> },
 }
 
-/// Why a heavy job could not be created, found or finished.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum JobError {
-    #[error("job {job_id} not found")]
-    NotFound { job_id: String },
-    #[error("job backend {backend} failed: {message}")]
-    Backend { backend: String, message: String },
-    #[error("storage {backend} failed: {message}")]
-    Storage { backend: String, message: String },
-    #[error("heavy execution is not available: {message}")]
-    Unavailable { message: String },
-}
-
 /// Coarse error class of an API error body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
+    /// Malformed JSON, a wrong field, limits above the maximums (HTTP 400).
     BadRequest,
+    /// The body is over `server.max_body_bytes` (HTTP 413).
     PayloadTooLarge,
-    Validation,
-    Execution,
+    /// The job backend cannot take or does not run heavy jobs (HTTP 501/503).
     Job,
     Busy,
     /// The caller's own rate or concurrency limit: retry after `Retry-After` (HTTP 429).
@@ -96,8 +61,6 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// The body is not `application/json` (HTTP 415).
     UnsupportedMediaType,
-    /// The same request id already names something else (HTTP 409).
-    Conflict,
     /// The service is shutting down; retry on another instance.
     Shutdown,
     /// The client did not send its request (headers or body) in time, or the request took
@@ -121,7 +84,7 @@ pub struct ApiErrorBody {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// The typed error, when there is one (`ValidationError`, `ExecutionError`, `JobError`).
+    /// The typed error, when there is one (`ExecutionError`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }

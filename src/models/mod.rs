@@ -9,7 +9,7 @@ mod job;
 mod validation;
 
 pub use caller::{Caller, Scope};
-pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError, JobError, ValidationError};
+pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError};
 pub use execution::{
     check_source, sane_request_id, CodeExecutionRequest, ExecutionResult, ExecutionStatus,
     ResourceLimits,

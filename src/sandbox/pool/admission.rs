@@ -482,7 +482,10 @@ mod tests {
     #[tokio::test]
     async fn a_caller_that_queued_later_is_served_before_a_flooding_callers_backlog() {
         let admission = admission(1);
-        let first = admission.admit(&who("flood", 8), 0).await.expect("free slot");
+        let first = admission
+            .admit(&who("flood", 8), 0)
+            .await
+            .expect("free slot");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         for _ in 0..3 {
             enqueue(&admission, "flood", &tx);
@@ -512,12 +515,18 @@ mod tests {
             tokio::spawn(async move { admission.admit(&who("capped", 1), 0).await.map(|_| ()) })
         };
         settle().await;
-        assert!(!waiting.is_finished(), "the capped caller got a second slot");
+        assert!(
+            !waiting.is_finished(),
+            "the capped caller got a second slot"
+        );
         enqueue(&admission, "other", &tx);
         let (caller, _other) = rx.recv().await.expect("other served");
         assert_eq!(caller, "other");
         drop(held);
-        waiting.await.expect("task").expect("served once its first execution ended");
+        waiting
+            .await
+            .expect("task")
+            .expect("served once its first execution ended");
     }
 
     #[tokio::test]
