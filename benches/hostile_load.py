@@ -3,7 +3,7 @@
 
 Usage: benches/hostile_load.py [--binary target/release/pyexec] [--requests 200] [--seconds 60]
                                [--attack-seconds 30] [--hostile-clients 2] [--no-guards]
-                               [--sandbox-uid UID] [--callers]
+                               [--sandbox-uid UID] [--callers] [--hostile-threads N]
 
 Starts `pyexec serve --role executor` on 127.0.0.1:0 with a 2-slot pool (validation and guards
 on, as deployed; `--no-guards` passes `--no-validate --no-guards`, so only the OS layer stands).
@@ -155,8 +155,8 @@ def normal_requests(port, n, deadline, seed, latencies, failures, more=lambda: F
             failures.append(f"request {i}: HTTP {status} {json.dumps(result)[:300]}")
 
 
-def hostile_client(port, kinds, offset, stop, tally, lock, kinds_sent):
-    client, i = Client(port, f"hostile-{offset}"), offset
+def hostile_client(port, kinds, offset, stop, tally, lock, kinds_sent, thread=0):
+    client, i = Client(port, f"hostile-{offset}"), offset + thread
     while not stop.is_set():
         name, code, limits = kinds[i % len(kinds)]
         i += 1
@@ -239,6 +239,8 @@ def main():
     ap.add_argument("--attack-seconds", type=float, default=30.0,
                     help="least duration of the attack phase (within --seconds)")
     ap.add_argument("--hostile-clients", type=int, default=2)
+    ap.add_argument("--hostile-threads", type=int, default=1,
+                    help="concurrent connections per hostile client (a flood)")
     ap.add_argument("--pool-size", type=int, default=2)
     ap.add_argument("--no-guards", action="store_true", help="pass --no-validate --no-guards (OS layer only)")
     ap.add_argument("--sandbox-uid", type=int, help="host uid (and gid) of the sandboxes when run as root")
@@ -258,9 +260,10 @@ def main():
         # The idle phase may use at most 40% of the budget; the attack phase gets the rest.
         normal_requests(port, args.requests, began + 0.4 * args.seconds, 2, idle, idle_failures)
         stop, lock, tally, sent = threading.Event(), threading.Lock(), {}, set()
-        attackers = [threading.Thread(target=hostile_client, args=(port, kinds, i, stop, tally, lock, sent),
+        attackers = [threading.Thread(target=hostile_client,
+                                      args=(port, kinds, i, stop, tally, lock, sent, j),
                                       daemon=True)
-                     for i in range(args.hostile_clients)]
+                     for i in range(args.hostile_clients) for j in range(args.hostile_threads)]
         for t in attackers:
             t.start()
         time.sleep(1.0)  # let the attack reach a steady state
@@ -307,7 +310,7 @@ def main():
     print(f"| {'ordinary requests (print(a * b), exact answer)':<50} | done/min   | p50          | p99          | max          | failures |")
     print(f"|{'-' * 52}|------------|--------------|--------------|--------------|----------|")
     print(row("idle, sequential", idle, idle_failures, args.requests))
-    print(row(f"under attack ({args.hostile_clients} hostile clients), sequential", attacked, attacked_failures,
+    print(row(f"under attack ({args.hostile_clients}x{args.hostile_threads} hostile), sequential", attacked, attacked_failures,
               args.requests))
     print(row("after the attack", after, after_failures, 10))
     goal = "holds" if ratio <= 2.0 else "does not hold"

@@ -14,7 +14,7 @@ use serde::Serialize;
 use tracing::Instrument;
 use utoipa::{OpenApi, ToSchema};
 
-use super::{Executor, Failure};
+use super::{Executor, Failure, Route, Submitted};
 use crate::http::{
     error, finish, protect, read_json, with_id, Access, Authenticator, BodyLimits, RequestId,
     SecurityAddon,
@@ -155,8 +155,17 @@ async fn execute_snippet(
         let span = telemetry::request_span(&id);
         let response = async {
             tracing::info!(caller = %caller.id, code_bytes = request.code.len(), "execute_snippet");
-            match state.executor.execute(&caller, request, id.clone()).await {
-                Ok(result) => with_id((StatusCode::OK, Json(result)).into_response(), &id),
+            match state
+                .executor
+                .submit(&caller, request, id.clone(), Route::Run)
+                .await
+            {
+                Ok(Submitted::Ran(result)) => {
+                    with_id((StatusCode::OK, Json(result)).into_response(), &id)
+                }
+                Ok(Submitted::Job(created)) => {
+                    with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
+                }
                 Err(failure) => failure_response(&state, failure, &id),
             }
         }
@@ -308,9 +317,16 @@ async fn create_heavy_job(
         Err(message) => return bad_request(message, &assigned.0),
     };
     let span = telemetry::request_span(&id);
-    let _entered = span.enter();
-    match state.executor.create_job(&caller, &request, &id) {
-        Ok(created) => with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id),
+    let submitted = state
+        .executor
+        .submit(&caller, request, id.clone(), Route::Job)
+        .instrument(span)
+        .await;
+    match submitted {
+        Ok(Submitted::Job(created)) => {
+            with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
+        }
+        Ok(Submitted::Ran(result)) => with_id((StatusCode::OK, Json(result)).into_response(), &id),
         Err(failure) => failure_response(&state, failure, &id),
     }
 }

@@ -27,6 +27,25 @@ pub enum Failure {
     Jobs(String),
 }
 
+/// Where a submitted program goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Run it here, now (`execute_snippet`): the lightweight tier's rules.
+    Run,
+    /// Start a heavy job (`create_heavy_job`): the runner applies the heavy tier's rules.
+    Job,
+    /// Let the request's `tier`, or the classifier when it is `auto`, choose (event
+    /// triggers, which have no endpoint to pick).
+    Classify,
+}
+
+/// What a submission became.
+#[derive(Debug)]
+pub enum Submitted {
+    Ran(ExecutionResult),
+    Job(JobCreated),
+}
+
 /// Programs up to this size are validated on the request's own task (about 0.2 ms for 200
 /// lines, measured in `benches/validator.rs`); bigger ones on the blocking pool, so that a
 /// large program cannot stall the runtime's workers.
@@ -117,6 +136,42 @@ impl Executor {
                 .filter(|n| *n > 0)
                 .unwrap_or(self.admission.max_concurrent),
             max_queued: self.admission.max_queued,
+        }
+    }
+
+    /// The one request path: every entry point (REST, event triggers) submits here. The code
+    /// is checked, routed (see [`Route`]; `auto` is decided by the classifier), then run in the
+    /// sandbox on `caller`'s share or handed to the job backend as `caller`'s job.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        request: CodeExecutionRequest,
+        request_id: String,
+        route: Route,
+    ) -> Result<Submitted, Failure> {
+        request.check_code().map_err(Failure::BadRequest)?;
+        let route = match (route, request.tier) {
+            (Route::Classify, TierChoice::Heavy) => Route::Job,
+            (Route::Classify, TierChoice::Lightweight) => Route::Run,
+            (Route::Classify, TierChoice::Auto) => {
+                let verdict = self.validator.validate(&request.code, TierChoice::Auto);
+                tracing::info!(tier = %verdict.tier, reasons = verdict.reasons.len(), "classified");
+                if verdict.tier == crate::models::Tier::Heavy {
+                    Route::Job
+                } else {
+                    Route::Run
+                }
+            }
+            (route, _) => route,
+        };
+        match route {
+            Route::Job => self
+                .create_job(caller, &request, &request_id)
+                .map(Submitted::Job),
+            _ => self
+                .execute(caller, request, request_id)
+                .await
+                .map(Submitted::Ran),
         }
     }
 
