@@ -202,6 +202,7 @@ pub async fn build_executor(
         allowed_imports,
         restricted_imports,
         guards: flags.guards,
+        validated: flags.validate,
         heavy: None,
     })
     .await

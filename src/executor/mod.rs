@@ -84,10 +84,9 @@ impl AdmissionPolicy {
 pub struct Executor {
     pub pool: Pool,
     validator: Arc<Validator>,
-    /// Static validation on (operators may switch it off to test the lower layers alone).
+    /// Static validation on (operators may switch it off to test the lower layers alone;
+    /// the pool's layer list says so).
     validate: bool,
-    /// Every layer in force: the validator's, then the pool's (fixed once started).
-    layers: Vec<String>,
     /// Heavy jobs; `None` where this executor does not start them.
     jobs: Option<Arc<JobService>>,
     admission: AdmissionPolicy,
@@ -101,23 +100,18 @@ impl Executor {
         jobs: Option<Arc<JobService>>,
         admission: AdmissionPolicy,
     ) -> Self {
-        let validator_layer = validate.then(|| "validator".to_owned());
-        let layers = validator_layer
-            .into_iter()
-            .chain(pool.layers().iter().cloned())
-            .collect();
         Self {
             pool,
             validator: Arc::new(validator),
             validate,
-            layers,
             jobs,
             admission,
         }
     }
 
+    /// Every layer in force, as results report them (the pool's list, fixed once started).
     pub fn layers(&self) -> &[String] {
-        &self.layers
+        self.pool.layers()
     }
 
     pub fn validates(&self) -> bool {
@@ -227,12 +221,11 @@ impl Executor {
             code: request.code,
             limits,
         };
-        let mut result = self
+        let result = self
             .pool
             .execute_for(&self.admittee(caller), job)
             .await
             .map_err(Failure::Execution)?;
-        result.layers.clone_from(&self.layers);
         tracing::info!(
             caller = %caller.id,
             status = ?result.status,

@@ -248,6 +248,7 @@ async fn execute(
         allowed_imports: heavy_imports,
         restricted_imports,
         guards: true,
+        validated: true,
         heavy: Some(HeavyOptions {
             work_dir: work.to_owned(),
             runtime_paths: vec![runtime.clone()],
@@ -267,14 +268,13 @@ async fn execute(
         })
         .await;
     pool.shutdown(Duration::ZERO).await;
-    let mut result = match outcome {
+    let result = match outcome {
         Ok(result) => result,
         Err(crate::models::ExecutionError::RetriesExhausted { errors, .. }) => {
             ExecutionResult::internal_error(spec.request_id.clone(), errors, pool.layers().to_vec())
         }
         Err(err) => return Err(RunnerError::Sandbox(err)),
     };
-    result.layers.insert(0, "validator".to_owned());
     Ok(result)
 }
 

@@ -54,6 +54,9 @@ pub struct PoolOptions {
     pub restricted_imports: std::collections::BTreeMap<String, Vec<String>>,
     /// Python guards on (operators may switch them off to test the OS layer alone).
     pub guards: bool,
+    /// Whether every program was checked by the static validator before it reaches this
+    /// pool: the layer list, which results report, then starts with `validator`.
+    pub validated: bool,
     /// The heavy tier: data libraries, shared output folder, the heavy audit policy.
     pub heavy: Option<HeavyOptions>,
 }
@@ -245,18 +248,25 @@ impl Pool {
         } else {
             "tmpfs_workdir"
         };
-        let mut layers: Vec<String> = [
-            "namespaces",
-            "readonly_runtime",
-            work_layer,
-            "rlimits",
-            "landlock",
-            "no_new_privs",
-            "capabilities_dropped",
-            "seccomp",
-        ]
-        .map(str::to_owned)
-        .to_vec();
+        let mut layers: Vec<String> = options
+            .validated
+            .then(|| "validator".to_owned())
+            .into_iter()
+            .collect();
+        layers.extend(
+            [
+                "namespaces",
+                "readonly_runtime",
+                work_layer,
+                "rlimits",
+                "landlock",
+                "no_new_privs",
+                "capabilities_dropped",
+                "seccomp",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        );
         if hierarchy.is_some() {
             layers.push("cgroup".to_owned());
         }
