@@ -3,6 +3,9 @@
 
 pub mod app;
 pub mod executor;
+pub mod fake_executor;
+pub mod fake_kube;
+pub mod fake_llm;
 
 use std::path::{Path, PathBuf};
 
