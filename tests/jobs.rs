@@ -33,18 +33,14 @@ trait JobState {
 
     /// Waits (hang guard: two minutes) until the job's runner started, and returns it.
     fn wait_for_runner(&self, job_id: &str) -> ProcessId {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Some(runner) = self.runner(job_id) {
-                return runner;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the runner of {job_id} never started: {:?}",
-                self.stored(job_id)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        common::poll(Duration::from_secs(120), Duration::from_millis(50), || {
+            self.runner(job_id).ok_or_else(|| {
+                format!(
+                    "the runner of {job_id} never started: {:?}",
+                    self.stored(job_id)
+                )
+            })
+        })
     }
 }
 

@@ -50,15 +50,14 @@ impl Jobs for App {
     }
 
     fn wait_status(&self, job_id: &str, status: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+        common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
             let record = self.job(job_id, 0);
             if record["status"] == status {
-                return record;
+                Ok(record)
+            } else {
+                Err(format!("never {status}: {record}"))
             }
-            assert!(Instant::now() < deadline, "never {status}: {record}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        })
     }
 
     fn write_result(&self, request_id: &str, stdout: &str) {

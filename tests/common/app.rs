@@ -9,12 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
 use super::executor::{post_raw, UidLock};
+use super::poll;
 
 /// The roles `pyexec serve` runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,7 +206,7 @@ pub fn spawn(role: Role, options: Options) -> App {
         let log = std::fs::read_to_string(&log).unwrap_or_default();
         panic!("unexpected first line {line:?}; log:\n{log}");
     };
-    let app = App {
+    let mut app = App {
         base: format!("http://{addr}"),
         child,
         uid: workspace.uid(),
@@ -231,23 +232,19 @@ fn limit_fds(command: &mut Command, fds: u64) {
 }
 
 impl App {
-    /// Polls the liveness probe until it answers 200; panics with the log if the service
-    /// exits or does not answer within [`READY_WITHIN`].
-    fn wait_live(&self) {
+    /// Polls the liveness probe until it answers 200; panics (and, dropped, prints the log)
+    /// if the service exits or does not answer within [`READY_WITHIN`].
+    fn wait_live(&mut self) {
         let url = self.url("/api/v1/health/live");
-        let deadline = Instant::now() + READY_WITHIN;
-        loop {
-            match ureq::get(&url).timeout(Duration::from_secs(1)).call() {
-                Ok(response) if response.status() == 200 => return,
-                _ => {}
+        poll(READY_WITHIN, Duration::from_millis(10), || {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                panic!("the service exited ({status}) before {url} answered");
             }
-            assert!(
-                Instant::now() < deadline,
-                "{url} did not answer 200 within {READY_WITHIN:?}; log:\n{}",
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+            match ureq::get(&url).timeout(Duration::from_secs(1)).call() {
+                Ok(response) if response.status() == 200 => Ok(()),
+                _ => Err(format!("{url} did not answer 200 within {READY_WITHIN:?}")),
+            }
+        });
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -308,17 +305,12 @@ impl App {
 
     /// Waits for the service to exit and returns its exit code.
     pub fn wait_exit(&mut self, within: Duration) -> Option<i32> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status.code();
+        poll(within, Duration::from_millis(20), || {
+            match self.child.try_wait().expect("try_wait") {
+                Some(status) => Ok(status.code()),
+                None => Err(format!("the service did not exit within {within:?}")),
             }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not exit within {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        })
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::app::{spawn, App, Options, Role};
+use super::poll;
 
 /// The executor role with its helpers: an [`App`] (through `Deref`) whose pool has two slots
 /// unless `PYEXEC_EXECUTOR__POOL_SIZE` says otherwise.
@@ -99,14 +100,7 @@ impl Service {
                 &serde_json::json!({"code": code, "limits": {"timeout_secs": timeout}}),
             )
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.health()["pool"]["busy"] != 1 {
-            assert!(
-                Instant::now() < deadline,
-                "the slow execution never started"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.wait_one_busy(Duration::from_secs(10), "the slow execution never started");
         slow
     }
 
@@ -120,11 +114,18 @@ impl Service {
     }
 
     pub fn wait_busy(&self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.health()["pool"]["busy"] != 1 {
-            assert!(Instant::now() < deadline, "the execution never started");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.wait_one_busy(Duration::from_secs(5), "the execution never started");
+    }
+
+    /// Waits until health shows one slot busy, panicking with `failure` after `within`.
+    fn wait_one_busy(&self, within: Duration, failure: &str) {
+        poll(within, Duration::from_millis(10), || {
+            if self.health()["pool"]["busy"] == 1 {
+                Ok(())
+            } else {
+                Err(failure.to_owned())
+            }
+        });
     }
 
     /// SIGKILLs every sandbox process of this service: each slot's init, zygote and child.
@@ -138,14 +139,13 @@ impl Service {
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while pids_of(self.uid).iter().any(|p| pids.contains(p)) {
-            assert!(
-                Instant::now() < deadline,
-                "sandbox processes survived SIGKILL"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        poll(Duration::from_secs(5), Duration::from_millis(10), || {
+            if pids_of(self.uid).iter().any(|p| pids.contains(p)) {
+                Err("sandbox processes survived SIGKILL".to_owned())
+            } else {
+                Ok(())
+            }
+        });
     }
 }
 

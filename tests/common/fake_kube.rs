@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -16,6 +16,8 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::broadcast;
+
+use super::poll;
 
 #[derive(Default)]
 pub struct Cluster {
@@ -56,6 +58,14 @@ pub fn version_of(object: &Value) -> u64 {
         .unwrap_or(0)
 }
 
+/// An object's `metadata.name` ("" when it has none).
+fn name_of(object: &Value) -> String {
+    object["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 fn status(code: u16, reason: &str, message: &str) -> Response {
     (
         StatusCode::from_u16(code).expect("code"),
@@ -69,10 +79,7 @@ async fn create_job(
     Path(ns): Path<String>,
     Json(mut job): Json<Value>,
 ) -> Response {
-    let name = job["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let name = name_of(&job);
     cluster.creates.lock().expect("lock").push(name.clone());
     {
         let mut failing = cluster.fail_creates.lock().expect("lock");
@@ -103,10 +110,7 @@ async fn create_secret(
     State(cluster): State<Arc<Cluster>>,
     Json(mut secret): Json<Value>,
 ) -> Response {
-    let name = secret["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let name = name_of(&secret);
     cluster.bump(&mut secret);
     cluster
         .secrets
@@ -312,34 +316,20 @@ impl FakeApi {
 
     /// Waits until the service has opened a watch on the Job `name`.
     pub fn wait_for_watch(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self
-            .cluster
-            .watches
-            .lock()
-            .expect("lock")
-            .iter()
-            .any(|w| w == name)
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the Job {name} was never watched"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        poll(Duration::from_secs(10), Duration::from_millis(20), || {
+            let watches = self.cluster.watches.lock().expect("lock");
+            if watches.iter().any(|w| w == name) {
+                Ok(())
+            } else {
+                Err(format!("the Job {name} was never watched"))
+            }
+        });
     }
 
     pub fn wait_for_job(&self, name: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(job) = self.job(name) {
-                return job;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the Job {name} was never created"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        poll(Duration::from_secs(10), Duration::from_millis(20), || {
+            self.job(name)
+                .ok_or_else(|| format!("the Job {name} was never created"))
+        })
     }
 }
