@@ -85,6 +85,11 @@ impl Service {
             .env(env)
             .pool_size(pool_size)
             .fd_limit(fds);
+        Self::with(options)
+    }
+
+    /// The executor role started with `options`.
+    pub fn with(options: Options) -> Self {
         Self(spawn(Role::Executor, options))
     }
 
