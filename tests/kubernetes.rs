@@ -7,7 +7,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::app::{spawn, App, Options, Role};
 use common::fake_kube::{version_of, FakeApi};
@@ -195,20 +195,18 @@ fn code_secret(api: &FakeApi, job: &Value) -> Value {
 
 /// Waits (briefly) until the Job owns its Secret, so that the Secret goes with it.
 fn wait_for_owner(api: &FakeApi, job: &Value) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
         let secret = code_secret(api, job);
-        if secret["metadata"]["ownerReferences"].is_array() {
-            let owner = &secret["metadata"]["ownerReferences"][0];
-            assert_eq!(owner["kind"], "Job", "{secret}");
-            assert_eq!(owner["apiVersion"], "batch/v1", "{secret}");
-            assert_eq!(owner["name"], job["metadata"]["name"], "{secret}");
-            assert_eq!(owner["uid"], job["metadata"]["uid"], "{secret}");
-            return secret;
+        if !secret["metadata"]["ownerReferences"].is_array() {
+            return Err(format!("the Job never owned {secret}"));
         }
-        assert!(Instant::now() < deadline, "the Job never owned {secret}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        let owner = &secret["metadata"]["ownerReferences"][0];
+        assert_eq!(owner["kind"], "Job", "{secret}");
+        assert_eq!(owner["apiVersion"], "batch/v1", "{secret}");
+        assert_eq!(owner["name"], job["metadata"]["name"], "{secret}");
+        assert_eq!(owner["uid"], job["metadata"]["uid"], "{secret}");
+        Ok(secret)
+    })
 }
 
 /// `kubernetes-validate --strict` (PyPI), installed by scripts/test.sh.

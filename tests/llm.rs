@@ -450,14 +450,13 @@ fn serve_all_stops_within_its_grace_period_while_a_query_waits_on_the_llm() {
             .send_json(json!({"query": "Anything"}))
             .is_ok()
     });
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while slow.requests().is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the query never reached the LLM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
+        if slow.requests().is_empty() {
+            Err("the query never reached the LLM".to_owned())
+        } else {
+            Ok(())
+        }
+    });
     common::stop(&mut service.child);
     // `stop` returned: the service exited although the LLM had not answered.
     assert!(
