@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::io::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use common::app::Options;
 use common::executor::{post_raw, Service};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -17,9 +17,8 @@ fn hash(key: &str) -> String {
     pyexec::http::hash_key(key)
 }
 
-/// A configuration file naming the test's keys (and an issuer, when given).
-fn config(issuer: Option<&str>, extra: &str) -> tempfile::NamedTempFile {
-    let mut file = tempfile::NamedTempFile::new().expect("config file");
+/// A configuration naming the test's keys (and an issuer, when given).
+fn config(issuer: Option<&str>, extra: &str) -> String {
     let mut text = format!(
         r#"
 [auth]
@@ -59,13 +58,12 @@ rate_per_sec = 0.5
         ));
     }
     text.push_str(extra);
-    file.write_all(text.as_bytes()).expect("write config");
-    file
+    text
 }
 
-fn start(config: &tempfile::NamedTempFile) -> Service {
-    let path = config.path().to_str().expect("path").to_owned();
-    Service::start(&["--config", &path], &[])
+/// The executor with `config` passed as its `--config` file.
+fn start(config: &str) -> Service {
+    Service::with(Options::default().pool_size(2).config(config))
 }
 
 fn get(url: &str, headers: &[(&str, &str)]) -> (u16, ureq::Response) {

@@ -6,49 +6,21 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::rc::Rc;
+use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::app::{spawn, App, Options, Role, Workspace};
 use nix::sys::signal::Signal;
 use nix::unistd::Pid;
 use pyexec::jobs::process::ProcessId;
 use serde_json::{json, Value};
 
-/// A test's own sandbox uid, storage and job state, kept across restarts of its service.
-struct Folders {
-    uid: u32,
-    /// Holds `uid` for this test alone, across restarts of its service (no other test
-    /// process can take the same block: tests/common/executor.rs).
-    _uid_lock: common::executor::UidLock,
-    storage: tempfile::TempDir,
-    state: tempfile::TempDir,
-}
-
-impl Folders {
-    fn new() -> Rc<Self> {
-        let uid_lock = common::executor::UidLock::take();
-        Rc::new(Self {
-            uid: uid_lock.uid,
-            _uid_lock: uid_lock,
-            storage: tempfile::tempdir().expect("tempdir"),
-            state: tempfile::tempdir().expect("tempdir"),
-        })
-    }
-
+/// What the local backend keeps of a job in the workspace's state folder.
+trait JobState {
     /// A job's `record.json` in the state folder, if it has one.
-    fn stored(&self, job_id: &str) -> Option<Value> {
-        let path = self
-            .state
-            .path()
-            .join("jobs")
-            .join(job_id)
-            .join("record.json");
-        let bytes = std::fs::read(path).ok()?;
-        Some(serde_json::from_slice(&bytes).expect("record.json is JSON"))
-    }
+    fn stored(&self, job_id: &str) -> Option<Value>;
 
     /// The runner a job's record names, once it started.
     fn runner(&self, job_id: &str) -> Option<ProcessId> {
@@ -61,93 +33,43 @@ impl Folders {
 
     /// Waits (hang guard: two minutes) until the job's runner started, and returns it.
     fn wait_for_runner(&self, job_id: &str) -> ProcessId {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Some(runner) = self.runner(job_id) {
-                return runner;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the runner of {job_id} never started: {:?}",
-                self.stored(job_id)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        common::poll(Duration::from_secs(120), Duration::from_millis(50), || {
+            self.runner(job_id).ok_or_else(|| {
+                format!(
+                    "the runner of {job_id} never started: {:?}",
+                    self.stored(job_id)
+                )
+            })
+        })
     }
 }
 
-struct Service {
-    child: Child,
-    base: String,
-    folders: Rc<Folders>,
-    stopped: bool,
+impl JobState for Workspace {
+    fn stored(&self, job_id: &str) -> Option<Value> {
+        let path = self.state().join("jobs").join(job_id).join("record.json");
+        let bytes = std::fs::read(path).ok()?;
+        Some(serde_json::from_slice(&bytes).expect("record.json is JSON"))
+    }
 }
 
-impl Service {
-    fn start() -> Self {
-        Self::start_in(Folders::new(), &[])
-    }
+/// The executor with one slot, in a workspace of its own.
+fn start() -> App {
+    start_in(&Workspace::new(), &[])
+}
 
-    fn start_in(folders: Rc<Folders>, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pyexec"))
-            .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
-            .env("PYEXEC_EXECUTOR__SANDBOX__UID", folders.uid.to_string())
-            .env("PYEXEC_EXECUTOR__SANDBOX__GID", folders.uid.to_string())
-            .env("PYEXEC_EXECUTOR__POOL_SIZE", "1")
-            .env("PYEXEC_STORAGE__ROOT", folders.storage.path())
-            .env("PYEXEC_JOBS__STATE_DIR", folders.state.path())
-            .env("PYEXEC_LOG__FORMAT", "json")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("pyexec starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("listening")
-            .to_owned();
-        Self {
-            child,
-            base: format!("http://{addr}"),
-            folders,
-            stopped: false,
-        }
-    }
+/// The executor with one slot in `workspace`, which it may share with earlier instances.
+fn start_in(workspace: &Arc<Workspace>, env: &[(&str, &str)]) -> App {
+    spawn(
+        Role::Executor,
+        Options::default().workspace(workspace).env(env),
+    )
+}
 
-    fn storage(&self) -> &Path {
-        self.folders.storage.path()
-    }
+/// The heavy-job endpoints.
+trait Jobs {
+    fn create(&self, body: &Value) -> (u16, Value);
 
-    /// Sends `signal` to the service and waits for it to exit.
-    fn stop_with(&mut self, signal: Signal) {
-        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("pid"));
-        nix::sys::signal::kill(pid, signal).expect("signal");
-        self.child.wait().expect("exits");
-        self.stopped = true;
-    }
-
-    fn create(&self, body: &Value) -> (u16, Value) {
-        match ureq::post(&format!("{}/api/v1/create_heavy_job", self.base)).send_json(body.clone())
-        {
-            Ok(r) => (r.status(), r.into_json().expect("JSON")),
-            Err(ureq::Error::Status(code, r)) => (code, r.into_json().expect("JSON")),
-            Err(err) => panic!("transport error: {err}"),
-        }
-    }
-
-    fn job(&self, job_id: &str, wait_secs: u32) -> (u16, Value) {
-        let url = format!("{}/api/v1/jobs/{job_id}?wait_secs={wait_secs}", self.base);
-        match ureq::get(&url).call() {
-            Ok(r) => (r.status(), r.into_json().expect("JSON")),
-            Err(ureq::Error::Status(code, r)) => (code, r.into_json().expect("JSON")),
-            Err(err) => panic!("transport error: {err}"),
-        }
-    }
+    fn job(&self, job_id: &str, wait_secs: u32) -> (u16, Value);
 
     /// Creates a job and returns its id.
     fn start_job(&self, request_id: &str, code: &str) -> String {
@@ -172,11 +94,13 @@ impl Service {
     }
 }
 
-impl Drop for Service {
-    fn drop(&mut self) {
-        if !self.stopped {
-            common::stop(&mut self.child);
-        }
+impl Jobs for App {
+    fn create(&self, body: &Value) -> (u16, Value) {
+        self.post("/api/v1/create_heavy_job", body, &[])
+    }
+
+    fn job(&self, job_id: &str, wait_secs: u32) -> (u16, Value) {
+        self.get(&format!("/api/v1/jobs/{job_id}?wait_secs={wait_secs}"))
     }
 }
 
@@ -186,7 +110,7 @@ fn location(record: &Value) -> PathBuf {
 
 #[test]
 fn a_pandas_job_runs_and_its_files_are_read_back() {
-    let service = Service::start();
+    let service = start();
     let record = service.run(
         "pandas-job-1",
         r#"import pandas as pd
@@ -203,7 +127,7 @@ print(int(summary["amount"].sum()))
     assert!(record["finished_at"].as_str().is_some());
     let folder = location(&record);
     assert!(
-        folder.starts_with(service.storage()),
+        folder.starts_with(service.workspace.storage()),
         "{}",
         folder.display()
     );
@@ -218,7 +142,7 @@ print(int(summary["amount"].sum()))
     ));
     assert_eq!(read_back, "{'east': 5, 'north': 40, 'south': 20}\n3\n");
     // The runner's temporary folders are gone.
-    let leftovers = work_folders(|uid| uid == service.folders.uid);
+    let leftovers = work_folders(|uid| uid == service.uid);
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
@@ -239,7 +163,7 @@ fn work_folders(owned: impl Fn(u32) -> bool) -> Vec<PathBuf> {
 
 #[test]
 fn a_polars_job_runs_and_a_duplicate_request_starts_nothing_new() {
-    let service = Service::start();
+    let service = start();
     let code = r#"import polars as pl
 df = pl.DataFrame({"x": [1, 2, 3, 4]}).with_columns((pl.col("x") ** 2).alias("square"))
 df.write_parquet("squares.parquet")
@@ -284,7 +208,7 @@ fn every_library_of_the_heavy_runtime_imports_in_the_sandbox() {
         .map(|m| format!("import {m}\n"))
         .collect::<String>()
         + "print('imported', len(dir()))\n";
-    let service = Service::start();
+    let service = start();
     let record = service.run("imports-1", &code);
     assert_eq!(record["result"]["status"], "ok", "{record}");
     assert!(record["result"]["stdout"]
@@ -294,7 +218,7 @@ fn every_library_of_the_heavy_runtime_imports_in_the_sandbox() {
 
 #[test]
 fn refused_code_fails_the_job_with_its_findings_and_bad_requests_are_refused() {
-    let service = Service::start();
+    let service = start();
     let record = service.run("bad-job-1", "import subprocess\nsubprocess.run(['id'])\n");
     assert_eq!(record["status"], "failed", "{record}");
     assert_eq!(record["result"]["status"], "rejected", "{record}");
@@ -351,16 +275,16 @@ fn a_heavy_program_over_200_kib_reaches_the_runner_through_a_file() {
         rows.join(", ")
     );
     assert!(code.len() > 200 * 1024, "{}", code.len());
-    let service = Service::start();
+    let service = start();
     let record = service.run("big-code-1", &code);
     assert_eq!(record["status"], "succeeded", "{record}");
     let sum: u64 = (0..40_000).sum();
     assert_eq!(record["result"]["stdout"], format!("40000 {sum}\n"));
     // The program was kept in the job's private folder, and removed once the job was done.
     let job_id = record["job_id"].as_str().expect("job_id");
-    let folder = service.folders.state.path().join("jobs").join(job_id);
+    let folder = service.workspace.state().join("jobs").join(job_id);
     assert!(!folder.join("code.py").exists());
-    let stored = service.folders.stored(job_id).expect("record.json");
+    let stored = service.workspace.stored(job_id).expect("record.json");
     assert_eq!(stored["record"], record);
     use std::os::unix::fs::PermissionsExt as _;
     let mode = |p: PathBuf| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
@@ -370,8 +294,8 @@ fn a_heavy_program_over_200_kib_reaches_the_runner_through_a_file() {
 
 #[test]
 fn code_with_a_nul_byte_or_over_the_size_limit_is_refused_before_anything_is_kept() {
-    let service = Service::start_in(
-        Folders::new(),
+    let service = start_in(
+        &Workspace::new(),
         &[("PYEXEC_VALIDATOR__MAX_SOURCE_BYTES", "4096")],
     );
     let (status, body) = service.create(&json!({"code": "print(1)\0\n", "request_id": "nul-1"}));
@@ -390,7 +314,7 @@ fn code_with_a_nul_byte_or_over_the_size_limit_is_refused_before_anything_is_kep
         let (status, body) = service.job(&pyexec::jobs::job_id(request_id), 0);
         assert_eq!(status, 404, "{body}");
     }
-    let kept: Vec<_> = std::fs::read_dir(service.folders.state.path().join("jobs"))
+    let kept: Vec<_> = std::fs::read_dir(service.workspace.state().join("jobs"))
         .expect("jobs folder")
         .flatten()
         .map(|e| e.path())
@@ -400,34 +324,34 @@ fn code_with_a_nul_byte_or_over_the_size_limit_is_refused_before_anything_is_kep
 
 #[test]
 fn a_job_running_when_the_executor_gets_sigterm_is_finished_by_the_next_instance() {
-    let folders = Folders::new();
+    let workspace = Workspace::new();
     let grace = [("PYEXEC_EXECUTOR__SHUTDOWN_GRACE_SECS", "1")];
-    let mut first = Service::start_in(Rc::clone(&folders), &grace);
+    let mut first = start_in(&workspace, &grace);
     let job_id = first.start_job("handover-term-1", SLOW);
-    let runner = folders.wait_for_runner(&job_id);
+    let runner = workspace.wait_for_runner(&job_id);
     first.stop_with(Signal::SIGTERM);
     // The job sleeps 5 s and the grace is 1 s: it is handed over, not finished.
     assert!(runner.is_alive(), "the runner did not outlive its executor");
-    let stored = folders.stored(&job_id).expect("record.json");
+    let stored = workspace.stored(&job_id).expect("record.json");
     assert_eq!(stored["record"]["status"], "running", "{stored}");
 
-    let second = Service::start_in(Rc::clone(&folders), &grace);
+    let second = start_in(&workspace, &grace);
     let (status, record) = second.job(&job_id, 20);
     assert_eq!(status, 200, "{record}");
     assert_eq!(record["status"], "succeeded", "{record}");
     assert_eq!(record["result"]["stdout"], "done\n", "{record}");
     assert!(!runner.is_alive());
-    let stored = folders.stored(&job_id).expect("record.json");
+    let stored = workspace.stored(&job_id).expect("record.json");
     assert_eq!(stored["record"], record);
 }
 
 #[test]
 fn after_a_kill_9_the_next_start_follows_the_job_and_removes_dead_processes_leftovers() {
-    let folders = Folders::new();
-    let mut first = Service::start_in(Rc::clone(&folders), &[]);
+    let workspace = Workspace::new();
+    let mut first = start_in(&workspace, &[]);
     let executor_cgroups = cgroup_dirs(first.child.id());
     let job_id = first.start_job("handover-kill-1", SLOW);
-    let runner = folders.wait_for_runner(&job_id);
+    let runner = workspace.wait_for_runner(&job_id);
     first.stop_with(Signal::SIGKILL);
     assert!(runner.is_alive(), "the runner did not outlive its executor");
     // What dead processes left: the killed executor's cgroups, and a planted cgroup and work
@@ -436,7 +360,7 @@ fn after_a_kill_9_the_next_start_follows_the_job_and_removes_dead_processes_left
         executor_cgroups.iter().all(|d| d.is_dir()),
         "{executor_cgroups:?}"
     );
-    let fake = 900_000_000 + folders.uid;
+    let fake = 900_000_000 + workspace.uid();
     let planted = cgroup_dirs(fake);
     for dir in &planted {
         std::fs::create_dir_all(dir.join("slot-0")).expect("plant a cgroup");
@@ -445,7 +369,7 @@ fn after_a_kill_9_the_next_start_follows_the_job_and_removes_dead_processes_left
     std::fs::create_dir_all(planted_folder.join("out")).expect("plant a work folder");
     std::fs::write(planted_folder.join("out/data.csv"), "a\n1\n").expect("write");
 
-    let second = Service::start_in(Rc::clone(&folders), &[]);
+    let second = start_in(&workspace, &[]);
     for dir in executor_cgroups.iter().chain(&planted) {
         assert!(!dir.exists(), "{} is left", dir.display());
     }
@@ -464,10 +388,10 @@ fn after_a_kill_9_the_next_start_follows_the_job_and_removes_dead_processes_left
 
 #[test]
 fn a_runner_killed_with_its_executor_fails_its_job_and_leaves_nothing_behind() {
-    let folders = Folders::new();
-    let mut first = Service::start_in(Rc::clone(&folders), &[]);
+    let workspace = Workspace::new();
+    let mut first = start_in(&workspace, &[]);
     let job_id = first.start_job("handover-dead-1", SLOW);
-    let runner = folders.wait_for_runner(&job_id);
+    let runner = workspace.wait_for_runner(&job_id);
     // Until the runner made its work folder and cgroups (hang guard: two minutes).
     let deadline = Instant::now() + Duration::from_secs(120);
     while runner_work_folders(runner).is_empty()
@@ -485,7 +409,7 @@ fn a_runner_killed_with_its_executor_fails_its_job_and_leaves_nothing_behind() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
-    let second = Service::start_in(Rc::clone(&folders), &[]);
+    let second = start_in(&workspace, &[]);
     let (status, record) = second.job(&job_id, 0);
     assert_eq!(status, 200, "{record}");
     assert_eq!(record["status"], "failed", "{record}");
@@ -508,15 +432,15 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
     use pyexec::jobs::JobService;
     use pyexec::models::{CodeExecutionRequest, JobStatus};
 
-    let folders = Folders::new();
-    let config = folders.state.path().join("config.toml");
+    let workspace = Workspace::new();
+    let config = workspace.path().join("config.toml");
     std::fs::write(
         &config,
         format!(
             "[executor.sandbox]\nuid = {uid}\ngid = {uid}\n\n[storage]\nroot = {:?}\n\n[jobs]\nstate_dir = {:?}\nmax_running = 1\n",
-            folders.storage.path(),
-            folders.state.path(),
-            uid = folders.uid,
+            workspace.storage(),
+            workspace.state(),
+            uid = workspace.uid(),
         ),
     )
     .expect("config");
@@ -549,21 +473,21 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
             slow.expect("created").job_id,
             queued.expect("created").job_id,
         );
-        folders.wait_for_runner(&slow);
+        workspace.wait_for_runner(&slow);
         service.shutdown(Duration::from_millis(500)).await;
         (slow, queued)
     });
     // The executor is gone; what it started is not.
     drop(first);
-    let runner = folders.runner(&slow).expect("runner");
+    let runner = workspace.runner(&slow).expect("runner");
     assert!(
         runner.is_alive(),
         "shutdown did not leave the runner running"
     );
-    let stored = |id: &str| folders.stored(id).expect("record.json");
+    let stored = |id: &str| workspace.stored(id).expect("record.json");
     assert_eq!(stored(&slow)["record"]["status"], "running");
     assert_eq!(stored(&queued)["record"]["status"], "pending");
-    assert!(folders.runner(&queued).is_none());
+    assert!(workspace.runner(&queued).is_none());
 
     runtime().block_on(async {
         let service = JobService::with_runner(&settings, &sources, program.clone())

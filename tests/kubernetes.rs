@@ -1,404 +1,67 @@
-//! The Kubernetes job backend against an API server written here, on 127.0.0.1, speaking the
-//! real HTTP API for `batch/v1` Jobs (create with 409 on a duplicate name, get with 404,
-//! watch as a stream of JSON events, delete) and core/v1 Secrets. The test plays the
-//! cluster: it changes Job status and writes what the runner would have written to storage.
+//! The Kubernetes job backend against an API server written for the tests
+//! (tests/common/fake_kube.rs), on 127.0.0.1, speaking the real HTTP API for `batch/v1` Jobs
+//! and core/v1 Secrets. The test plays the cluster: it changes Job status and writes what the
+//! runner would have written to storage.
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
-use axum::{Json, Router};
+use common::app::{spawn, App, Options, Role};
+use common::fake_kube::{version_of, FakeApi};
 use serde_json::{json, Value};
-use tokio::sync::broadcast;
 
-#[derive(Default)]
-struct Cluster {
-    jobs: Mutex<HashMap<String, Value>>,
-    secrets: Mutex<HashMap<String, Value>>,
-    creates: Mutex<Vec<String>>,
-    fail_creates: Mutex<u32>,
-    version: AtomicU32,
-    events: Mutex<Option<broadcast::Sender<(String, Value)>>>,
-    /// Every event published, in order, so that a watch from a `resourceVersion` first
-    /// replays what it missed, as the real API server does. Also the lock that keeps
-    /// publishing and a watcher's subscription in one order.
-    history: Mutex<Vec<(String, Value)>>,
-    /// The Job names watches were opened for (`fieldSelector=metadata.name=X`), in order.
-    watches: Mutex<Vec<String>>,
+/// The executor with the Kubernetes job backend, against the API server at `api`.
+fn start(api: &str, env: &[(&str, &str)]) -> App {
+    let kubernetes = [
+        ("PYEXEC_JOBS__BACKEND", "kubernetes"),
+        ("PYEXEC_JOBS__API_URL", api),
+        ("PYEXEC_JOBS__NAMESPACE", "analytics"),
+        ("PYEXEC_JOBS__IMAGE", "registry.example/pyexec:1.0"),
+        ("PYEXEC_JOBS__RUNTIME_CLASS_NAME", "gvisor"),
+    ];
+    spawn(Role::Executor, Options::default().env(&kubernetes).env(env))
 }
 
-impl Cluster {
-    fn bump(&self, object: &mut Value) {
-        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
-        object["metadata"]["resourceVersion"] = json!(version.to_string());
-    }
+/// The heavy-job endpoints, and the pod's side of a job.
+trait Jobs {
+    fn create(&self, body: &Value) -> (u16, Value);
 
-    fn publish(&self, kind: &str, object: &Value) {
-        let mut history = self.history.lock().expect("lock");
-        history.push((kind.to_owned(), object.clone()));
-        if let Some(tx) = self.events.lock().expect("lock").as_ref() {
-            let _ = tx.send((kind.to_owned(), object.clone()));
-        }
-    }
+    fn job(&self, job_id: &str, wait_secs: u32) -> Value;
+
+    /// Waits (briefly) until the record shows `status`.
+    fn wait_status(&self, job_id: &str, status: &str) -> Value;
+
+    /// What the runner in the pod would have written.
+    fn write_result(&self, request_id: &str, stdout: &str);
 }
 
-/// An object's `metadata.resourceVersion` as a number (0 when it has none).
-fn version_of(object: &Value) -> u64 {
-    object["metadata"]["resourceVersion"]
-        .as_str()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
-
-fn status(code: u16, reason: &str, message: &str) -> Response {
-    (
-        StatusCode::from_u16(code).expect("code"),
-        Json(json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code})),
-    )
-        .into_response()
-}
-
-async fn create_job(
-    State(cluster): State<Arc<Cluster>>,
-    Path(ns): Path<String>,
-    Json(mut job): Json<Value>,
-) -> Response {
-    let name = job["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    cluster.creates.lock().expect("lock").push(name.clone());
-    {
-        let mut failing = cluster.fail_creates.lock().expect("lock");
-        if *failing > 0 {
-            *failing -= 1;
-            return status(500, "InternalError", "etcdserver: request timed out");
-        }
-    }
-    let mut jobs = cluster.jobs.lock().expect("lock");
-    if jobs.contains_key(&name) {
-        return status(
-            409,
-            "AlreadyExists",
-            &format!("jobs.batch \"{name}\" already exists"),
-        );
-    }
-    job["metadata"]["namespace"] = json!(ns);
-    job["metadata"]["uid"] = json!(format!("uid-{name}"));
-    job["metadata"]["creationTimestamp"] = json!("2026-11-23T00:00:00Z");
-    cluster.bump(&mut job);
-    jobs.insert(name, job.clone());
-    drop(jobs);
-    cluster.publish("ADDED", &job);
-    (StatusCode::CREATED, Json(job)).into_response()
-}
-
-async fn create_secret(
-    State(cluster): State<Arc<Cluster>>,
-    Json(mut secret): Json<Value>,
-) -> Response {
-    let name = secret["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    cluster.bump(&mut secret);
-    cluster
-        .secrets
-        .lock()
-        .expect("lock")
-        .insert(name, secret.clone());
-    (StatusCode::CREATED, Json(secret)).into_response()
-}
-
-/// `PATCH .../secrets/{name}` with a JSON merge patch of `metadata.ownerReferences`, the
-/// only change pyexec makes to a Secret.
-async fn patch_secret(
-    State(cluster): State<Arc<Cluster>>,
-    Path((_ns, name)): Path<(String, String)>,
-    Json(patch): Json<Value>,
-) -> Response {
-    let mut secrets = cluster.secrets.lock().expect("lock");
-    let Some(secret) = secrets.get_mut(&name) else {
-        return status(404, "NotFound", &format!("secrets \"{name}\" not found"));
-    };
-    let references = patch["metadata"]["ownerReferences"].clone();
-    assert!(
-        references.is_array() && patch.as_object().is_some_and(|o| o.len() == 1),
-        "unexpected patch {patch}"
-    );
-    secret["metadata"]["ownerReferences"] = references;
-    let secret = secret.clone();
-    drop(secrets);
-    (StatusCode::OK, Json(secret)).into_response()
-}
-
-async fn get_job(
-    State(cluster): State<Arc<Cluster>>,
-    Path((_ns, name)): Path<(String, String)>,
-) -> Response {
-    match cluster.jobs.lock().expect("lock").get(&name) {
-        Some(job) => Json(job.clone()).into_response(),
-        None => status(404, "NotFound", &format!("jobs.batch \"{name}\" not found")),
-    }
-}
-
-async fn delete_job(
-    State(cluster): State<Arc<Cluster>>,
-    Path((_ns, name)): Path<(String, String)>,
-) -> Response {
-    let removed = cluster.jobs.lock().expect("lock").remove(&name);
-    match removed {
-        Some(mut job) => {
-            cluster.bump(&mut job);
-            cluster.publish("DELETED", &job);
-            Json(json!({"kind": "Status", "apiVersion": "v1", "status": "Success"})).into_response()
-        }
-        None => status(404, "NotFound", &format!("jobs.batch \"{name}\" not found")),
-    }
-}
-
-/// `GET .../jobs?watch=true&fieldSelector=metadata.name=X&resourceVersion=V`: one JSON event
-/// per line. With a version, the events after it are replayed first, then live ones follow,
-/// so nothing published between the client's read and its watch is lost (without one, or
-/// with "0", only live events).
-async fn list_or_watch(
-    State(cluster): State<Arc<Cluster>>,
-    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    if query.get("watch").map(String::as_str) != Some("true") {
-        let items: Vec<Value> = cluster
-            .jobs
-            .lock()
-            .expect("lock")
-            .values()
-            .cloned()
-            .collect();
-        return Json(
-            json!({"kind": "JobList", "apiVersion": "batch/v1", "metadata": {}, "items": items}),
-        )
-        .into_response();
-    }
-    let wanted = query
-        .get("fieldSelector")
-        .and_then(|f| f.strip_prefix("metadata.name="))
-        .map(str::to_owned);
-    let since: u64 = query
-        .get("resourceVersion")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let (rx, missed) = {
-        // Under the history lock: every event is either in `missed` or comes through `rx`.
-        let history = cluster.history.lock().expect("lock");
-        let rx = cluster
-            .events
-            .lock()
-            .expect("lock")
-            .as_ref()
-            .expect("events")
-            .subscribe();
-        let missed: std::collections::VecDeque<(String, Value)> = if since == 0 {
-            Default::default()
-        } else {
-            history
-                .iter()
-                .filter(|(_, object)| version_of(object) > since)
-                .cloned()
-                .collect()
-        };
-        (rx, missed)
-    };
-    if let Some(name) = &wanted {
-        cluster.watches.lock().expect("lock").push(name.clone());
-    }
-    let stream = futures::stream::unfold((missed, rx), move |(mut missed, mut rx)| {
-        let wanted = wanted.clone();
-        async move {
-            loop {
-                let next = match missed.pop_front() {
-                    Some(event) => Ok(event),
-                    None => rx.recv().await,
-                };
-                match next {
-                    Ok((kind, object)) => {
-                        if wanted
-                            .as_deref()
-                            .is_some_and(|w| object["metadata"]["name"] != w)
-                        {
-                            continue;
-                        }
-                        let mut line =
-                            serde_json::to_vec(&json!({"type": kind, "object": object})).ok()?;
-                        line.push(b'\n');
-                        return Some((Ok::<_, std::convert::Infallible>(line), (missed, rx)));
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => return None,
-                }
-            }
-        }
-    });
-    Response::builder()
-        .header("content-type", "application/json")
-        .body(Body::from_stream(stream))
-        .expect("response")
-}
-
-struct FakeApi {
-    url: String,
-    cluster: Arc<Cluster>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl FakeApi {
-    fn start() -> Self {
-        let cluster = Arc::new(Cluster::default());
-        let (tx, _) = broadcast::channel(64);
-        *cluster.events.lock().expect("lock") = Some(tx);
-        let app = Router::new()
-            .route(
-                "/apis/batch/v1/namespaces/{ns}/jobs",
-                post(create_job).get(list_or_watch),
-            )
-            .route(
-                "/apis/batch/v1/namespaces/{ns}/jobs/{name}",
-                get(get_job).delete(delete_job),
-            )
-            .route("/api/v1/namespaces/{ns}/secrets", post(create_secret))
-            .route(
-                "/api/v1/namespaces/{ns}/secrets/{name}",
-                patch(patch_secret),
-            )
-            .with_state(Arc::clone(&cluster));
-        let (addr, runtime) = common::serve_in_background(app);
-        Self {
-            url: format!("http://{addr}"),
-            cluster,
-            _runtime: runtime,
-        }
-    }
-
-    fn job(&self, name: &str) -> Option<Value> {
-        self.cluster.jobs.lock().expect("lock").get(name).cloned()
-    }
-
-    /// Plays the Job controller: sets the status and tells watchers.
-    fn set_status(&self, name: &str, status: Value) {
-        let mut jobs = self.cluster.jobs.lock().expect("lock");
-        let job = jobs.get_mut(name).expect("job exists");
-        job["status"] = status;
-        self.cluster.bump(job);
-        let job = job.clone();
-        drop(jobs);
-        self.cluster.publish("MODIFIED", &job);
-    }
-
-    fn delete(&self, name: &str) {
-        let mut job = self
-            .cluster
-            .jobs
-            .lock()
-            .expect("lock")
-            .remove(name)
-            .expect("job exists");
-        self.cluster.bump(&mut job);
-        self.cluster.publish("DELETED", &job);
-    }
-}
-
-struct Service {
-    child: Child,
-    base: String,
-    storage: tempfile::TempDir,
-    /// The sandbox uids, this test process's alone while the service runs.
-    _uid_lock: common::executor::UidLock,
-}
-
-impl Service {
-    fn start(api: &str, env: &[(&str, &str)]) -> Self {
-        let uid_lock = common::executor::UidLock::take();
-        let uid = uid_lock.uid;
-        let storage = tempfile::tempdir().expect("tempdir");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pyexec"))
-            .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
-            .env("PYEXEC_EXECUTOR__SANDBOX__UID", uid.to_string())
-            .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
-            .env("PYEXEC_EXECUTOR__POOL_SIZE", "1")
-            .env("PYEXEC_JOBS__BACKEND", "kubernetes")
-            .env("PYEXEC_JOBS__API_URL", api)
-            .env("PYEXEC_JOBS__NAMESPACE", "analytics")
-            .env("PYEXEC_JOBS__IMAGE", "registry.example/pyexec:1.0")
-            .env("PYEXEC_JOBS__RUNTIME_CLASS_NAME", "gvisor")
-            .env("PYEXEC_STORAGE__ROOT", storage.path())
-            .env("PYEXEC_JOBS__STATE_DIR", storage.path().join("state"))
-            .env("PYEXEC_LOG__FORMAT", "json")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("pyexec starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("listening")
-            .to_owned();
-        Self {
-            child,
-            base: format!("http://{addr}"),
-            storage,
-            _uid_lock: uid_lock,
-        }
-    }
-
+impl Jobs for App {
     fn create(&self, body: &Value) -> (u16, Value) {
-        match ureq::post(&format!("{}/api/v1/create_heavy_job", self.base)).send_json(body.clone())
-        {
-            Ok(r) => (r.status(), r.into_json().expect("JSON")),
-            Err(ureq::Error::Status(code, r)) => (code, r.into_json().expect("JSON")),
-            Err(err) => panic!("transport error: {err}"),
-        }
+        self.post("/api/v1/create_heavy_job", body, &[])
     }
 
     fn job(&self, job_id: &str, wait_secs: u32) -> Value {
-        ureq::get(&format!(
-            "{}/api/v1/jobs/{job_id}?wait_secs={wait_secs}",
-            self.base
-        ))
-        .call()
-        .expect("job answers")
-        .into_json()
-        .expect("JSON")
+        let (status, record) = self.get(&format!("/api/v1/jobs/{job_id}?wait_secs={wait_secs}"));
+        assert_eq!(status, 200, "{record}");
+        record
     }
 
-    /// Waits (briefly) until the record shows `status`.
     fn wait_status(&self, job_id: &str, status: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+        common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
             let record = self.job(job_id, 0);
             if record["status"] == status {
-                return record;
+                Ok(record)
+            } else {
+                Err(format!("never {status}: {record}"))
             }
-            assert!(Instant::now() < deadline, "never {status}: {record}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        })
     }
 
-    /// What the runner in the pod would have written.
     fn write_result(&self, request_id: &str, stdout: &str) {
-        let folder = self.storage.path().join("results").join(request_id);
+        let folder = self.workspace.storage().join("results").join(request_id);
         std::fs::create_dir_all(&folder).expect("folder");
         let result = json!({
             "request_id": request_id, "status": "ok", "exit_code": 0, "signal": null,
@@ -406,12 +69,6 @@ impl Service {
             "duration_ms": 12.5, "cpu_ms": 10.0, "peak_memory_kb": 1024, "layers": ["validator"]
         });
         std::fs::write(folder.join("result.json"), result.to_string()).expect("write");
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        common::stop(&mut self.child);
     }
 }
 
@@ -447,39 +104,6 @@ fn the_fake_api_replays_the_events_after_a_watchs_resource_version() {
     let deleted = next();
     assert_eq!(deleted["type"], "DELETED", "{deleted}");
     assert!(version_of(&deleted["object"]) > version_of(&modified["object"]));
-}
-
-/// Waits until the service has opened a watch on the Job `name`.
-fn wait_for_watch(api: &FakeApi, name: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !api
-        .cluster
-        .watches
-        .lock()
-        .expect("lock")
-        .iter()
-        .any(|w| w == name)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the Job {name} was never watched"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn wait_for_job(api: &FakeApi, name: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(job) = api.job(name) {
-            return job;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the Job {name} was never created"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// `object` without what changes from run to run: the fields the API server sets (uid,
@@ -571,20 +195,18 @@ fn code_secret(api: &FakeApi, job: &Value) -> Value {
 
 /// Waits (briefly) until the Job owns its Secret, so that the Secret goes with it.
 fn wait_for_owner(api: &FakeApi, job: &Value) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
         let secret = code_secret(api, job);
-        if secret["metadata"]["ownerReferences"].is_array() {
-            let owner = &secret["metadata"]["ownerReferences"][0];
-            assert_eq!(owner["kind"], "Job", "{secret}");
-            assert_eq!(owner["apiVersion"], "batch/v1", "{secret}");
-            assert_eq!(owner["name"], job["metadata"]["name"], "{secret}");
-            assert_eq!(owner["uid"], job["metadata"]["uid"], "{secret}");
-            return secret;
+        if !secret["metadata"]["ownerReferences"].is_array() {
+            return Err(format!("the Job never owned {secret}"));
         }
-        assert!(Instant::now() < deadline, "the Job never owned {secret}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+        let owner = &secret["metadata"]["ownerReferences"][0];
+        assert_eq!(owner["kind"], "Job", "{secret}");
+        assert_eq!(owner["apiVersion"], "batch/v1", "{secret}");
+        assert_eq!(owner["name"], job["metadata"]["name"], "{secret}");
+        assert_eq!(owner["uid"], job["metadata"]["uid"], "{secret}");
+        Ok(secret)
+    })
 }
 
 /// `kubernetes-validate --strict` (PyPI), installed by scripts/test.sh.
@@ -610,7 +232,7 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
     let api = FakeApi::start();
     // The first create fails like an overloaded API server: it is retried.
     *api.cluster.fail_creates.lock().expect("lock") = 1;
-    let service = Service::start(&api.url, &[]);
+    let service = start(&api.url, &[]);
     let code = "import pandas as pd\nprint(pd.DataFrame({'a': [1, 2]})['a'].sum())\n";
     let (status, created) = service.create(&json!({
         "code": code, "request_id": "Kube:1",
@@ -618,7 +240,7 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
     }));
     assert_eq!(status, 202, "{created}");
     let job_id = created["job_id"].as_str().expect("job_id").to_owned();
-    let job = wait_for_job(&api, &job_id);
+    let job = api.wait_for_job(&job_id);
     assert_eq!(
         *api.cluster.creates.lock().expect("lock"),
         vec![job_id.clone(), job_id.clone()]
@@ -686,7 +308,7 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
     // any change to it shows in the snapshot's diff.
     insta::assert_json_snapshot!(
         "job_as_sent_by_the_backend",
-        redacted(job.clone(), service.storage.path())
+        redacted(job.clone(), &service.workspace.storage())
     );
 
     // The cluster runs it: the status is followed through the watch API.
@@ -722,7 +344,7 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
 #[test]
 fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     let api = FakeApi::start();
-    let service = Service::start(&api.url, &[]);
+    let service = start(&api.url, &[]);
     // Over the 128 KiB a single environment variable can hold.
     let big = format!(
         "rows = {:?}\nprint(len(rows))\n",
@@ -732,7 +354,7 @@ fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     let (status, created) = service.create(&json!({"code": big, "request_id": "big-1"}));
     assert_eq!(status, 202, "{created}");
     let job_id = created["job_id"].as_str().expect("job_id").to_owned();
-    let job = wait_for_job(&api, &job_id);
+    let job = api.wait_for_job(&job_id);
     let secret = wait_for_owner(&api, &job);
     assert_eq!(secret["stringData"]["code.py"], big);
     validate_strict(&secret);
@@ -754,11 +376,11 @@ fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
     // A Job deleted under a running request ends failed too, saying so.
     let (_, created) = service.create(&json!({"code": "print(1)", "request_id": "gone-1"}));
     let gone = created["job_id"].as_str().expect("job_id").to_owned();
-    wait_for_job(&api, &gone);
+    api.wait_for_job(&gone);
     // Once the service follows the Job (it read it, then asked to watch from its version),
     // the deletion reaches it whether or not its watch stream is already open: the fake API
     // replays the events after the version it asked for.
-    wait_for_watch(&api, &gone);
+    api.wait_for_watch(&gone);
     api.delete(&gone);
     let record = service.job(&gone, 30);
     assert_eq!(record["status"], "failed", "{record}");
@@ -773,7 +395,7 @@ fn big_code_travels_in_the_secret_too_and_failed_or_deleted_jobs_end_failed() {
 #[test]
 fn code_the_runner_or_a_secret_cannot_take_is_refused_before_anything_is_created() {
     let api = FakeApi::start();
-    let service = Service::start(
+    let service = start(
         &api.url,
         &[
             ("PYEXEC_VALIDATOR__MAX_SOURCE_BYTES", "4000000"),

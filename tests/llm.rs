@@ -4,189 +4,38 @@
 
 mod common;
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use common::app::{spawn, App, Options, Role};
+use common::fake_executor::{fake_executor, ExecutorMode};
+use common::fake_llm::{Scripted, TestLlm};
 use serde_json::{json, Value};
 
-/// What the test LLM does for one request, in order.
-#[derive(Clone)]
-enum Scripted {
-    Reply(&'static str),
-    Status(u16),
-    Slow(Duration, &'static str),
-    /// An answer of this many bytes.
-    Huge(usize),
+/// The `all` role (LLM and executor in one process) with the LLM at `llm_url`, if any.
+fn start(llm_url: Option<&str>, env: &[(&str, &str)]) -> App {
+    start_role(Role::All, llm_url, env)
 }
 
-#[derive(Default)]
-struct Script {
-    steps: Mutex<VecDeque<Scripted>>,
-    requests: Mutex<Vec<Value>>,
-}
-
-struct TestLlm {
-    url: String,
-    script: Arc<Script>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl TestLlm {
-    fn start(steps: &[Scripted]) -> Self {
-        let script = Arc::new(Script {
-            steps: Mutex::new(steps.iter().cloned().collect()),
-            requests: Mutex::default(),
-        });
-        let app = Router::new()
-            .route("/v1/chat/completions", post(completions))
-            .route("/v1/models", get(models))
-            .with_state(Arc::clone(&script));
-        let (addr, runtime) = common::serve_in_background(app);
-        let url = format!("http://{addr}/v1");
-        Self {
-            url,
-            script,
-            _runtime: runtime,
-        }
+fn start_role(role: Role, llm_url: Option<&str>, env: &[(&str, &str)]) -> App {
+    let mut options = Options::default();
+    if let Some(url) = llm_url {
+        options = options.env(&[("PYEXEC_LLM__BASE_URL", url)]);
     }
-
-    fn requests(&self) -> Vec<Value> {
-        self.script.requests.lock().expect("lock").clone()
-    }
+    spawn(role, options.env(env))
 }
 
-async fn models() -> Json<Value> {
-    Json(
-        json!({"object": "list", "data": [{"id": "test-model", "object": "model", "created": 0, "owned_by": "test"}]}),
-    )
+trait Query {
+    /// `POST /api/v1/query`, with `X-Request-ID` when given.
+    fn query(&self, body: &Value, request_id: Option<&str>) -> (u16, Value);
 }
 
-async fn completions(State(script): State<Arc<Script>>, Json(body): Json<Value>) -> Response {
-    script.requests.lock().expect("lock").push(body);
-    let step = script.steps.lock().expect("lock").pop_front();
-    let text = match step {
-        Some(Scripted::Reply(text)) => text,
-        Some(Scripted::Slow(delay, text)) => {
-            tokio::time::sleep(delay).await;
-            text
-        }
-        Some(Scripted::Huge(bytes)) => {
-            return (StatusCode::OK, "x".repeat(bytes)).into_response();
-        }
-        Some(Scripted::Status(code)) => {
-            let status = StatusCode::from_u16(code).expect("status");
-            return (status, Json(json!({"error": {"message": "scripted failure", "type": "server_error", "param": null, "code": null}}))).into_response();
-        }
-        None => {
-            return (StatusCode::INTERNAL_SERVER_ERROR, "the script ran out").into_response();
-        }
-    };
-    Json(json!({
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "test-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
-    }))
-    .into_response()
-}
-
-struct Service {
-    child: Child,
-    base: String,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-    /// The sandbox uids, this test process's alone while the service runs.
-    _uid_lock: common::executor::UidLock,
-}
-
-impl Service {
-    fn start(llm_url: Option<&str>, env: &[(&str, &str)]) -> Self {
-        Self::start_role("all", llm_url, env)
-    }
-
-    fn start_role(role: &str, llm_url: Option<&str>, env: &[(&str, &str)]) -> Self {
-        let uid_lock = common::executor::UidLock::take();
-        let uid = uid_lock.uid;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let log = dir.path().join("service.log");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pyexec"));
-        command
-            .args(["serve", "--role", role, "--listen", "127.0.0.1:0"])
-            .env("PYEXEC_EXECUTOR__SANDBOX__UID", uid.to_string())
-            .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
-            .env("PYEXEC_EXECUTOR__POOL_SIZE", "1")
-            .env("PYEXEC_LLM__EXECUTOR_URL", "http://127.0.0.1:0")
-            .env("PYEXEC_LLM__LOCAL_FALLBACK_URL", "")
-            .env("PYEXEC_LOG__FORMAT", "json")
-            .env("PYEXEC_JOBS__STATE_DIR", dir.path().join("state"))
-            .env_remove("PYEXEC_LLM__BASE_URL")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&log).expect("log file"));
-        if let Some(url) = llm_url {
-            command.env("PYEXEC_LLM__BASE_URL", url);
-        }
-        let mut child = command.spawn().expect("pyexec starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
-                panic!(
-                    "unexpected first line {line:?}; log: {}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                )
-            })
-            .to_owned();
-        Self {
-            child,
-            base: format!("http://{addr}"),
-            log,
-            _dir: dir,
-            _uid_lock: uid_lock,
-        }
-    }
-
+impl Query for App {
     fn query(&self, body: &Value, request_id: Option<&str>) -> (u16, Value) {
-        let mut request = ureq::post(&format!("{}/api/v1/query", self.base));
-        if let Some(id) = request_id {
-            request = request.set("x-request-id", id);
-        }
-        match request.send_json(body.clone()) {
-            Ok(response) => (response.status(), response.into_json().expect("JSON")),
-            Err(ureq::Error::Status(code, response)) => {
-                (code, response.into_json().expect("JSON error body"))
-            }
-            Err(err) => panic!("transport error: {err}"),
-        }
-    }
-
-    fn log_lines(&self) -> Vec<Value> {
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect()
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        common::stop(&mut self.child);
+        let headers: Vec<(&str, &str)> = request_id
+            .map(|id| ("x-request-id", id))
+            .into_iter()
+            .collect();
+        self.post("/api/v1/query", body, &headers)
     }
 }
 
@@ -210,7 +59,7 @@ fn a_good_first_program_is_validated_run_and_answered() {
     let llm = TestLlm::start(&[Scripted::Reply(
         "Here you go:\n```python\nimport math\nprint(math.factorial(5))\n```\nDone.",
     )]);
-    let service = Service::start(Some(&llm.url), &[]);
+    let service = start(Some(&llm.url), &[]);
     let (code, answer) = service.query(&json!({"query": "What is 5 factorial?"}), None);
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["code"], "import math\nprint(math.factorial(5))");
@@ -244,7 +93,7 @@ fn findings_go_back_to_the_llm_and_the_corrected_program_runs() {
         Scripted::Reply("```python\nimport os\nprint(os.getcwd())\n```"),
         Scripted::Reply("```python3\nprint('corrected')\n```"),
     ]);
-    let service = Service::start(Some(&llm.url), &[]);
+    let service = start(Some(&llm.url), &[]);
     let (code, answer) = service.query(&json!({"query": "Where am I?"}), None);
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["result"]["stdout"], "corrected\n", "{answer}");
@@ -281,7 +130,7 @@ fn a_program_that_never_passes_is_never_run() {
         Scripted::Reply(bad),
         Scripted::Reply(bad),
     ]);
-    let service = Service::start(Some(&llm.url), &[("PYEXEC_LLM__MAX_CORRECTIONS", "2")]);
+    let service = start(Some(&llm.url), &[("PYEXEC_LLM__MAX_CORRECTIONS", "2")]);
     let (code, answer) = service.query(&json!({"query": "List files"}), Some("never-run-1"));
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["result"]["status"], "rejected", "{answer}");
@@ -310,7 +159,7 @@ fn a_runtime_error_is_repaired_once() {
         Scripted::Reply("```python\nprint(10 / 0)\n```"),
         Scripted::Reply("```python\nprint(10 / 2)\n```"),
     ]);
-    let service = Service::start(Some(&llm.url), &[]);
+    let service = start(Some(&llm.url), &[]);
     let (code, answer) = service.query(&json!({"query": "Ten over two"}), None);
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["result"]["status"], "ok", "{answer}");
@@ -333,7 +182,7 @@ fn inline_data_reaches_the_program() {
     let llm = TestLlm::start(&[Scripted::Reply(
         "```python\nimport csv\nrows = list(csv.DictReader(DATA.splitlines()))\nprint(sum(int(r['qty']) for r in rows))\n```",
     )]);
-    let service = Service::start(Some(&llm.url), &[]);
+    let service = start(Some(&llm.url), &[]);
     let data = "item,qty\napple,3\npear,4\n";
     let (code, answer) = service.query(&json!({"query": "Total quantity?", "data": data}), None);
     assert_eq!(code, 200, "{answer}");
@@ -349,7 +198,7 @@ fn a_server_error_from_the_llm_is_retried() {
         Scripted::Status(429),
         Scripted::Reply("```python\nprint('third time')\n```"),
     ]);
-    let service = Service::start(Some(&llm.url), &[]);
+    let service = start(Some(&llm.url), &[]);
     let (code, answer) = service.query(&json!({"query": "Try again"}), None);
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["result"]["stdout"], "third time\n");
@@ -359,7 +208,7 @@ fn a_server_error_from_the_llm_is_retried() {
 #[test]
 fn an_llm_that_keeps_failing_or_hangs_gives_a_clear_error_naming_it() {
     let failing = TestLlm::start(&[Scripted::Status(503), Scripted::Status(503)]);
-    let service = Service::start(Some(&failing.url), &[("PYEXEC_LLM__MAX_RETRIES", "1")]);
+    let service = start(Some(&failing.url), &[("PYEXEC_LLM__MAX_RETRIES", "1")]);
     let (code, body) = service.query(&json!({"query": "Anything"}), None);
     assert_eq!(code, 502, "{body}");
     let message = body["error"]["message"].as_str().expect("message");
@@ -373,7 +222,7 @@ fn an_llm_that_keeps_failing_or_hangs_gives_a_clear_error_naming_it() {
         Duration::from_secs(4),
         "```python\nprint(1)\n```",
     )]);
-    let service = Service::start(Some(&slow.url), &[("PYEXEC_LLM__TIMEOUT_SECS", "1")]);
+    let service = start(Some(&slow.url), &[("PYEXEC_LLM__TIMEOUT_SECS", "1")]);
     let (code, body) = service.query(&json!({"query": "Anything"}), None);
     assert_eq!(code, 504, "{body}");
     let message = body["error"]["message"].as_str().expect("message");
@@ -386,7 +235,7 @@ fn an_llm_that_keeps_failing_or_hangs_gives_a_clear_error_naming_it() {
 #[test]
 fn the_request_id_follows_the_query_into_the_executor() {
     let llm = TestLlm::start(&[Scripted::Reply("```python\nprint('traced')\n```")]);
-    let service = Service::start(Some(&llm.url), &[]);
+    let service = start(Some(&llm.url), &[]);
     let (code, answer) = service.query(&json!({"query": "Trace me"}), Some("trace-42"));
     assert_eq!(code, 200, "{answer}");
     assert_eq!(answer["request_id"], "trace-42");
@@ -415,7 +264,7 @@ fn the_request_id_follows_the_query_into_the_executor() {
 
 #[test]
 fn without_an_llm_queries_say_what_to_set_and_execution_still_works() {
-    let service = Service::start(None, &[]);
+    let service = start(None, &[]);
     let (code, body) = service.query(&json!({"query": "Anything"}), None);
     assert_eq!(code, 503, "{body}");
     let message = body["error"]["message"].as_str().expect("message");
@@ -442,7 +291,7 @@ fn without_an_llm_queries_say_what_to_set_and_execution_still_works() {
 #[test]
 fn bad_queries_get_clear_errors_and_the_api_is_documented() {
     let llm = TestLlm::start(&[]);
-    let service = Service::start(Some(&llm.url), &[("PYEXEC_LLM__MAX_DATA_BYTES", "16")]);
+    let service = start(Some(&llm.url), &[("PYEXEC_LLM__MAX_DATA_BYTES", "16")]);
     let url = format!("{}/api/v1/query", service.base);
     for (body, expect) in [
         (&b"{not json"[..], "invalid request"),
@@ -496,7 +345,7 @@ fn heavy_code_becomes_a_job_and_the_answer_can_wait_for_it() {
     let program = "```python\nimport pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3]})\ndf.to_csv('out.csv')\nprint(int(df['a'].sum()))\n```";
     let llm = TestLlm::start(&[Scripted::Reply(program), Scripted::Reply(program)]);
     let storage = tempfile::tempdir().expect("tempdir");
-    let service = Service::start(
+    let service = start(
         Some(&llm.url),
         &[(
             "PYEXEC_STORAGE__ROOT",
@@ -526,7 +375,7 @@ fn heavy_code_becomes_a_job_and_the_answer_can_wait_for_it() {
 #[test]
 fn an_oversized_llm_answer_is_refused_not_buffered() {
     let huge = TestLlm::start(&[Scripted::Huge(8 << 20)]);
-    let service = Service::start(
+    let service = start(
         Some(&huge.url),
         &[
             ("PYEXEC_LLM__MAX_RESPONSE_BYTES", "1048576"),
@@ -537,48 +386,6 @@ fn an_oversized_llm_answer_is_refused_not_buffered() {
     assert_eq!(code, 502, "{body}");
     let message = body["error"]["message"].as_str().expect("message");
     assert!(message.contains("llm.max_response_bytes"), "{message}");
-}
-
-/// What the fake executor does with each execution request.
-#[derive(Clone, Copy)]
-enum ExecutorMode {
-    Busy,
-    BadRequest,
-    Stall,
-    Huge,
-}
-
-/// An executor that answers every execution request as `mode` says; the LLM role cannot
-/// tell it from the real one at the HTTP level.
-fn fake_executor(mode: ExecutorMode) -> (String, tokio::runtime::Runtime) {
-    let execute = move || async move {
-        match mode {
-            ExecutorMode::Busy => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [("retry-after", "1")],
-                Json(json!({"error": {"kind": "busy", "message": "all 2 sandbox slots are busy"}})),
-            )
-                .into_response(),
-            ExecutorMode::BadRequest => (
-                StatusCode::BAD_REQUEST,
-                Json(json!({"error": {"kind": "bad_request", "message": "limit memory_mb = 99999 is above the configured maximum 1024"}})),
-            )
-                .into_response(),
-            ExecutorMode::Stall => {
-                tokio::time::sleep(Duration::from_secs(60)).await;
-                StatusCode::OK.into_response()
-            }
-            ExecutorMode::Huge => (StatusCode::OK, "x".repeat(8 << 20)).into_response(),
-        }
-    };
-    let app = Router::new()
-        .route("/api/v1/execute_snippet", post(execute))
-        .route(
-            "/api/v1/health",
-            get(|| async { Json(json!({"status": "ok"})) }),
-        );
-    let (addr, runtime) = common::serve_in_background(app);
-    (format!("http://{addr}"), runtime)
 }
 
 #[test]
@@ -607,8 +414,8 @@ fn the_executors_answers_keep_their_meaning_and_a_stalled_executor_times_out() {
     for (mode, status, kind, says) in cases {
         let (executor_url, _runtime) = fake_executor(mode);
         let llm = TestLlm::start(&[Scripted::Reply("```python\nprint(1)\n```")]);
-        let service = Service::start_role(
-            "llm",
+        let service = start_role(
+            Role::Llm,
             Some(&llm.url),
             &[
                 ("PYEXEC_LLM__EXECUTOR_URL", executor_url.as_str()),
@@ -630,7 +437,7 @@ fn serve_all_stops_within_its_grace_period_while_a_query_waits_on_the_llm() {
         Duration::from_secs(60),
         "```python\nprint(1)\n```",
     )]);
-    let mut service = Service::start(
+    let mut service = start(
         Some(&slow.url),
         &[
             ("PYEXEC_LLM__TIMEOUT_SECS", "120"),
@@ -643,14 +450,13 @@ fn serve_all_stops_within_its_grace_period_while_a_query_waits_on_the_llm() {
             .send_json(json!({"query": "Anything"}))
             .is_ok()
     });
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while slow.requests().is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the query never reached the LLM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
+        if slow.requests().is_empty() {
+            Err("the query never reached the LLM".to_owned())
+        } else {
+            Ok(())
+        }
+    });
     common::stop(&mut service.child);
     // `stop` returned: the service exited although the LLM had not answered.
     assert!(

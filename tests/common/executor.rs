@@ -1,22 +1,32 @@
-//! The executor service as a test sees it: the real binary on port 0, real HTTP on
-//! 127.0.0.1, sandboxes running as a uid of the test's own so that processes left behind can
-//! be counted without seeing other tests'.
+//! The executor service as a test sees it: the real binary on port 0 (started by
+//! [`super::app::spawn`]), real HTTP on 127.0.0.1, sandboxes running as a uid of the test's own
+//! so that processes left behind can be counted without seeing other tests'.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub struct Service {
-    pub child: Child,
-    pub base: String,
-    pub uid: u32,
-    pub pool_size: usize,
-    _uid_lock: UidLock,
-    /// The service's job state and results, its own.
-    _data: tempfile::TempDir,
+use super::app::{spawn, App, Options, Role};
+use super::poll;
+
+/// The executor role with its helpers: an [`App`] (through `Deref`) whose pool has two slots
+/// unless `PYEXEC_EXECUTOR__POOL_SIZE` says otherwise.
+pub struct Service(App);
+
+impl Deref for Service {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.0
+    }
+}
+
+impl DerefMut for Service {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.0
+    }
 }
 
 /// A block of sandbox uids held by this test process alone (slot `n` of a pool runs as
@@ -66,60 +76,21 @@ impl Service {
         env: &[(&str, &str)],
         fds: Option<u64>,
     ) -> Self {
-        let uid_lock = UidLock::take();
-        let uid = uid_lock.uid;
-        let data = tempfile::tempdir().expect("tempdir");
         let pool_size = env
             .iter()
             .find(|(k, _)| *k == "PYEXEC_EXECUTOR__POOL_SIZE")
             .map_or(2, |(_, v)| v.parse().expect("pool size"));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pyexec"));
-        command
-            .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
+        let options = Options::default()
             .args(extra_args)
-            .env("PYEXEC_EXECUTOR__SANDBOX__UID", uid.to_string())
-            .env("PYEXEC_EXECUTOR__SANDBOX__GID", uid.to_string())
-            .env("PYEXEC_EXECUTOR__POOL_SIZE", pool_size.to_string())
-            .env("PYEXEC_LOG__FORMAT", "json")
-            .env("PYEXEC_JOBS__STATE_DIR", data.path().join("state"))
-            .env("PYEXEC_STORAGE__ROOT", data.path().join("results"))
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        if let Some(fds) = fds {
-            use std::os::unix::process::CommandExt as _;
-            // SAFETY: runs in the forked child before exec and only calls setrlimit, which is
-            // async-signal-safe; it allocates nothing and takes no lock.
-            unsafe {
-                command.pre_exec(move || {
-                    nix::sys::resource::setrlimit(
-                        nix::sys::resource::Resource::RLIMIT_NOFILE,
-                        fds,
-                        fds,
-                    )
-                    .map_err(std::io::Error::from)
-                });
-            }
-        }
-        let mut child = command.spawn().expect("pyexec starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Self {
-            child,
-            base: format!("http://{addr}"),
-            uid,
-            pool_size,
-            _uid_lock: uid_lock,
-            _data: data,
-        }
+            .env(env)
+            .pool_size(pool_size)
+            .fd_limit(fds);
+        Self::with(options)
+    }
+
+    /// The executor role started with `options`.
+    pub fn with(options: Options) -> Self {
+        Self(spawn(Role::Executor, options))
     }
 
     /// Starts `import time; time.sleep(secs); print(tag)` on a thread and returns once it
@@ -134,72 +105,32 @@ impl Service {
                 &serde_json::json!({"code": code, "limits": {"timeout_secs": timeout}}),
             )
         });
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.health()["pool"]["busy"] != 1 {
-            assert!(
-                Instant::now() < deadline,
-                "the slow execution never started"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.wait_one_busy(Duration::from_secs(10), "the slow execution never started");
         slow
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
     }
 
     pub fn execute(&self, body: &Value) -> (u16, Value) {
         post_json(&self.url("/api/v1/execute_snippet"), body)
     }
 
-    /// The health document, whether the service is ready (200) or not (503).
-    pub fn health(&self) -> Value {
-        match ureq::get(&self.url("/api/v1/health")).call() {
-            Ok(response) | Err(ureq::Error::Status(503, response)) => {
-                response.into_json().expect("health is JSON")
-            }
-            Err(err) => panic!("health does not answer: {err}"),
-        }
-    }
-
     /// Live (not zombie) processes running as this service's sandbox uid.
     pub fn sandbox_processes(&self) -> usize {
         processes_of(self.uid)
     }
-}
-
-impl Service {
-    pub fn terminate(&self) {
-        let pid = i32::try_from(self.child.id()).expect("pid");
-        nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGTERM,
-        )
-        .expect("SIGTERM");
-    }
-
-    /// Waits for the service to exit and returns its exit code.
-    pub fn wait_exit(&mut self, within: Duration) -> Option<i32> {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status.code();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the service did not exit within {within:?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
 
     pub fn wait_busy(&self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.health()["pool"]["busy"] != 1 {
-            assert!(Instant::now() < deadline, "the execution never started");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.wait_one_busy(Duration::from_secs(5), "the execution never started");
+    }
+
+    /// Waits until health shows one slot busy, panicking with `failure` after `within`.
+    fn wait_one_busy(&self, within: Duration, failure: &str) {
+        poll(within, Duration::from_millis(10), || {
+            if self.health()["pool"]["busy"] == 1 {
+                Ok(())
+            } else {
+                Err(failure.to_owned())
+            }
+        });
     }
 
     /// SIGKILLs every sandbox process of this service: each slot's init, zygote and child.
@@ -213,20 +144,13 @@ impl Service {
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while pids_of(self.uid).iter().any(|p| pids.contains(p)) {
-            assert!(
-                Instant::now() < deadline,
-                "sandbox processes survived SIGKILL"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        super::stop(&mut self.child);
+        poll(Duration::from_secs(5), Duration::from_millis(10), || {
+            if pids_of(self.uid).iter().any(|p| pids.contains(p)) {
+                Err("sandbox processes survived SIGKILL".to_owned())
+            } else {
+                Ok(())
+            }
+        });
     }
 }
 

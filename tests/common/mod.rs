@@ -1,9 +1,14 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod executor;
+pub mod fake_executor;
+pub mod fake_kube;
+pub mod fake_llm;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use pyexec::config::{ClassifierSettings, ValidatorSettings};
 use pyexec::models::{TierChoice, ValidationResult};
@@ -70,6 +75,24 @@ pub fn heavy_python(code: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Tries `attempt` every `every` until it gives a value, and panics with the reason it last
+/// gave once `within` has passed: how a test waits for another process or thread, never by
+/// sleeping for a fixed time.
+pub fn poll<T>(
+    within: Duration,
+    every: Duration,
+    mut attempt: impl FnMut() -> Result<T, String>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        match attempt() {
+            Ok(value) => return value,
+            Err(reason) => assert!(Instant::now() < deadline, "{reason}"),
+        }
+        std::thread::sleep(every);
+    }
 }
 
 /// Stops a service the way an orchestrator does (SIGTERM) and waits for it.
