@@ -248,16 +248,17 @@ async fn job_service(
         .map_err(|e| StartError::setup("the heavy-job service cannot start", e))
 }
 
-async fn serve_executor(
+/// The executor role's state: its job service, its validator and started pool, behind `auth`.
+async fn executor_state(
     sources: &Sources,
-    settings: Settings,
+    settings: &Settings,
     flags: Flags,
-) -> Result<(), StartError> {
-    let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
-    let jobs = job_service(&settings, sources).await?;
+    auth: Arc<Authenticator>,
+) -> Result<(Arc<AppState>, Pool, Arc<crate::jobs::JobService>), StartError> {
+    let jobs = job_service(settings, sources).await?;
     let executor = build_executor(
         sources,
-        &settings,
+        settings,
         flags,
         Some(Arc::clone(&jobs)),
         auth.is_open(),
@@ -269,6 +270,16 @@ async fn serve_executor(
         body: settings.server.body_limits(),
         auth,
     });
+    Ok((state, pool, jobs))
+}
+
+async fn serve_executor(
+    sources: &Sources,
+    settings: Settings,
+    flags: Flags,
+) -> Result<(), StartError> {
+    let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
+    let (state, pool, jobs) = executor_state(sources, &settings, flags, auth).await?;
     let listener = bind(settings.server.listen, "executor").await?;
     println!("listening on {}", local_addr(&listener, "executor")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
@@ -338,16 +349,8 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         crate::config::Secret::new(key)
     });
     let auth = Arc::new(authenticator);
-    let jobs = job_service(&settings, sources).await?;
-    let executor = build_executor(
-        sources,
-        &settings,
-        flags,
-        Some(Arc::clone(&jobs)),
-        auth.is_open(),
-    )
-    .await?;
-    let pool = executor.pool.clone();
+    let (executor_state, pool, jobs) =
+        executor_state(sources, &settings, flags, Arc::clone(&auth)).await?;
     let executor_listener = bind(executor_addr, "executor").await?;
     let executor_url = format!("http://{}", local_addr(&executor_listener, "executor")?);
     let executor_key = internal_key.or_else(|| settings.auth.executor_api_key.clone());
@@ -356,11 +359,6 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     println!("listening on {}", local_addr(&llm_listener, "llm")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
-    let executor_state = Arc::new(AppState {
-        executor,
-        body: settings.server.body_limits(),
-        auth: Arc::clone(&auth),
-    });
     let limits = settings.server.limits(grace);
     let public_work = crate::executor::api::work_routes(Arc::clone(&executor_state));
     let executor_server = tokio::spawn(crate::http::serve(
