@@ -62,6 +62,11 @@ fn create(path: &Path) -> Result<(), CgroupError> {
 
 const V1_CONTROLLERS: [&str; 3] = ["memory", "pids", "cpu"];
 const CPU_PERIOD_US: u64 = 100_000;
+/// CPU weight of an execution: the kernel's default (v1 `cpu.shares`, v2 `cpu.weight`), and
+/// what a long-running one is lowered to, so that short programs get the CPU first when the
+/// machine is saturated (a 1:64 ratio; the quota, `cpus`, still caps every execution).
+const WEIGHT_V1: (u64, u64) = (1024, 16);
+const WEIGHT_V2: (u64, u64) = (100, 2);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -252,6 +257,7 @@ impl Cgroup {
                 write(self.file(1, "pids.max", ""), max_pids)?;
                 write(self.file(2, "cpu.cfs_period_us", ""), CPU_PERIOD_US)?;
                 write(self.file(2, "cpu.cfs_quota_us", ""), quota)?;
+                write(self.file(2, "cpu.shares", ""), WEIGHT_V1.0)?;
             }
             Version::V2 => {
                 write(self.file(0, "", "memory.max"), memory_bytes)?;
@@ -264,9 +270,19 @@ impl Cgroup {
                     self.file(0, "", "cpu.max"),
                     format!("{quota} {CPU_PERIOD_US}"),
                 )?;
+                write(self.file(0, "", "cpu.weight"), WEIGHT_V2.0)?;
             }
         }
         Ok(())
+    }
+
+    /// Lowers the CPU weight of the running execution (it has run long: a batch job, a loop),
+    /// so that short executions in other slots are scheduled first. `prepare` restores it.
+    pub fn demote(&self) -> Result<(), CgroupError> {
+        match self.version {
+            Version::V1 => write(self.file(2, "cpu.shares", ""), WEIGHT_V1.1),
+            Version::V2 => write(self.file(0, "", "cpu.weight"), WEIGHT_V2.1),
+        }
     }
 
     /// Resets the peak-memory counter, so that it measures the next execution only.

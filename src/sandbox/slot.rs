@@ -29,6 +29,10 @@ use super::init::Setup;
 use super::lockdown::{Plan, PlanSettings};
 
 /// Biggest control frame accepted from a zygote (its answers are a few hundred bytes).
+/// An execution still running after this long has its CPU weight lowered (see
+/// `Cgroup::demote`): interactive programs finish in milliseconds; a loop or a batch
+/// computation loses nothing but its priority over them.
+const DEMOTE_AFTER: Duration = Duration::from_millis(50);
 const MAX_FRAME: usize = 64 << 10;
 /// How long the zygote may take to fork and lock down a child (it gives up after 10 s).
 const PREPARE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -448,10 +452,23 @@ impl Slot {
             .unwrap_or(Duration::from_secs(3600));
         let mut run = Run::new(handles, cap).map_err(|e| ExecuteError::AfterCode(e.into()))?;
         let bounds = Bounds::of(&request.limits, self.plan_settings);
-        let ended = run
-            .until_done(request.code.as_bytes(), started + timeout, bounds)
-            .await
-            .map_err(|e| ExecuteError::AfterCode(e.into()))?;
+        let ended = {
+            let done = run.until_done(request.code.as_bytes(), started + timeout, bounds);
+            tokio::pin!(done);
+            tokio::select! {
+                ended = &mut done => ended,
+                () = tokio::time::sleep_until((started + DEMOTE_AFTER).into()) => {
+                    // A long runner yields the CPU to short programs from here on.
+                    if let Some(cgroup) = &self.cgroup {
+                        if let Err(err) = cgroup.demote() {
+                            tracing::warn!(error = %crate::telemetry::error_chain(&err), "cannot lower the CPU weight of a long execution");
+                        }
+                    }
+                    done.await
+                }
+            }
+        }
+        .map_err(|e| ExecuteError::AfterCode(e.into()))?;
         let (outcome, cpu_ms, maxrss_kb) = match ended {
             Ended::Done(done) => {
                 // Everything the child wrote is in the pipes already; take it and answer now.
