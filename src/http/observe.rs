@@ -22,8 +22,7 @@ struct Observed {
 }
 
 /// `router` with `GET /metrics` (open: meant for the cluster-internal scrape; restrict it
-/// with a network policy) and the recording layer. The layer is added after the fallbacks,
-/// so it sees unmatched requests (404) and other methods (405) too.
+/// with a network policy).
 pub(super) fn metrics_route(router: Router, metrics: &Arc<Metrics>) -> Router {
     router.merge(
         Router::new()
@@ -32,6 +31,8 @@ pub(super) fn metrics_route(router: Router, metrics: &Arc<Metrics>) -> Router {
     )
 }
 
+/// `router` with the recording layer; `finish` adds it after the fallbacks, so it sees
+/// unmatched requests (404) and other methods (405) too.
 pub(super) fn record_layer(router: Router, metrics: &Arc<Metrics>, role: &'static str) -> Router {
     router.layer(axum::middleware::from_fn_with_state(
         Observed {
