@@ -368,3 +368,51 @@ fn the_llm_role_counts_queries_llm_calls_and_corrections() {
         1.0
     );
 }
+
+#[test]
+fn a_rate_limited_caller_is_counted_and_the_scrape_needs_no_credential() {
+    let config = format!(
+        r#"
+[auth]
+burst = 1
+[[auth.api_keys]]
+id = "slow"
+sha256 = "{}"
+scopes = ["execute"]
+rate_per_sec = 0.2
+"#,
+        pyexec::http::hash_key("slow-key")
+    );
+    let service = Service::with(Options::default().pool_size(1).config(config));
+    let url = service.url("/api/v1/execute_snippet");
+    let headers = [("authorization", "Bearer slow-key")];
+    let mut answered = BTreeMap::<u16, f64>::new();
+    for _ in 0..5 {
+        let (status, _) = post_raw(&url, br#"{"code": "print(1)"}"#, &headers);
+        *answered.entry(status).or_default() += 1.0;
+        if status == 429 {
+            break;
+        }
+    }
+    assert_eq!(answered.get(&429), Some(&1.0), "{answered:?}");
+    let (_, text) = scrape(&service, false);
+    let m = Scrape(parse(&text, "prometheus"));
+    assert_eq!(
+        m.value(
+            "pyexec_rejected_for_load_total",
+            &[("reason", "rate_limited")]
+        ),
+        1.0
+    );
+    for (status, n) in &answered {
+        let status = status.to_string();
+        assert_eq!(
+            m.value(
+                "pyexec_http_requests_total",
+                &[("route", "/api/v1/execute_snippet"), ("status", &status)]
+            ),
+            *n,
+            "{status}"
+        );
+    }
+}
