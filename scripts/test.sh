@@ -70,6 +70,10 @@ for port in 10000 9000; do
     done
     (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "nothing listens on 127.0.0.1:$port" >&2; exit 1; }
 done
+# The reference Prometheus parser that tests/metrics.rs reads /metrics with.
+if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check 'prometheus-client==0.*'
+fi
 if ! command -v kubernetes-validate >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.*'
     hash -r

@@ -4,7 +4,8 @@
 //! The modules form layers; each uses only the layers below it (`tests/module_graph.rs`
 //! checks this, and that there are no cycles), from the bottom up:
 //!
-//! 1. [`models`], the JSON shapes every role speaks, and [`telemetry`], the logging set-up;
+//! 1. [`models`], the JSON shapes every role speaks, [`telemetry`], the logging set-up, and
+//!    [`metrics`], the Prometheus metrics every role serves;
 //! 2. [`policy`], the policy data of `roles/policy/`, and [`config`], layered configuration;
 //! 3. [`names`], name resolution over a parsed program;
 //! 4. [`classifier`], the tier choice (lightweight or heavy, with reasons);
@@ -24,6 +25,7 @@ pub mod executor;
 pub mod http;
 pub mod jobs;
 pub mod llm;
+pub mod metrics;
 pub mod models;
 pub mod names;
 pub mod policy;

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 /// `validator` is above `classifier` because `Validator::validate` picks the tier (`auto`)
 /// before checking the rules, and the roles call that one entry point.
 const LAYERS: &[&[&str]] = &[
-    // shared data and logging
-    &["models", "telemetry"],
+    // shared data, logging and metrics
+    &["models", "telemetry", "metrics"],
     &["config", "policy"],
     &["names"],
     &["classifier"],

@@ -7,6 +7,10 @@
 //!
 //! This is where configuration meets the pieces it configures: modules below never see
 //! each other's types through `config`; this layer converts (`server_limits`).
+//!
+//! Each serving process makes one [`Metrics`] here and hands it to what records (the
+//! routers, the executor, its pool and job service, the LLM flow); every role's router
+//! serves it at `GET /metrics`.
 
 mod server_limits;
 mod shutdown;
@@ -20,6 +24,7 @@ use crate::executor::api::AppState;
 use crate::executor::{AdmissionPolicy, Executor};
 use crate::http::auth::AuthSetupError;
 use crate::http::Authenticator;
+use crate::metrics::Metrics;
 use crate::models::{Caller, Scope, Tier};
 use crate::sandbox::{Pool, PoolOptions};
 use crate::validator::Validator;
@@ -114,6 +119,7 @@ pub async fn build_llm_context(
     settings: &Settings,
     executor_url: &str,
     executor_key: Option<crate::config::Secret>,
+    metrics: Option<Arc<Metrics>>,
 ) -> Result<crate::llm::flow::Context, StartError> {
     use crate::llm::client::LlmClient;
     let validator = Validator::load(sources, settings)
@@ -155,6 +161,7 @@ pub async fn build_llm_context(
         max_corrections: llm.max_corrections,
         repair_runtime_errors: llm.repair_runtime_errors,
         max_data_bytes: llm.max_data_bytes,
+        metrics,
     })
 }
 
@@ -176,13 +183,14 @@ pub fn executor_listen_addr(url: &str) -> Result<SocketAddr, StartError> {
 }
 
 /// The validator and the started sandbox pool, as the executor role uses them, with the
-/// heavy-job service when there is one.
+/// heavy-job service when there is one; counting in `metrics` when given.
 pub async fn build_executor(
     sources: &Sources,
     settings: &Settings,
     flags: Flags,
     jobs: Option<Arc<crate::jobs::JobService>>,
     open: bool,
+    metrics: Option<Arc<Metrics>>,
 ) -> Result<Executor, StartError> {
     let validator = Validator::load(sources, settings)
         .map_err(|e| StartError::setup("cannot load the validator's policies", e))?;
@@ -204,17 +212,15 @@ pub async fn build_executor(
         guards: flags.guards,
         validated: flags.validate,
         heavy: None,
+        metrics: metrics.clone(),
     })
     .await
     .map_err(|e| StartError::setup("the sandbox cannot start", e))?;
     let admission = AdmissionPolicy::from_settings(&settings.executor, open);
-    Ok(Executor::new(
-        pool,
-        validator,
-        flags.validate,
-        jobs,
-        admission,
-    ))
+    if let (Some(jobs), Some(metrics)) = (&jobs, &metrics) {
+        jobs.count_in(metrics);
+    }
+    Ok(Executor::new(pool, validator, flags.validate, jobs, admission).count_in(metrics))
 }
 
 async fn bind(addr: SocketAddr, role: &'static str) -> Result<tokio::net::TcpListener, StartError> {
@@ -248,12 +254,14 @@ async fn job_service(
         .map_err(|e| StartError::setup("the heavy-job service cannot start", e))
 }
 
-/// The executor role's state: its job service, its validator and started pool, behind `auth`.
+/// The executor role's state: its job service, its validator and started pool, behind `auth`,
+/// counting in `metrics`.
 async fn executor_state(
     sources: &Sources,
     settings: &Settings,
     flags: Flags,
     auth: Arc<Authenticator>,
+    metrics: &Arc<Metrics>,
 ) -> Result<(Arc<AppState>, Pool, Arc<crate::jobs::JobService>), StartError> {
     let jobs = job_service(settings, sources).await?;
     let executor = build_executor(
@@ -262,6 +270,7 @@ async fn executor_state(
         flags,
         Some(Arc::clone(&jobs)),
         auth.is_open(),
+        Some(Arc::clone(metrics)),
     )
     .await?;
     let pool = executor.pool.clone();
@@ -269,6 +278,7 @@ async fn executor_state(
         executor,
         body: settings.server.body_limits(),
         auth,
+        metrics: Some(Arc::clone(metrics)),
     });
     Ok((state, pool, jobs))
 }
@@ -279,7 +289,8 @@ async fn serve_executor(
     flags: Flags,
 ) -> Result<(), StartError> {
     let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
-    let (state, pool, jobs) = executor_state(sources, &settings, flags, auth).await?;
+    let metrics = Arc::new(Metrics::new());
+    let (state, pool, jobs) = executor_state(sources, &settings, flags, auth, &metrics).await?;
     let listener = bind(settings.server.listen, "executor").await?;
     println!("listening on {}", local_addr(&listener, "executor")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
@@ -299,17 +310,20 @@ async fn serve_executor(
 
 async fn serve_llm(sources: &Sources, settings: Settings) -> Result<(), StartError> {
     let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
+    let metrics = Arc::new(Metrics::new());
     let context = build_llm_context(
         sources,
         &settings,
         &settings.llm.executor_url,
         settings.auth.executor_api_key.clone(),
+        Some(Arc::clone(&metrics)),
     )
     .await?;
     let state = Arc::new(crate::llm::api::LlmState {
         context,
         body: settings.server.body_limits(),
         auth,
+        metrics: Some(metrics),
     });
     let listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", local_addr(&listener, "llm")?);
@@ -349,12 +363,21 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         crate::config::Secret::new(key)
     });
     let auth = Arc::new(authenticator);
+    // One registry for the process: both addresses serve the same metrics.
+    let metrics = Arc::new(Metrics::new());
     let (executor_state, pool, jobs) =
-        executor_state(sources, &settings, flags, Arc::clone(&auth)).await?;
+        executor_state(sources, &settings, flags, Arc::clone(&auth), &metrics).await?;
     let executor_listener = bind(executor_addr, "executor").await?;
     let executor_url = format!("http://{}", local_addr(&executor_listener, "executor")?);
     let executor_key = internal_key.or_else(|| settings.auth.executor_api_key.clone());
-    let context = build_llm_context(sources, &settings, &executor_url, executor_key).await?;
+    let context = build_llm_context(
+        sources,
+        &settings,
+        &executor_url,
+        executor_key,
+        Some(Arc::clone(&metrics)),
+    )
+    .await?;
     let llm_listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", local_addr(&llm_listener, "llm")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
@@ -371,9 +394,14 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         context,
         body: settings.server.body_limits(),
         auth,
+        metrics: Some(Arc::clone(&metrics)),
     });
     // The public address answers queries and, as in the executor role, runs snippets.
-    let app = crate::http::finish(crate::llm::api::work_routes(llm_state).merge(public_work));
+    let app = crate::http::finish(
+        crate::llm::api::work_routes(llm_state).merge(public_work),
+        Some(&metrics),
+        "all",
+    );
     crate::http::serve(llm_listener, app, limits, stop)
         .await
         .map_err(|e| StartError::setup("the public server failed", e))?;

@@ -56,7 +56,8 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                     guards: true,
                 };
                 let executor =
-                    crate::app::build_executor(sources, &settings, flags, Some(jobs), true).await?;
+                    crate::app::build_executor(sources, &settings, flags, Some(jobs), true, None)
+                        .await?;
                 let pool = executor.pool.clone();
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let url = format!("http://{}", listener.local_addr()?);
@@ -64,6 +65,7 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                     executor,
                     body: settings.server.body_limits(),
                     auth: Arc::new(crate::http::Authenticator::open()),
+                    metrics: None,
                 });
                 let limits = settings.server.limits(Duration::ZERO);
                 let (_stop, stopped) = tokio::sync::watch::channel(false);
@@ -84,6 +86,7 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
             &settings,
             &executor_url,
             settings.auth.executor_api_key.clone(),
+            None,
         )
         .await?;
         let request = QueryRequest {

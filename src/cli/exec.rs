@@ -69,7 +69,8 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             validate: !args.no_validate,
             guards: !args.no_guards,
         };
-        let executor = crate::app::build_executor(sources, &settings, flags, None, true).await?;
+        let executor =
+            crate::app::build_executor(sources, &settings, flags, None, true, None).await?;
         let request = CodeExecutionRequest {
             code,
             request_id: None,

@@ -19,6 +19,7 @@ use crate::http::{
     error, finish, protect, read_json, with_id, Access, Authenticator, BodyLimits, RequestId,
     SecurityAddon,
 };
+use crate::metrics::Metrics;
 use crate::models::{
     sane_request_id, ApiError, Caller, CodeExecutionRequest, ErrorKind, ExecutionError,
     ExecutionResult, JobCreated, JobRecord, Scope,
@@ -30,6 +31,8 @@ pub struct AppState {
     pub executor: Executor,
     pub body: BodyLimits,
     pub auth: Arc<Authenticator>,
+    /// The process's metrics: `GET /metrics` is served and requests counted when set.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 #[derive(OpenApi)]
@@ -87,7 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
                 .route("/api/v1/openapi.json", get(openapi)),
             Access::Open,
         ));
-    finish(app)
+    finish(app, state.metrics.as_ref(), "executor")
 }
 
 /// The id of a request: `X-Request-ID` when sent, else the body's `request_id`, else a new

@@ -5,8 +5,10 @@
 pub mod api;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::jobs::{JobService, JobsError};
+use crate::metrics::Metrics;
 use crate::models::{
     Caller, CodeExecutionRequest, ExecutionError, ExecutionResult, JobCreated, JobRecord,
     TierChoice,
@@ -90,6 +92,8 @@ pub struct Executor {
     /// Heavy jobs; `None` where this executor does not start them.
     jobs: Option<Arc<JobService>>,
     admission: AdmissionPolicy,
+    /// Where executions and validations are counted ([`Executor::count_in`]).
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Executor {
@@ -106,7 +110,15 @@ impl Executor {
             validate,
             jobs,
             admission,
+            metrics: None,
         }
+    }
+
+    /// Counts executions, their durations and validation verdicts in `metrics`.
+    #[must_use]
+    pub fn count_in(mut self, metrics: Option<Arc<Metrics>>) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// Every layer in force, as results report them (the pool's list, fixed once started).
@@ -187,6 +199,7 @@ impl Executor {
             .pool
             .limits(request.limits.as_ref())
             .map_err(Failure::Execution)?;
+        let started = Instant::now();
         if self.validate {
             let verdict = if request.code.len() <= INLINE_VALIDATION_BYTES {
                 // A few microseconds: cheaper than a hand-off to the blocking pool, which
@@ -212,7 +225,14 @@ impl Executor {
                 elapsed_us = verdict.elapsed_us,
                 "validated"
             );
+            if let Some(metrics) = &self.metrics {
+                let rules = verdict.findings.iter().map(|f| f.code.as_str());
+                metrics.validation(verdict.valid, rules);
+            }
             if !verdict.valid {
+                if let Some(metrics) = &self.metrics {
+                    metrics.execution("rejected", started.elapsed());
+                }
                 return Ok(ExecutionResult::rejected(request_id, verdict.findings));
             }
         }
@@ -221,11 +241,15 @@ impl Executor {
             code: request.code,
             limits,
         };
-        let result = self
-            .pool
-            .execute_for(&self.admittee(caller), job)
-            .await
-            .map_err(Failure::Execution)?;
+        let outcome = self.pool.execute_for(&self.admittee(caller), job).await;
+        if let Some(metrics) = &self.metrics {
+            let status = match &outcome {
+                Ok(result) => crate::metrics::status_label(result.status),
+                Err(err) => refusal_label(err),
+            };
+            metrics.execution(status, started.elapsed());
+        }
+        let result = outcome.map_err(Failure::Execution)?;
         tracing::info!(
             caller = %caller.id,
             status = ?result.status,
@@ -278,5 +302,18 @@ impl Executor {
             Some(within) => jobs.wait(job_id, within).await,
             None => Some(record),
         })
+    }
+}
+
+/// Why the pool gave no result, as a metrics label.
+fn refusal_label(err: &ExecutionError) -> &'static str {
+    match err {
+        ExecutionError::Busy { .. } => "busy",
+        ExecutionError::QueueTimeout { .. } => "queue_timeout",
+        ExecutionError::CallerLimit { .. } => "caller_limit",
+        ExecutionError::ShuttingDown => "shutdown",
+        ExecutionError::RetriesExhausted { .. } => "internal_error",
+        ExecutionError::SandboxSetup { .. } => "sandbox_unavailable",
+        ExecutionError::LimitTooHigh { .. } | ExecutionError::LimitInvalid { .. } => "bad_request",
     }
 }

@@ -16,6 +16,7 @@ use super::oidc::{Oidc, OidcSetupError};
 use super::rate::RateLimiter;
 use super::response::{error, RequestId};
 use crate::config::{ApiKeySettings, ApiKeysFile, AuthSettings};
+use crate::metrics::{LoadReason, RefusedForLoad};
 use crate::models::{ApiError, Caller, ErrorKind, Scope};
 
 /// Why a request was not authenticated. Never holds the credential itself.
@@ -276,6 +277,10 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
         if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
+        // Counted by the metrics layer (`finish`), which holds the metrics.
+        response
+            .extensions_mut()
+            .insert(RefusedForLoad(LoadReason::RateLimited));
         return response;
     }
     request.extensions_mut().insert(caller);

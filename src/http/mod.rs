@@ -1,10 +1,12 @@
 //! HTTP pieces every role shares: the hardened server loop (timeouts on every edge, a bound
 //! on connections, graceful shutdown within a deadline), request ids, request bodies read
 //! under a size and time limit, authentication (API keys, OIDC tokens, scopes, per-caller
-//! rate limits) and the error contract every answer follows.
+//! rate limits), the error contract every answer follows, and `GET /metrics` with the layer
+//! that counts every request (`observe`).
 
 pub mod auth;
 mod body;
+mod observe;
 pub mod oidc;
 mod rate;
 mod response;

@@ -8,7 +8,9 @@ use axum::Router;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use super::auth::{guard, Authenticator, Guard};
+use super::observe::{metrics_route, record_layer};
 use super::response::{assign_request_id, method_not_allowed, not_found};
+use crate::metrics::Metrics;
 use crate::models::Scope;
 
 /// Who may use a route group.
@@ -41,11 +43,20 @@ pub fn protect(router: Router, auth: &Arc<Authenticator>, access: Access) -> Rou
 
 /// The shared layers of every role's router: unknown routes answer 404 and known ones
 /// with another method 405, both in the error contract; every answer has a request id.
-pub fn finish(router: Router) -> Router {
-    router
-        .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found)
-        .layer(from_fn(assign_request_id))
+/// With `metrics`, `GET /metrics` is served (open, like the probes) and every request is
+/// counted and timed, labelled with `role`.
+pub fn finish(router: Router, metrics: Option<&Arc<Metrics>>, role: &'static str) -> Router {
+    let router = match metrics {
+        Some(metrics) => metrics_route(router, metrics),
+        None => router,
+    }
+    .method_not_allowed_fallback(method_not_allowed)
+    .fallback(not_found);
+    match metrics {
+        Some(metrics) => record_layer(router, metrics, role),
+        None => router,
+    }
+    .layer(from_fn(assign_request_id))
 }
 
 /// The security schemes of every role's OpenAPI document.

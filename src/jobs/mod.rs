@@ -105,6 +105,8 @@ pub struct JobService {
     state: Option<StateDir>,
     /// The API server, for `jobs.backend = "kubernetes"`.
     kube: Option<kube::Client>,
+    /// Where created jobs are counted, once the role has set it ([`JobService::count_in`]).
+    metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
 #[derive(Default)]
@@ -171,9 +173,15 @@ impl JobService {
             table: Mutex::new(Table::default()),
             state,
             kube,
+            metrics: std::sync::OnceLock::new(),
         });
         service.resume().await;
         Ok(service)
+    }
+
+    /// Counts the jobs this service creates in `metrics` from now on (set once).
+    pub fn count_in(&self, metrics: &Arc<crate::metrics::Metrics>) {
+        let _ = self.metrics.set(Arc::clone(metrics));
     }
 
     /// Starts a heavy job for `request`, or returns the one this request id already has.
@@ -243,6 +251,9 @@ impl JobService {
                 drop(table);
                 self.spawn_kubernetes(tx, request.code.clone(), limits);
             }
+        }
+        if let Some(metrics) = self.metrics.get() {
+            metrics.heavy_job_created();
         }
         Ok(created(&record))
     }

@@ -255,6 +255,7 @@ async fn execute(
             sys_path: vec![site.display().to_string()],
             preload,
         }),
+        metrics: None,
     })
     .await
     .map_err(RunnerError::SandboxStart)?;

@@ -21,6 +21,7 @@ use crate::http::{
     error, finish, protect, read_json, with_id, Access, Authenticator, BodyLimits, RequestId,
     SecurityAddon,
 };
+use crate::metrics::Metrics;
 use crate::models::{ApiError, Caller, ErrorKind, Scope};
 use crate::telemetry;
 
@@ -28,6 +29,8 @@ pub struct LlmState {
     pub context: Context,
     pub body: BodyLimits,
     pub auth: Arc<Authenticator>,
+    /// The process's metrics: `GET /metrics` is served and requests counted when set.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 #[derive(OpenApi)]
@@ -70,7 +73,8 @@ pub fn work_routes(state: Arc<LlmState>) -> Router {
 
 /// The LLM role's router, with the shared layers of [`crate::http::finish`].
 pub fn router(state: Arc<LlmState>) -> Router {
-    finish(work_routes(state))
+    let metrics = state.metrics.clone();
+    finish(work_routes(state), metrics.as_ref(), "llm")
 }
 
 /// Ask a question: the LLM writes a program, the validator checks it (findings go back for
@@ -116,7 +120,14 @@ async fn query(
             data_bytes = request.data.as_ref().map_or(0, String::len),
             "query"
         );
-        let response = match flow::answer(&state.context, request, id.clone()).await {
+        let answered = flow::answer(&state.context, request, id.clone()).await;
+        if let Some(metrics) = &state.metrics {
+            metrics.query(query_outcome(&answered));
+            if let Ok(answer) = &answered {
+                metrics.correction_rounds(answer.attempts.len().saturating_sub(1));
+            }
+        }
+        let response = match answered {
             Ok(answer) => with_id((StatusCode::OK, Json(answer)).into_response(), &id),
             Err(err) => {
                 let (status, kind) = match &err {
@@ -163,6 +174,23 @@ async fn query(
     }
     .instrument(span)
     .await
+}
+
+/// What a query came to, as a metrics label: the result's status (`ok`, `rejected` when no
+/// program passed validation, ...), `job` for heavy code still running, or the failure.
+fn query_outcome(answered: &Result<QueryAnswer, FlowError>) -> &'static str {
+    match answered {
+        Ok(QueryAnswer {
+            result: Some(result),
+            ..
+        }) => crate::metrics::status_label(result.status),
+        Ok(_) => "job",
+        Err(FlowError::BadRequest(_)) => "bad_request",
+        Err(FlowError::Llm(LlmError::NotConfigured)) => "llm_not_configured",
+        Err(FlowError::Llm(_)) => "llm_error",
+        Err(FlowError::Executor(ExecutorError::Refused { status: 503, .. })) => "executor_busy",
+        Err(FlowError::Executor(_)) => "executor_error",
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -80,6 +80,8 @@ pub struct LlmClient {
 pub struct Completion {
     pub text: String,
     pub elapsed: Duration,
+    /// Prompt and completion tokens, when the endpoint reports its usage.
+    pub tokens: Option<(u32, u32)>,
 }
 
 impl LlmClient {
@@ -149,6 +151,10 @@ impl LlmClient {
             Api::Azure(client) => client.chat().create(request).await,
         };
         let response = outcome.map_err(|e| self.classify(e))?;
+        let tokens = response
+            .usage
+            .as_ref()
+            .map(|u| (u.prompt_tokens, u.completion_tokens));
         let text = response
             .choices
             .into_iter()
@@ -161,6 +167,7 @@ impl LlmClient {
         Ok(Completion {
             text,
             elapsed: started.elapsed(),
+            tokens,
         })
     }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::client::{LlmClient, LlmError, Message, Speaker};
+use super::client::{Completion, LlmClient, LlmError, Message, Speaker};
 use super::executor_client::{ExecutorClient, ExecutorError};
 use super::extract::extract_code;
 use super::prompts::Prompts;
@@ -120,6 +120,8 @@ pub struct Context {
     pub max_corrections: u32,
     pub repair_runtime_errors: bool,
     pub max_data_bytes: usize,
+    /// Where LLM calls (duration, tokens) are counted.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 /// The pseudo-rule used when an answer holds no code at all.
@@ -241,7 +243,19 @@ impl Flow<'_> {
     }
 
     async fn generate(&mut self) -> Result<State, FlowError> {
-        let completion = self.llm.complete(&self.conversation).await?;
+        let called = Instant::now();
+        let completion = self.llm.complete(&self.conversation).await;
+        if let Some(metrics) = &self.ctx.metrics {
+            metrics.llm_call(completion.is_ok(), called.elapsed());
+            if let Ok(Completion {
+                tokens: Some((prompt, reply)),
+                ..
+            }) = &completion
+            {
+                metrics.llm_tokens(u64::from(*prompt), u64::from(*reply));
+            }
+        }
+        let completion = completion?;
         self.timings.llm_ms += ms(completion.elapsed);
         tracing::info!(
             llm_ms = ms(completion.elapsed),

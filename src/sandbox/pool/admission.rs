@@ -4,11 +4,12 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use tokio::sync::{oneshot, watch, Notify, OwnedSemaphorePermit, Semaphore};
 
+use crate::metrics::{LoadReason, Metrics};
 use crate::models::ExecutionError;
 
 /// Where the pool is in its life.
@@ -34,6 +35,8 @@ pub(super) struct Admission {
     pub(super) phase: watch::Sender<Phase>,
     /// Who waits and who holds what: permits go round-robin between callers.
     fair: Arc<Fair>,
+    /// Queue waits and refusals are counted here once set (after the pool's self-test).
+    pub(super) metrics: OnceLock<Arc<Metrics>>,
 }
 
 /// A place in the queue; given back on drop.
@@ -300,6 +303,7 @@ impl Admission {
             average_hold_us: AtomicU64::new(50_000),
             phase,
             fair,
+            metrics: OnceLock::new(),
         }
     }
 
@@ -321,6 +325,29 @@ impl Admission {
     /// child is being prepared, a millisecond or two), so that many callers more may wait
     /// without counting as a full queue.
     pub(super) async fn admit(
+        &self,
+        who: &Admittee,
+        rearming: usize,
+    ) -> Result<Admitted, ExecutionError> {
+        let asked = Instant::now();
+        let admitted = self.admit_now_or_queued(who, rearming).await;
+        if let Some(metrics) = self.metrics.get() {
+            match &admitted {
+                Ok(_) => metrics.queue_wait(asked.elapsed()),
+                Err(ExecutionError::Busy { .. }) => metrics.refused_for_load(LoadReason::Busy),
+                Err(ExecutionError::QueueTimeout { .. }) => {
+                    metrics.refused_for_load(LoadReason::QueueTimeout);
+                }
+                Err(ExecutionError::CallerLimit { .. }) => {
+                    metrics.refused_for_load(LoadReason::CallerLimit);
+                }
+                Err(_) => {}
+            }
+        }
+        admitted
+    }
+
+    async fn admit_now_or_queued(
         &self,
         who: &Admittee,
         rearming: usize,

@@ -29,6 +29,7 @@ use super::init::Setup;
 use super::lockdown::{Landlock, PlanSettings, Static, Syscalls};
 use super::slot::{ExecuteError, Limits, Request, Slot, SlotError, SpawnConfig};
 use crate::config::{ExecutorSettings, LimitSettings};
+use crate::metrics::{Metrics, PoolGauges};
 use crate::models::{ExecutionError, ExecutionResult, ExecutionStatus, ResourceLimits};
 pub use admission::Admittee;
 use admission::{Admission, Phase};
@@ -59,6 +60,9 @@ pub struct PoolOptions {
     pub validated: bool,
     /// The heavy tier: data libraries, shared output folder, the heavy audit policy.
     pub heavy: Option<HeavyOptions>,
+    /// Where the pool counts queue waits, refusals and slot replacements, and whose scrape
+    /// reads its slot states and queue (from the end of its self-test on).
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 /// What the job runner adds to a pool.
@@ -118,6 +122,8 @@ struct Inner {
     active: AtomicUsize,
     layers: Vec<String>,
     missing: Vec<String>,
+    /// Set once the self-test has passed: start-up is not counted.
+    metrics: std::sync::OnceLock<Arc<Metrics>>,
 }
 
 #[derive(Clone)]
@@ -298,6 +304,7 @@ impl Pool {
             active: AtomicUsize::new(0),
             layers,
             missing,
+            metrics: std::sync::OnceLock::new(),
         });
         let pool = Self { inner };
         let defaults = pool.default_slot_limits();
@@ -326,11 +333,39 @@ impl Pool {
                 errors: result.errors,
             });
         }
+        if let Some(metrics) = options.metrics {
+            pool.count_in(metrics);
+        }
         tokio::spawn(supervisor::supervise(Arc::downgrade(&pool.inner)));
         // Serve only once every slot is ready again after the self-test.
         let size = u32::try_from(size).map_err(|_| PoolError::TooLarge(size))?;
         drop(pool.inner.table.permits.acquire_many(size).await?);
         Ok(pool)
+    }
+
+    /// Counts in `metrics` from now on, and has its scrape read the slot states and queue.
+    fn count_in(&self, metrics: Arc<Metrics>) {
+        let weak = Arc::downgrade(&self.inner);
+        metrics.watch_pool(move || {
+            let inner = weak.upgrade()?;
+            let health = Pool { inner }.health();
+            Some(PoolGauges {
+                ready: health.states.ready,
+                busy: health.states.busy,
+                rearming: health.states.rearming,
+                dead: health.states.dead,
+                queued: health.queued,
+            })
+        });
+        let _ = self.inner.admission.metrics.set(Arc::clone(&metrics));
+        let _ = self.inner.metrics.set(metrics);
+    }
+
+    /// A dead slot was replaced by a new one.
+    pub(super) fn count_replacement(&self) {
+        if let Some(metrics) = self.inner.metrics.get() {
+            metrics.slot_replaced();
+        }
     }
 
     async fn start_slot(&self, index: usize) -> Result<Slot, SlotError> {
@@ -458,7 +493,10 @@ impl Pool {
             let mut lease = inner.table.take(granted);
             if lease.live_slot().is_none() {
                 match self.start_slot(lease.index()).await {
-                    Ok(slot) => lease.install(slot),
+                    Ok(slot) => {
+                        lease.install(slot);
+                        self.count_replacement();
+                    }
                     Err(err) => {
                         errors.push(format!("attempt {}: starting a slot: {err:#}", attempt + 1));
                         continue;

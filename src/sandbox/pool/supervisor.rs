@@ -65,6 +65,7 @@ impl Pool {
                     match prepared {
                         Ok(()) => {
                             tracing::info!(slot = index, "sandbox slot replaced");
+                            self.count_replacement();
                             lease.ready();
                         }
                         Err(err) => {
