@@ -41,6 +41,10 @@ id = "root"
 sha256 = "{}"
 scopes = ["admin"]
 [[auth.api_keys]]
+id = "llm"
+sha256 = "{}"
+scopes = ["execute", "jobs:read", "jobs:write", "delegate"]
+[[auth.api_keys]]
 id = "slow"
 sha256 = "{}"
 scopes = ["execute"]
@@ -50,6 +54,7 @@ rate_per_sec = 0.5
         hash("bob-key"),
         hash("reader-key"),
         hash("root-key"),
+        hash("llm-key"),
         hash("slow-key"),
     );
     if let Some(issuer) = issuer {
@@ -268,6 +273,15 @@ fn a_caller_sees_only_its_own_jobs_unless_it_is_admin() {
 
 /// A minimal OIDC issuer on 127.0.0.1: discovery document and JWKS, over real HTTP.
 fn issuer() -> (String, tokio::runtime::Runtime) {
+    issuer_with(std::sync::Arc::default(), std::sync::Arc::default())
+}
+
+/// As [`issuer`]; while `hang` is set, its key endpoint accepts requests and never answers
+/// (counting them in `hung`).
+fn issuer_with(
+    hang: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    hung: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> (String, tokio::runtime::Runtime) {
     use axum::routing::get;
     let key = EncodingKey::from_rsa_pem(KEY_PEM.as_bytes()).expect("test key");
     let mut jwk = jsonwebtoken::jwk::Jwk::from_encoding_key(&key, Algorithm::RS256).expect("jwk");
@@ -287,7 +301,22 @@ fn issuer() -> (String, tokio::runtime::Runtime) {
                     }
                 }),
             )
-            .route("/keys", get(move || async move { axum::Json(jwks) }));
+            .route(
+                "/keys",
+                get(move || {
+                    let hang = hang.load(std::sync::atomic::Ordering::SeqCst);
+                    if hang {
+                        hung.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    let jwks = jwks.clone();
+                    async move {
+                        if hang {
+                            std::future::pending::<()>().await;
+                        }
+                        axum::Json(jwks)
+                    }
+                }),
+            );
     let (addr, runtime) = common::serve_in_background(app);
     let url = format!("http://{addr}");
     *base.lock().expect("base") = url.clone();
@@ -296,12 +325,22 @@ fn issuer() -> (String, tokio::runtime::Runtime) {
 }
 
 fn token(issuer: &str, audience: &str, scopes: &str, expires_in: i64) -> String {
+    token_with_kid(issuer, audience, scopes, expires_in, "test-key-1")
+}
+
+fn token_with_kid(
+    issuer: &str,
+    audience: &str,
+    scopes: &str,
+    expires_in: i64,
+    kid: &str,
+) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock")
         .as_secs() as i64;
     let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some("test-key-1".to_owned());
+    header.kid = Some(kid.to_owned());
     let claims = json!({
         "iss": issuer, "aud": audience, "sub": "user-1", "scp": scopes,
         "iat": now, "exp": now + expires_in,
@@ -407,4 +446,156 @@ fn without_credentials_a_role_runs_open_on_loopback_only() {
     let service = Service::start(&[], &[]);
     let health = service.health();
     assert_eq!(health["auth"], "open", "{health}");
+}
+
+/// Review findings: results were kept by request id, so one caller could read another's
+/// result by reusing its request id; `..` was a valid request id. Results are now kept
+/// under the job id, which is the caller's own.
+#[test]
+fn two_callers_with_one_request_id_keep_their_own_results() {
+    let service = start(&config(None, ""));
+    let mut jobs = Vec::new();
+    for (key, secret) in [("alice-key", "ALICE-SECRET"), ("bob-key", "BOB-SECRET")] {
+        let (status, created) = post_raw(
+            &service.url("/api/v1/create_heavy_job"),
+            json!({"code": format!("print({secret:?})"), "request_id": "shared-2"})
+                .to_string()
+                .as_bytes(),
+            &[("authorization", &format!("Bearer {key}"))],
+        );
+        assert_eq!(status, 202, "{created}");
+        jobs.push((
+            key,
+            secret,
+            created["job_id"].as_str().expect("job id").to_owned(),
+        ));
+    }
+    let mut locations = Vec::new();
+    for (key, secret, job_id) in &jobs {
+        let (status, response) = get(
+            &service.url(&format!("/api/v1/jobs/{job_id}?wait_secs=120")),
+            &[("authorization", &format!("Bearer {key}"))],
+        );
+        assert_eq!(status, 200);
+        let record: Value = response.into_json().expect("JSON");
+        assert_eq!(record["status"], "succeeded", "{record}");
+        assert_eq!(
+            record["result"]["stdout"],
+            format!("{secret}\n"),
+            "{record}"
+        );
+        locations.push(
+            record["result_location"]
+                .as_str()
+                .expect("location")
+                .to_owned(),
+        );
+    }
+    assert_ne!(locations[0], locations[1]);
+    for id in ["..", ".", "../x"] {
+        let (status, body) = post_raw(
+            &service.url("/api/v1/create_heavy_job"),
+            json!({"code": "print(1)", "request_id": id})
+                .to_string()
+                .as_bytes(),
+            &[("authorization", "Bearer alice-key")],
+        );
+        assert_eq!(status, 400, "{id}: {body}");
+        assert_contract(status, &body, "bad_request");
+    }
+    // A job id that is not UTF-8: the contract, not a plain-text rejection.
+    let (status, response) = get(
+        &service.url("/api/v1/jobs/%ff"),
+        &[("authorization", "Bearer alice-key")],
+    );
+    assert_eq!(status, 400);
+    assert_contract(400, &response.into_json().expect("JSON"), "bad_request");
+}
+
+/// Only a credential with the `delegate` scope may act for another caller; what it starts
+/// then belongs to that caller.
+#[test]
+fn acting_for_another_caller_needs_the_delegate_scope() {
+    let service = start(&config(None, ""));
+    let (status, body) = post_raw(
+        &service.url("/api/v1/create_heavy_job"),
+        json!({"code": "print(1)", "request_id": "act-1"})
+            .to_string()
+            .as_bytes(),
+        &[
+            ("authorization", "Bearer alice-key"),
+            ("x-pyexec-on-behalf-of", "key:bob"),
+        ],
+    );
+    assert_eq!(status, 403, "{body}");
+    assert_contract(status, &body, "forbidden");
+    let (status, created) = post_raw(
+        &service.url("/api/v1/create_heavy_job"),
+        json!({"code": "print(1)", "request_id": "act-1"})
+            .to_string()
+            .as_bytes(),
+        &[
+            ("authorization", "Bearer llm-key"),
+            ("x-pyexec-on-behalf-of", "key:bob"),
+        ],
+    );
+    assert_eq!(status, 202, "{created}");
+    let job_url = service.url(&format!(
+        "/api/v1/jobs/{}",
+        created["job_id"].as_str().expect("job id")
+    ));
+    let (status, response) = get(&job_url, &[("authorization", "Bearer bob-key")]);
+    assert_eq!(status, 200);
+    let record: Value = response.into_json().expect("JSON");
+    assert_eq!(record["owner"], "key:bob");
+    let (status, _) = get(&job_url, &[("authorization", "Bearer alice-key")]);
+    assert_eq!(status, 404);
+}
+
+/// Review finding: fetching the issuer's keys held the key cache's lock, so a token with an
+/// unknown key id stalled every login while the issuer was slow. Tokens the cache can check
+/// are now checked while such a fetch waits.
+#[test]
+fn a_silent_issuer_does_not_stall_tokens_the_cache_can_check() {
+    let hang = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let hung = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (issuer, _issuer_runtime) =
+        issuer_with(std::sync::Arc::clone(&hang), std::sync::Arc::clone(&hung));
+    let config = config(Some(&issuer), "jwks_min_refresh_secs = 0\n");
+    let service = start(&config);
+    let good = token(&issuer, "api://pyexec", "execute", 300);
+    let bearer = format!("Bearer {good}");
+    let (status, body) = execute(&service, "print(1)", &[("authorization", &bearer)]);
+    assert_eq!(status, 200, "{body}");
+    hang.store(true, std::sync::atomic::Ordering::SeqCst);
+    let unknown = token_with_kid(&issuer, "api://pyexec", "execute", 300, "rotated-key");
+    let url = service.url("/api/v1/execute_snippet");
+    let stalled = std::thread::spawn(move || {
+        post_raw(
+            &url,
+            json!({"code": "print(2)"}).to_string().as_bytes(),
+            &[("authorization", &format!("Bearer {unknown}"))],
+        )
+    });
+    // The unknown key's fetch is in flight (the issuer never answers) ...
+    common::poll(
+        std::time::Duration::from_secs(10),
+        std::time::Duration::from_millis(10),
+        || {
+            if hung.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+                Ok(())
+            } else {
+                Err("the service never asked the issuer for the unknown key".to_owned())
+            }
+        },
+    );
+    // ... and a token with a known key is checked meanwhile.
+    let (status, body) = execute(&service, "print(3)", &[("authorization", &bearer)]);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !stalled.is_finished(),
+        "the unknown key's request ended before the known one: the fetch did not hang"
+    );
+    let (status, body) = stalled.join().expect("thread");
+    assert!(status == 401 || status == 503, "{status}: {body}");
 }

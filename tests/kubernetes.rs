@@ -317,7 +317,10 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
         json!({"active": 1, "startTime": "2026-11-23T00:00:01Z"}),
     );
     service.wait_status(&job_id, "running");
-    service.write_result("Kube:1", "3\n");
+    // The runner writes under the job id (RESULT_KEY), never the bare request id: two
+    // callers' jobs with one request id never share a folder.
+    assert_eq!(env_value(container, "RESULT_KEY")["value"], job_id.as_str());
+    service.write_result(&job_id, "3\n");
     api.set_status(&job_id, json!({
         "succeeded": 1, "startTime": "2026-11-23T00:00:01Z", "completionTime": "2026-11-23T00:00:09Z",
         "conditions": [{"type": "Complete", "status": "True"}]
@@ -327,7 +330,7 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
     assert_eq!(record["result"]["stdout"], "3\n");
     assert!(record["result_location"]
         .as_str()
-        .is_some_and(|l| l.ends_with("results/Kube:1")));
+        .is_some_and(|l| l.ends_with(&format!("results/{job_id}"))));
     assert!(record["finished_at"].as_str().is_some());
 
     // The same request again: no second Job.

@@ -464,3 +464,48 @@ fn serve_all_stops_within_its_grace_period_while_a_query_waits_on_the_llm() {
         "a query answered by an LLM that never replied"
     );
 }
+
+/// Review finding: the LLM role used to call the executor as one caller, so two users with
+/// the same request id shared one heavy job (and its result). It now acts for each user:
+/// their jobs, queues and limits are their own.
+#[test]
+fn users_of_the_llm_role_with_the_same_request_id_get_their_own_heavy_jobs() {
+    let alice =
+        "```python\nimport pandas as pd\nprint('ALICE-' + str(int(pd.Series([1, 2]).sum())))\n```";
+    let bob =
+        "```python\nimport pandas as pd\nprint('BOB-' + str(int(pd.Series([3, 4]).sum())))\n```";
+    let llm = TestLlm::start(&[Scripted::Reply(alice), Scripted::Reply(bob)]);
+    let mut config = String::from("[auth]\nrate_per_sec = 0\n");
+    for user in ["alice", "bob"] {
+        config.push_str(&format!(
+            "[[auth.api_keys]]\nid = \"{user}\"\nsha256 = \"{}\"\nscopes = [\"query\"]\n",
+            pyexec::http::hash_key(&format!("{user}-key"))
+        ));
+    }
+    let service = spawn(
+        Role::All,
+        Options::default()
+            .env(&[("PYEXEC_LLM__BASE_URL", &llm.url)])
+            .config(config),
+    );
+    let ask = |key: &str| -> Value {
+        let response = ureq::post(&service.url("/api/v1/query"))
+            .set("authorization", &format!("Bearer {key}"))
+            .set("x-request-id", "same-id-1")
+            .send_json(json!({"query": "sum", "options": {"wait_secs": 120}}))
+            .expect("query answered");
+        response.into_json().expect("JSON")
+    };
+    let first = ask("alice-key");
+    let second = ask("bob-key");
+    assert_eq!(first["tier"], "heavy", "{first}");
+    assert_eq!(first["result"]["stdout"], "ALICE-3\n", "{first}");
+    assert_eq!(second["result"]["stdout"], "BOB-7\n", "{second}");
+    assert_ne!(first["job"]["job_id"], second["job"]["job_id"]);
+    assert_eq!(first["job"]["owner"], "key:alice");
+    assert_eq!(second["job"]["owner"], "key:bob");
+    assert_ne!(
+        first["job"]["result_location"],
+        second["job"]["result_location"]
+    );
+}

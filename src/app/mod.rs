@@ -353,10 +353,17 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         authenticator.add_internal_key(
             &key,
             Caller {
-                id: "key:llm-role".to_owned(),
-                scopes: vec![Scope::Execute, Scope::JobsRead, Scope::JobsWrite],
-                // Every user's questions arrive through it: not capped as one caller.
-                max_concurrent: Some(usize::MAX),
+                // Not a `key:` id: no configured key can be this caller.
+                id: "internal:llm-role".to_owned(),
+                // It acts for each of its users (delegate): they are admitted, limited and
+                // own their jobs as themselves.
+                scopes: vec![
+                    Scope::Execute,
+                    Scope::JobsRead,
+                    Scope::JobsWrite,
+                    Scope::Delegate,
+                ],
+                max_concurrent: None,
                 rate_per_sec: Some(0.0),
             },
         );

@@ -94,7 +94,13 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
             data,
             options: None,
         };
-        let answer = flow::answer(&context, request, crate::telemetry::new_request_id()).await;
+        let answer = flow::answer(
+            &context,
+            request,
+            crate::telemetry::new_request_id(),
+            "anonymous",
+        )
+        .await;
         if let Some((pool, server)) = local {
             server.abort();
             pool.shutdown(Duration::ZERO).await;

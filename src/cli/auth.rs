@@ -21,14 +21,14 @@ pub struct NewKeyArgs {
     /// The caller's name (`key:<ID>` in logs, job owners and admission).
     #[arg(long)]
     pub id: String,
-    /// Scopes: query, execute, jobs:read, jobs:write, admin (repeat or comma-separate).
+    /// Scopes: query, execute, jobs:read, jobs:write, delegate, admin (repeat or comma-separate).
     #[arg(long = "scope", value_delimiter = ',', required = true, value_parser = parse_scope)]
     pub scopes: Vec<Scope>,
 }
 
 fn parse_scope(text: &str) -> Result<Scope, String> {
     Scope::parse(text).ok_or_else(|| {
-        format!("unknown scope {text:?}: query, execute, jobs:read, jobs:write or admin")
+        format!("unknown scope {text:?}: query, execute, jobs:read, jobs:write, delegate or admin")
     })
 }
 

@@ -99,7 +99,7 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             Ok(result) => Ok(result),
             Err(Failure::BadRequest(message)) => Err(anyhow::anyhow!(message)),
             Err(Failure::Execution(err)) => Err(anyhow::anyhow!(err)),
-            Err(Failure::NoJobs | Failure::Jobs(_)) => {
+            Err(Failure::NoJobs | Failure::Jobs(_) | Failure::Conflict(_)) => {
                 Err(anyhow::anyhow!("exec runs no heavy jobs"))
             }
         }

@@ -210,6 +210,11 @@ fn failure_response(state: &AppState, failure: Failure, id: &str) -> Response {
             ApiError::new(ErrorKind::Job, "this executor does not run heavy jobs"),
             id,
         ),
+        Failure::Conflict(message) => error(
+            StatusCode::CONFLICT,
+            ApiError::new(ErrorKind::Conflict, message),
+            id,
+        ),
         Failure::Jobs(message) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             ApiError::new(ErrorKind::Job, message),
@@ -297,6 +302,7 @@ fn execution_error(state: &AppState, err: ExecutionError, id: &str) -> Response 
         (status = 400, description = "Malformed request, bad request id or limits", body = ApiError),
         (status = 401, description = "No valid credential", body = ApiError),
         (status = 403, description = "The credential lacks the `jobs:write` scope", body = ApiError),
+        (status = 409, description = "The request id names another caller's job", body = ApiError),
         (status = 413, description = "Body over the size limit", body = ApiError),
         (status = 415, description = "The body is not JSON", body = ApiError),
         (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
@@ -360,10 +366,13 @@ async fn get_job(
     State(state): State<Arc<AppState>>,
     Extension(assigned): Extension<RequestId>,
     Extension(caller): Extension<Caller>,
-    Path(job_id): Path<String>,
+    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
     query: Result<Query<JobQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let id = assigned.0;
+    let Ok(Path(job_id)) = job_id else {
+        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
+    };
     let Ok(Query(query)) = query else {
         return bad_request("wait_secs must be a number of seconds".to_owned(), &id);
     };

@@ -27,6 +27,8 @@ pub enum Failure {
     NoJobs,
     /// The job backend could not take the job.
     Jobs(String),
+    /// The request id already names another caller's job.
+    Conflict(String),
 }
 
 /// Where a submitted program goes.
@@ -277,6 +279,7 @@ impl Executor {
                 Ok(created)
             }
             Err(JobsError::BadRequest(message)) => Err(Failure::BadRequest(message)),
+            Err(err @ JobsError::Conflict(_)) => Err(Failure::Conflict(err.to_string())),
             Err(err) => Err(Failure::Jobs(err.to_string())),
         }
     }

@@ -216,6 +216,24 @@ fn credential(headers: &HeaderMap) -> Result<&str, AuthError> {
     Err(AuthError::Missing)
 }
 
+/// The header with which a caller holding the `delegate` scope (the LLM role) acts for one
+/// of its own callers: the executor admits, limits and records the request as that caller.
+pub const ON_BEHALF_OF: &str = "x-pyexec-on-behalf-of";
+
+/// The caller `headers` ask to act for, if any: `Err` when the value cannot be a caller id.
+fn on_behalf_of(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
+    let Some(value) = headers.get(ON_BEHALF_OF) else {
+        return Ok(None);
+    };
+    let text = value.to_str().map_err(|_| "not visible ASCII")?;
+    let sane = !text.is_empty() && text.len() <= 256 && text.bytes().all(|b| b.is_ascii_graphic());
+    if sane {
+        Ok(Some(text.to_owned()))
+    } else {
+        Err("1 to 256 visible ASCII characters")
+    }
+}
+
 /// What a protected route needs: the authenticator and the scope (`None`: any caller).
 #[derive(Clone)]
 pub struct Guard {
@@ -249,6 +267,30 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
                 );
             }
             return response;
+        }
+    };
+    // A delegate (the LLM role) acting for one of its callers: from here on the request is
+    // that caller's, with its own rate, queue share and jobs.
+    let caller = match on_behalf_of(request.headers()) {
+        Ok(None) => caller,
+        Ok(Some(user)) if caller.allows(Scope::Delegate) => caller.acting_for(&user),
+        Ok(Some(_)) => {
+            tracing::warn!(request_id = %id, caller = %caller.id, "forbidden: acting for another caller needs the delegate scope");
+            return error(
+                StatusCode::FORBIDDEN,
+                ApiError::new(
+                    ErrorKind::Forbidden,
+                    format!("{ON_BEHALF_OF} needs the delegate scope"),
+                ),
+                &id,
+            );
+        }
+        Err(why) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                ApiError::new(ErrorKind::BadRequest, format!("{ON_BEHALF_OF}: {why}")),
+                &id,
+            )
         }
     };
     if let Some(scope) = guard.scope {

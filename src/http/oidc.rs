@@ -41,13 +41,19 @@ pub enum OidcSetupError {
 
 struct Keys {
     set: JwkSet,
+    /// When the keys were last fetched.
     fetched: Option<Instant>,
+    /// When a fetch was last tried, successful or not: no new try before
+    /// `jwks_min_refresh_secs` after it.
+    attempted: Option<Instant>,
 }
 
 pub struct Oidc {
     settings: OidcSettings,
     http: reqwest::Client,
     keys: RwLock<Keys>,
+    /// One fetch of the issuer's keys at a time.
+    fetching: tokio::sync::Mutex<()>,
 }
 
 fn loopback_http(url: &str) -> bool {
@@ -77,7 +83,9 @@ impl Oidc {
             keys: RwLock::new(Keys {
                 set: JwkSet { keys: Vec::new() },
                 fetched: None,
+                attempted: None,
             }),
+            fetching: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -141,39 +149,80 @@ impl Oidc {
     }
 
     /// The decoding key named `kid` (any key when the token names none and there is one).
+    /// Keys are fetched outside the cache's lock, one fetch at a time: a slow or silent
+    /// issuer delays only the requests that need keys the cache does not have, never the
+    /// tokens it can already check.
     async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
         let refresh = Duration::from_secs(self.settings.jwks_refresh_secs.max(1));
         let min_refresh = Duration::from_secs(self.settings.jwks_min_refresh_secs);
-        {
+        let fetch_guard = {
             let keys = self.keys.read().await;
+            let found = find(&keys.set, kid);
             let fresh = keys.fetched.is_some_and(|t| t.elapsed() < refresh);
-            if let Some(found) = find(&keys.set, kid) {
-                if fresh {
-                    return found;
-                }
-            }
-        }
-        let mut keys = self.keys.write().await;
-        // Another request may have fetched them meanwhile.
-        let recently = keys.fetched.is_some_and(|t| t.elapsed() < min_refresh);
-        if !recently {
-            match self.fetch().await {
-                Ok(set) => {
-                    keys.set = set;
-                    keys.fetched = Some(Instant::now());
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, issuer = %self.settings.issuer, "cannot fetch the issuer's keys");
-                    if keys.fetched.is_none() {
-                        return Err(AuthError::Unavailable(err));
+            let recent = keys.attempted.is_some_and(|t| t.elapsed() < min_refresh);
+            match found {
+                Some(key) if fresh || recent => return key,
+                // Stale: refresh if nobody else is, and check with what we have.
+                Some(key) => match self.fetching.try_lock() {
+                    Ok(guard) => {
+                        drop(keys);
+                        self.refetch(guard).await;
+                        return find(&self.keys.read().await.set, kid).unwrap_or(key);
                     }
-                    // Keep the keys we have; try again after `min_refresh`.
-                    keys.fetched = Some(Instant::now() - refresh + min_refresh);
+                    Err(_) => return key,
+                },
+                None if recent && keys.fetched.is_none() => {
+                    return Err(AuthError::Unavailable(format!(
+                        "the keys of {} could not be fetched",
+                        self.settings.issuer
+                    )))
+                }
+                None if recent => {
+                    return Err(AuthError::InvalidToken(format!("unknown key id {kid:?}")))
+                }
+                None => {
+                    drop(keys);
+                    self.fetching.lock().await
                 }
             }
+        };
+        // Another request may have fetched them while this one waited for its turn.
+        let fetched_meanwhile = self
+            .keys
+            .read()
+            .await
+            .attempted
+            .is_some_and(|t| t.elapsed() < min_refresh);
+        if !fetched_meanwhile {
+            self.refetch(fetch_guard).await;
+        }
+        let keys = self.keys.read().await;
+        if keys.fetched.is_none() {
+            return Err(AuthError::Unavailable(format!(
+                "the keys of {} could not be fetched",
+                self.settings.issuer
+            )));
         }
         find(&keys.set, kid)
             .unwrap_or_else(|| Err(AuthError::InvalidToken(format!("unknown key id {kid:?}"))))
+    }
+
+    /// Fetches the keys (holding `_turn`, the one-fetch-at-a-time lock, but not the cache's
+    /// lock) and stores them; on failure keeps the old ones.
+    async fn refetch(&self, _turn: tokio::sync::MutexGuard<'_, ()>) {
+        let fetched = self.fetch().await;
+        let mut keys = self.keys.write().await;
+        keys.attempted = Some(Instant::now());
+        match fetched {
+            Ok(set) => {
+                keys.set = set;
+                keys.fetched = Some(Instant::now());
+            }
+            Err(err) => {
+                // Keep the keys we have; `attempted` holds the next try back.
+                tracing::warn!(error = %err, issuer = %self.settings.issuer, "cannot fetch the issuer's keys");
+            }
+        }
     }
 
     async fn fetch(&self) -> Result<JwkSet, String> {

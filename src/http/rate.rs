@@ -12,6 +12,9 @@ const MAX_BUCKETS: usize = 10_000;
 struct Bucket {
     tokens: f64,
     updated: Instant,
+    /// The caller's rate and capacity, to judge this bucket by its own when evicting.
+    rate: f64,
+    capacity: f64,
 }
 
 pub struct RateLimiter {
@@ -47,13 +50,17 @@ impl RateLimiter {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_BUCKETS && !buckets.contains_key(caller) {
             buckets.retain(|_, b| {
-                b.tokens + now.duration_since(b.updated).as_secs_f64() * rate < capacity
+                b.tokens + now.duration_since(b.updated).as_secs_f64() * b.rate < b.capacity
             });
         }
         let bucket = buckets.entry(caller.to_owned()).or_insert(Bucket {
             tokens: capacity,
             updated: now,
+            rate,
+            capacity,
         });
+        bucket.rate = rate;
+        bucket.capacity = capacity;
         let refill = now.duration_since(bucket.updated).as_secs_f64() * rate;
         bucket.tokens = (bucket.tokens + refill).min(capacity);
         bucket.updated = now;

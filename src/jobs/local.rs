@@ -179,6 +179,7 @@ impl JobService {
             .env_remove("CODE")
             .env("CODE_FILE", state.code_file(&record.job_id))
             .env("REQUEST_ID", &record.request_id)
+            .env("RESULT_KEY", &record.job_id)
             .env("TIMEOUT", stored.timeout_secs.to_string())
             .env("PYEXEC_STORAGE__ROOT", &self.settings.storage.root)
             .stdin(Stdio::null())
@@ -211,7 +212,7 @@ impl JobService {
     /// and removes its program; when the runner left no result, also what it left behind.
     pub(super) async fn end_local(&self, mut job: LocalJob, ended: Ended) {
         let record = &job.stored.record;
-        let result = self.read_result(&record.request_id).await;
+        let result = self.read_result(&record.job_id).await;
         let log_line = || {
             self.state
                 .as_ref()

@@ -46,6 +46,8 @@ const KUBERNETES_SECRET_MAX_BYTES: usize = 1 << 20;
 pub enum JobsError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("job {0} belongs to another caller: use another request id")]
+    Conflict(String),
     #[error("the job could not be started: {0}")]
     Backend(String),
     #[error("cannot write the job state {path}")]
@@ -215,6 +217,12 @@ impl JobService {
                 state.read(&job_id).map(|stored| stored.record)
             });
         if let Some(record) = existing {
+            if record.owner.as_deref() != Some(owner) {
+                // Job ids are owner-scoped, so this cannot happen by accident; it never tells
+                // one caller about another's job.
+                tracing::warn!(%job_id, "job id already used by another caller");
+                return Err(JobsError::Conflict(job_id));
+            }
             tracing::info!(%job_id, "job exists for this request id; not starting another");
             return Ok(created(&record));
         }
@@ -358,10 +366,12 @@ impl JobService {
     }
 
     /// The `result.json` the runner wrote, if it wrote one.
-    async fn read_result(&self, request_id: &str) -> Option<ExecutionResult> {
+    /// The result the runner of job `job_id` wrote (under its own folder: never another
+    /// job's, whatever request id either used).
+    async fn read_result(&self, job_id: &str) -> Option<ExecutionResult> {
         let bytes = self
             .storage
-            .read(&format!("results/{request_id}/result.json"))
+            .read(&format!("results/{job_id}/result.json"))
             .await
             .ok()?;
         serde_json::from_slice(&bytes).ok()
@@ -375,10 +385,9 @@ impl JobService {
         error: Option<String>,
         result: Option<ExecutionResult>,
     ) {
-        let location = result.is_some().then(|| {
-            self.storage
-                .location(&format!("results/{}", record.request_id))
-        });
+        let location = result
+            .is_some()
+            .then(|| self.storage.location(&format!("results/{}", record.job_id)));
         record.finished_at = Some(now_rfc3339());
         record.status = status;
         record.error = error;

@@ -100,6 +100,10 @@ pub enum RunnerError {
 pub struct RunSpec {
     pub code: String,
     pub request_id: String,
+    /// The folder under `results/` the job's outputs go to: `RESULT_KEY`, else the request
+    /// id. The job service sets the job id, which is the caller's own (two callers' jobs
+    /// never share a folder).
+    pub result_key: String,
     pub timeout_secs: Option<f64>,
     pub limits: Option<ResourceLimits>,
 }
@@ -129,6 +133,11 @@ impl RunSpec {
         if !crate::jobs::sane_request_id(&request_id) {
             return Err(RunnerError::BadRequestId(request_id));
         }
+        let result_key = match std::env::var("RESULT_KEY") {
+            Ok(key) if crate::jobs::sane_request_id(&key) => key,
+            Ok(key) => return Err(RunnerError::BadRequestId(key)),
+            Err(_) => request_id.clone(),
+        };
         let timeout_secs = match std::env::var("TIMEOUT") {
             Ok(text) => match text.parse() {
                 Ok(secs) => Some(secs),
@@ -143,6 +152,7 @@ impl RunSpec {
         Ok(Self {
             code,
             request_id,
+            result_key,
             timeout_secs,
             limits,
         })
@@ -183,7 +193,7 @@ pub async fn run(
     let validator = Validator::load(sources, settings).map_err(RunnerError::Policies)?;
     let heavy_imports = validator.allowed_imports(Tier::Heavy);
     let restricted_imports = validator.restricted_imports(Tier::Heavy);
-    let prefix = format!("results/{}", spec.request_id);
+    let prefix = format!("results/{}", spec.result_key);
     let verdict = validator.validate(&spec.code, TierChoice::Heavy);
     tracing::info!(
         valid = verdict.valid,

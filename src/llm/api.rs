@@ -91,7 +91,8 @@ pub fn router(state: Arc<LlmState>) -> Router {
         (status = 401, description = "No valid credential", body = ApiError),
         (status = 403, description = "The credential lacks the `query` scope", body = ApiError),
         (status = 415, description = "The body is not JSON", body = ApiError),
-        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 409, description = "The request id names another caller's heavy job", body = ApiError),
+        (status = 429, description = "The caller's rate or queue limit, here or at the executor (Retry-After)", body = ApiError),
         (status = 408, description = "The body did not arrive within server.body_read_timeout_secs", body = ApiError),
         (status = 413, description = "Body over the size limit", body = ApiError),
         (status = 502, description = "The LLM or the executor failed", body = ApiError),
@@ -120,7 +121,7 @@ async fn query(
             data_bytes = request.data.as_ref().map_or(0, String::len),
             "query"
         );
-        let answered = flow::answer(&state.context, request, id.clone()).await;
+        let answered = flow::answer(&state.context, request, id.clone(), &caller.id).await;
         if let Some(metrics) = &state.metrics {
             metrics.query(query_outcome(&answered));
             if let Ok(answer) = &answered {
@@ -140,9 +141,16 @@ async fn query(
                         (StatusCode::GATEWAY_TIMEOUT, ErrorKind::Upstream)
                     }
                     // The executor's own answers keep their meaning: overload stays 503
-                    // (with its Retry-After), a refused request stays 400.
+                    // (with its Retry-After), the caller's own limit 429 (with its
+                    // Retry-After), a refused request 400, a request id of another's job 409.
                     FlowError::Executor(ExecutorError::Refused { status: 503, .. }) => {
                         (StatusCode::SERVICE_UNAVAILABLE, ErrorKind::Busy)
+                    }
+                    FlowError::Executor(ExecutorError::Refused { status: 429, .. }) => {
+                        (StatusCode::TOO_MANY_REQUESTS, ErrorKind::RateLimited)
+                    }
+                    FlowError::Executor(ExecutorError::Refused { status: 409, .. }) => {
+                        (StatusCode::CONFLICT, ErrorKind::Conflict)
                     }
                     FlowError::Executor(ExecutorError::Refused { status: 400, .. }) => {
                         (StatusCode::BAD_REQUEST, ErrorKind::BadRequest)

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::http::auth::ON_BEHALF_OF;
 use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -101,10 +102,13 @@ impl ExecutorClient {
         &self.base
     }
 
+    /// Runs `request` for `caller` (the LLM role's own caller, whom the executor admits and
+    /// who owns the result: see [`crate::http::auth::ON_BEHALF_OF`]).
     pub async fn execute(
         &self,
         request: &CodeExecutionRequest,
         request_id: &str,
+        caller: &str,
     ) -> Result<ExecutionResult, ExecutorError> {
         let url = format!("{}/api/v1/execute_snippet", self.base);
         let deadline = tokio::time::Instant::now() + self.options.timeout;
@@ -114,6 +118,7 @@ impl ExecutorClient {
                 .http
                 .post(&url)
                 .header("x-request-id", request_id)
+                .header(ON_BEHALF_OF, caller)
                 .json(request)
                 .send()
                 .await
@@ -143,12 +148,14 @@ impl ExecutorClient {
         &self,
         request: &CodeExecutionRequest,
         request_id: &str,
+        caller: &str,
     ) -> Result<JobCreated, ExecutorError> {
         let url = format!("{}/api/v1/create_heavy_job", self.base);
         let response = self
             .http
             .post(&url)
             .header("x-request-id", request_id)
+            .header(ON_BEHALF_OF, caller)
             .json(request)
             .send()
             .await
@@ -157,11 +164,17 @@ impl ExecutorClient {
     }
 
     /// The job's record, waiting up to `wait_secs` for it to finish.
-    pub async fn job(&self, job_id: &str, wait_secs: f64) -> Result<JobRecord, ExecutorError> {
+    pub async fn job(
+        &self,
+        job_id: &str,
+        wait_secs: f64,
+        caller: &str,
+    ) -> Result<JobRecord, ExecutorError> {
         let url = format!("{}/api/v1/jobs/{job_id}?wait_secs={wait_secs}", self.base);
         let response = self
             .http
             .get(&url)
+            .header(ON_BEHALF_OF, caller)
             .send()
             .await
             .map_err(|e| self.transport(e))?;

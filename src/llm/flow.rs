@@ -159,6 +159,8 @@ struct Flow<'a> {
     ctx: &'a Context,
     llm: &'a LlmClient,
     request_id: String,
+    /// Who asked: the executor runs the code and keeps the job as this caller's.
+    caller: String,
     data: Option<String>,
     limits: Option<ResourceLimits>,
     wait_secs: f64,
@@ -174,6 +176,7 @@ pub async fn answer(
     ctx: &Context,
     request: QueryRequest,
     request_id: String,
+    caller: &str,
 ) -> Result<QueryAnswer, FlowError> {
     // Parse the input.
     let query = request.query.trim();
@@ -199,6 +202,7 @@ pub async fn answer(
         ctx,
         llm,
         request_id,
+        caller: caller.to_owned(),
         conversation: vec![
             Message::new(Speaker::System, ctx.prompts.system(&ctx.allowed_imports)),
             Message::new(
@@ -380,7 +384,7 @@ impl Flow<'_> {
         let result = self
             .ctx
             .executor
-            .execute(&request, &self.request_id)
+            .execute(&request, &self.request_id, &self.caller)
             .await?;
         self.timings.execute_ms += ms(started.elapsed());
         tracing::info!(status = ?result.status, "executed");
@@ -414,13 +418,13 @@ impl Flow<'_> {
         let created = self
             .ctx
             .executor
-            .create_job(request, &self.request_id)
+            .create_job(request, &self.request_id, &self.caller)
             .await?;
         tracing::info!(job_id = %created.job_id, "heavy job created");
         let record = self
             .ctx
             .executor
-            .job(&created.job_id, self.wait_secs)
+            .job(&created.job_id, self.wait_secs, &self.caller)
             .await?;
         self.timings.execute_ms += ms(started.elapsed());
         let result = record.result.clone();

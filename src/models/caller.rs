@@ -30,17 +30,22 @@ pub enum Scope {
     /// `POST /api/v1/create_heavy_job`.
     #[serde(rename = "jobs:write")]
     JobsWrite,
+    /// Act for another caller (`X-Pyexec-On-Behalf-Of`): the LLM role's credential for the
+    /// executor, so that each of its users is admitted, limited and owns jobs as themselves.
+    #[serde(rename = "delegate")]
+    Delegate,
     /// Everything, every caller's jobs, the detailed health.
     #[serde(rename = "admin")]
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::Query,
         Scope::Execute,
         Scope::JobsRead,
         Scope::JobsWrite,
+        Scope::Delegate,
         Scope::Admin,
     ];
 
@@ -50,6 +55,7 @@ impl Scope {
             Scope::Execute => "execute",
             Scope::JobsRead => "jobs:read",
             Scope::JobsWrite => "jobs:write",
+            Scope::Delegate => "delegate",
             Scope::Admin => "admin",
         }
     }
@@ -57,7 +63,6 @@ impl Scope {
     /// The scope a token claim or configuration string names (`jobs.read` is accepted for
     /// `jobs:read`: Entra ID app roles cannot hold a colon).
     pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == text || s.as_str().replace(':', ".") == text)
@@ -99,6 +104,22 @@ impl Caller {
 
     pub fn allows(&self, scope: Scope) -> bool {
         self.is_admin() || self.scopes.contains(&scope)
+    }
+
+    /// The caller `self` acts for (`delegate` scope): `id`, with `self`'s scopes but neither
+    /// `admin` nor `delegate`, the default limits of a caller of its own.
+    pub fn acting_for(&self, id: &str) -> Caller {
+        Caller {
+            id: id.to_owned(),
+            scopes: self
+                .scopes
+                .iter()
+                .copied()
+                .filter(|s| !matches!(s, Scope::Admin | Scope::Delegate))
+                .collect(),
+            max_concurrent: None,
+            rate_per_sec: None,
+        }
     }
 
     /// Whether this caller may see what `owner` owns: its own, or anything with `admin`.

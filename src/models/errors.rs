@@ -61,6 +61,8 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// The body is not `application/json` (HTTP 415).
     UnsupportedMediaType,
+    /// The request id already names another caller's job (HTTP 409).
+    Conflict,
     /// The service is shutting down; retry on another instance.
     Shutdown,
     /// The client did not send its request (headers or body) in time, or the request took

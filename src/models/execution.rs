@@ -48,12 +48,12 @@ impl CodeExecutionRequest {
     }
 }
 
-/// Whether `id` may serve as a request id: 1 to 128 of letters, digits and `-_.:`. One rule
-/// for every place an id arrives (a header, a body, a job, an event), since the same id
-/// names jobs and result folders.
+/// Whether `id` may serve as a request id: 1 to 128 of letters, digits and `-_.:`, starting
+/// with a letter or digit (so never `.` or `..`). One rule for every place an id arrives (a
+/// header, a body, a job, an event), since the same id names jobs and result folders.
 pub fn sane_request_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
+    id.len() <= 128
+        && id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))

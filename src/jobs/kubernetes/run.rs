@@ -72,7 +72,7 @@ impl JobService {
             }
         })
         .await;
-        let result = self.read_result(&request_id).await;
+        let result = self.read_result(&job_id).await;
         let (status, error) = match &followed {
             Ok(job) => (super::status_of(job), super::failure_of(job)),
             Err(err) => (JobStatus::Failed, Some(crate::telemetry::error_chain(err))),
