@@ -513,7 +513,8 @@ fn two_callers_with_one_request_id_keep_their_own_results() {
 }
 
 /// Only a credential with the `delegate` scope may act for another caller; what it starts
-/// then belongs to that caller.
+/// then belongs to that caller as the delegate knows it (`key:llm/<user>`), never to one of
+/// this service's own callers of the same name.
 #[test]
 fn acting_for_another_caller_needs_the_delegate_scope() {
     let service = start(&config(None, ""));
@@ -544,12 +545,46 @@ fn acting_for_another_caller_needs_the_delegate_scope() {
         "/api/v1/jobs/{}",
         created["job_id"].as_str().expect("job id")
     ));
-    let (status, response) = get(&job_url, &[("authorization", "Bearer bob-key")]);
+    let (status, response) = get(
+        &job_url,
+        &[
+            ("authorization", "Bearer llm-key"),
+            ("x-pyexec-on-behalf-of", "key:bob"),
+        ],
+    );
     assert_eq!(status, 200);
     let record: Value = response.into_json().expect("JSON");
-    assert_eq!(record["owner"], "key:bob");
-    let (status, _) = get(&job_url, &[("authorization", "Bearer alice-key")]);
-    assert_eq!(status, 404);
+    assert_eq!(record["owner"], "key:llm/key:bob");
+    // Not this service's own bob, nor anyone else.
+    for key in ["bob-key", "alice-key"] {
+        let (status, _) = get(&job_url, &[("authorization", &format!("Bearer {key}"))]);
+        assert_eq!(status, 404, "{key}");
+    }
+    // Any user id fits once encoded (an OIDC subject with a space and an accent).
+    let (status, created) = post_raw(
+        &service.url("/api/v1/create_heavy_job"),
+        json!({"code": "print(1)", "request_id": "act-2"})
+            .to_string()
+            .as_bytes(),
+        &[
+            ("authorization", "Bearer llm-key"),
+            (
+                "x-pyexec-on-behalf-of",
+                &pyexec::http::auth::encode_caller("oidc:José Díaz"),
+            ),
+        ],
+    );
+    assert_eq!(status, 202, "{created}");
+    // A caller without the scope is refused whatever the value.
+    let (status, body) = post_raw(
+        &service.url("/api/v1/create_heavy_job"),
+        json!({"code": "print(1)"}).to_string().as_bytes(),
+        &[
+            ("authorization", "Bearer alice-key"),
+            ("x-pyexec-on-behalf-of", "not valid"),
+        ],
+    );
+    assert_eq!(status, 403, "{body}");
 }
 
 /// Review finding: fetching the issuer's keys held the key cache's lock, so a token with an
@@ -561,7 +596,7 @@ fn a_silent_issuer_does_not_stall_tokens_the_cache_can_check() {
     let hung = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (issuer, _issuer_runtime) =
         issuer_with(std::sync::Arc::clone(&hang), std::sync::Arc::clone(&hung));
-    let config = config(Some(&issuer), "jwks_min_refresh_secs = 0\n");
+    let config = config(Some(&issuer), "jwks_min_refresh_secs = 1\n");
     let service = start(&config);
     let good = token(&issuer, "api://pyexec", "execute", 300);
     let bearer = format!("Bearer {good}");
@@ -570,12 +605,18 @@ fn a_silent_issuer_does_not_stall_tokens_the_cache_can_check() {
     hang.store(true, std::sync::atomic::Ordering::SeqCst);
     let unknown = token_with_kid(&issuer, "api://pyexec", "execute", 300, "rotated-key");
     let url = service.url("/api/v1/execute_snippet");
-    let stalled = std::thread::spawn(move || {
-        post_raw(
+    let asked = std::sync::Arc::clone(&hung);
+    let stalled = std::thread::spawn(move || loop {
+        // Within a second of the last fetch an unknown key id is refused at once; the first
+        // request after that fetches, and the issuer never answers it.
+        let answer = post_raw(
             &url,
             json!({"code": "print(2)"}).to_string().as_bytes(),
             &[("authorization", &format!("Bearer {unknown}"))],
-        )
+        );
+        if asked.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            return answer;
+        }
     });
     // The unknown key's fetch is in flight (the issuer never answers) ...
     common::poll(

@@ -502,8 +502,9 @@ fn users_of_the_llm_role_with_the_same_request_id_get_their_own_heavy_jobs() {
     assert_eq!(first["result"]["stdout"], "ALICE-3\n", "{first}");
     assert_eq!(second["result"]["stdout"], "BOB-7\n", "{second}");
     assert_ne!(first["job"]["job_id"], second["job"]["job_id"]);
-    assert_eq!(first["job"]["owner"], "key:alice");
-    assert_eq!(second["job"]["owner"], "key:bob");
+    // Users of the LLM role are the executor's callers as the LLM role knows them.
+    assert_eq!(first["job"]["owner"], "internal:llm-role/key:alice");
+    assert_eq!(second["job"]["owner"], "internal:llm-role/key:bob");
     assert_ne!(
         first["job"]["result_location"],
         second["job"]["result_location"]

@@ -220,17 +220,36 @@ fn credential(headers: &HeaderMap) -> Result<&str, AuthError> {
 /// of its own callers: the executor admits, limits and records the request as that caller.
 pub const ON_BEHALF_OF: &str = "x-pyexec-on-behalf-of";
 
-/// The caller `headers` ask to act for, if any: `Err` when the value cannot be a caller id.
+/// A caller id as [`ON_BEHALF_OF`] carries it: letters, digits and `-_.:@/` as they are,
+/// every other byte `%XX` (so any OIDC subject fits, and two ids never encode alike).
+pub fn encode_caller(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.:@/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The caller `headers` ask to act for, if any: `Err` when the value is not an encoded
+/// caller id ([`encode_caller`]), which is kept encoded.
 fn on_behalf_of(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
     let Some(value) = headers.get(ON_BEHALF_OF) else {
         return Ok(None);
     };
     let text = value.to_str().map_err(|_| "not visible ASCII")?;
-    let sane = !text.is_empty() && text.len() <= 256 && text.bytes().all(|b| b.is_ascii_graphic());
+    let sane = !text.is_empty()
+        && text.len() <= 2048
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:@/%".contains(&b));
     if sane {
         Ok(Some(text.to_owned()))
     } else {
-        Err("1 to 256 visible ASCII characters")
+        Err("an encoded caller id of 1 to 2048 characters")
     }
 }
 
@@ -271,10 +290,8 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
     };
     // A delegate (the LLM role) acting for one of its callers: from here on the request is
     // that caller's, with its own rate, queue share and jobs.
-    let caller = match on_behalf_of(request.headers()) {
-        Ok(None) => caller,
-        Ok(Some(user)) if caller.allows(Scope::Delegate) => caller.acting_for(&user),
-        Ok(Some(_)) => {
+    let caller = if request.headers().contains_key(ON_BEHALF_OF) {
+        if !caller.allows(Scope::Delegate) {
             tracing::warn!(request_id = %id, caller = %caller.id, "forbidden: acting for another caller needs the delegate scope");
             return error(
                 StatusCode::FORBIDDEN,
@@ -285,13 +302,19 @@ pub async fn guard(State(guard): State<Guard>, mut request: Request, next: Next)
                 &id,
             );
         }
-        Err(why) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                ApiError::new(ErrorKind::BadRequest, format!("{ON_BEHALF_OF}: {why}")),
-                &id,
-            )
+        match on_behalf_of(request.headers()) {
+            Ok(Some(user)) => caller.acting_for(&user),
+            Ok(None) => caller,
+            Err(why) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    ApiError::new(ErrorKind::BadRequest, format!("{ON_BEHALF_OF}: {why}")),
+                    &id,
+                )
+            }
         }
+    } else {
+        caller
     };
     if let Some(scope) = guard.scope {
         if !caller.allows(scope) {

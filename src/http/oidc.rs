@@ -154,7 +154,9 @@ impl Oidc {
     /// tokens it can already check.
     async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
         let refresh = Duration::from_secs(self.settings.jwks_refresh_secs.max(1));
-        let min_refresh = Duration::from_secs(self.settings.jwks_min_refresh_secs);
+        // At least a second between fetches, whatever is configured: unauthenticated
+        // requests with made-up key ids must not queue up one fetch each.
+        let min_refresh = Duration::from_secs(self.settings.jwks_min_refresh_secs.max(1));
         let fetch_guard = {
             let keys = self.keys.read().await;
             let found = find(&keys.set, kid);
@@ -166,8 +168,17 @@ impl Oidc {
                 Some(key) => match self.fetching.try_lock() {
                     Ok(guard) => {
                         drop(keys);
-                        self.refetch(guard).await;
-                        return find(&self.keys.read().await.set, kid).unwrap_or(key);
+                        let refreshed = self.refetch(guard).await;
+                        let found = find(&self.keys.read().await.set, kid);
+                        // A key the issuer no longer lists is refused at once; if the
+                        // issuer could not be reached, the cached key still serves.
+                        return match (found, refreshed) {
+                            (Some(found), _) => found,
+                            (None, false) => key,
+                            (None, true) => Err(AuthError::InvalidToken(format!(
+                                "key id {kid:?} was withdrawn by the issuer"
+                            ))),
+                        };
                     }
                     Err(_) => return key,
                 },
@@ -194,7 +205,7 @@ impl Oidc {
             .attempted
             .is_some_and(|t| t.elapsed() < min_refresh);
         if !fetched_meanwhile {
-            self.refetch(fetch_guard).await;
+            let _ = self.refetch(fetch_guard).await;
         }
         let keys = self.keys.read().await;
         if keys.fetched.is_none() {
@@ -208,8 +219,8 @@ impl Oidc {
     }
 
     /// Fetches the keys (holding `_turn`, the one-fetch-at-a-time lock, but not the cache's
-    /// lock) and stores them; on failure keeps the old ones.
-    async fn refetch(&self, _turn: tokio::sync::MutexGuard<'_, ()>) {
+    /// lock) and stores them; on failure keeps the old ones. Whether new keys came.
+    async fn refetch(&self, _turn: tokio::sync::MutexGuard<'_, ()>) -> bool {
         let fetched = self.fetch().await;
         let mut keys = self.keys.write().await;
         keys.attempted = Some(Instant::now());
@@ -217,10 +228,12 @@ impl Oidc {
             Ok(set) => {
                 keys.set = set;
                 keys.fetched = Some(Instant::now());
+                true
             }
             Err(err) => {
                 // Keep the keys we have; `attempted` holds the next try back.
                 tracing::warn!(error = %err, issuer = %self.settings.issuer, "cannot fetch the issuer's keys");
+                false
             }
         }
     }

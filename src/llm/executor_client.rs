@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::http::auth::ON_BEHALF_OF;
+use crate::http::auth::{encode_caller, ON_BEHALF_OF};
 use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -118,7 +118,7 @@ impl ExecutorClient {
                 .http
                 .post(&url)
                 .header("x-request-id", request_id)
-                .header(ON_BEHALF_OF, caller)
+                .header(ON_BEHALF_OF, encode_caller(caller))
                 .json(request)
                 .send()
                 .await
@@ -155,7 +155,7 @@ impl ExecutorClient {
             .http
             .post(&url)
             .header("x-request-id", request_id)
-            .header(ON_BEHALF_OF, caller)
+            .header(ON_BEHALF_OF, encode_caller(caller))
             .json(request)
             .send()
             .await
@@ -174,7 +174,7 @@ impl ExecutorClient {
         let response = self
             .http
             .get(&url)
-            .header(ON_BEHALF_OF, caller)
+            .header(ON_BEHALF_OF, encode_caller(caller))
             .send()
             .await
             .map_err(|e| self.transport(e))?;

@@ -106,19 +106,27 @@ impl Caller {
         self.is_admin() || self.scopes.contains(&scope)
     }
 
-    /// The caller `self` acts for (`delegate` scope): `id`, with `self`'s scopes but neither
-    /// `admin` nor `delegate`, the default limits of a caller of its own.
-    pub fn acting_for(&self, id: &str) -> Caller {
-        Caller {
-            id: id.to_owned(),
-            scopes: self
-                .scopes
+    /// The caller `self` acts for (`delegate` scope): `user` as `self` knows it, named
+    /// `<self.id>/<user>` so that it can never be one of this service's own callers (two
+    /// services' `key:bob` are not the same principal). It has `self`'s scopes but neither
+    /// `admin` nor `delegate` (an `admin` delegate's users get the scopes to run code and
+    /// jobs), `self`'s rate (the delegate limits its users itself), and the default cap of a
+    /// caller of its own, so that its users share the pool fairly.
+    pub fn acting_for(&self, user: &str) -> Caller {
+        let scopes = if self.is_admin() {
+            vec![Scope::Execute, Scope::JobsRead, Scope::JobsWrite]
+        } else {
+            self.scopes
                 .iter()
                 .copied()
                 .filter(|s| !matches!(s, Scope::Admin | Scope::Delegate))
-                .collect(),
+                .collect()
+        };
+        Caller {
+            id: format!("{}/{user}", self.id),
+            scopes,
             max_concurrent: None,
-            rate_per_sec: None,
+            rate_per_sec: self.rate_per_sec,
         }
     }
 
