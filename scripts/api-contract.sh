@@ -15,7 +15,14 @@ pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    rm -rf "$work"
+    # Heavy jobs the fuzzer started run detached from the executor (they outlive it by
+    # design); their runners carry this run's --config on their command line.
+    pkill -f -- "$work/config.toml" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        pgrep -f -- "$work/config.toml" >/dev/null 2>&1 || break
+        sleep 0.1
+    done
+    rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work"; }
 }
 trap cleanup EXIT
 
