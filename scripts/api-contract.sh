@@ -41,7 +41,8 @@ state_dir = "$work/state"
 root = "$work/results"
 TOML
 
-# Starts `pyexec serve --role ROLE` on 127.0.0.1:0; prints its base URL.
+# Starts `pyexec serve --role ROLE` on 127.0.0.1:0 and sets `base` to its URL. Not run in a
+# command substitution: that subshell would keep the pid from `pids`, and the cleanup.
 start() {
     local role=$1
     "$binary" serve --role "$role" --listen 127.0.0.1:0 --config "$work/config.toml" \
@@ -49,7 +50,7 @@ start() {
     pids+=($!)
     for _ in $(seq 1 600); do
         if grep -q '^listening on ' "$work/$role.out" 2>/dev/null; then
-            echo "http://$(sed -n 's/^listening on //p' "$work/$role.out" | head -1)"
+            base="http://$(sed -n 's/^listening on //p' "$work/$role.out" | head -1)"
             return
         fi
         sleep 0.1
@@ -68,7 +69,8 @@ check() {
         --max-examples "$examples" --request-timeout 30 --generation-deterministic --no-color
 }
 
-executor=$(PYEXEC_EXECUTOR__POOL_SIZE=2 start executor)
+PYEXEC_EXECUTOR__POOL_SIZE=2 start executor
+executor=$base
 check executor "$executor"
 # The LLM role, with an OpenAI-compatible fake as its model and the executor above.
 python3 scripts/fake_llm.py >"$work/fake_llm.out" 2>&1 &
@@ -78,6 +80,7 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 fake_llm="http://$(sed -n 's/^listening on //p' "$work/fake_llm.out" | head -1)/v1"
-llm=$(PYEXEC_LLM__EXECUTOR_URL="$executor" PYEXEC_LLM__BASE_URL="$fake_llm" \
-    PYEXEC_LLM__MODEL=fake PYEXEC_AUTH__EXECUTOR_API_KEY="$key" start llm)
+PYEXEC_LLM__EXECUTOR_URL="$executor" PYEXEC_LLM__BASE_URL="$fake_llm" \
+    PYEXEC_LLM__MODEL=fake PYEXEC_AUTH__EXECUTOR_API_KEY="$key" start llm
+llm=$base
 check llm "$llm"
