@@ -13,50 +13,24 @@ use serde_json::{json, Value};
 
 const KEY_PEM: &str = include_str!("fixtures/auth/test-issuer-key.pem");
 
-fn hash(key: &str) -> String {
-    pyexec::http::hash_key(key)
-}
-
 /// A configuration naming the test's keys (and an issuer, when given).
 fn config(issuer: Option<&str>, extra: &str) -> String {
-    let mut text = format!(
-        r#"
-[auth]
-rate_per_sec = 0
-burst = 2
-[[auth.api_keys]]
-id = "alice"
-sha256 = "{}"
-scopes = ["execute", "jobs:read", "jobs:write"]
-[[auth.api_keys]]
-id = "bob"
-sha256 = "{}"
-scopes = ["execute", "jobs:read", "jobs:write"]
-[[auth.api_keys]]
-id = "reader"
-sha256 = "{}"
-scopes = ["jobs:read"]
-[[auth.api_keys]]
-id = "root"
-sha256 = "{}"
-scopes = ["admin"]
-[[auth.api_keys]]
-id = "llm"
-sha256 = "{}"
-scopes = ["execute", "jobs:read", "jobs:write", "delegate"]
-[[auth.api_keys]]
-id = "slow"
-sha256 = "{}"
-scopes = ["execute"]
-rate_per_sec = 0.5
-"#,
-        hash("alice-key"),
-        hash("bob-key"),
-        hash("reader-key"),
-        hash("root-key"),
-        hash("llm-key"),
-        hash("slow-key"),
-    );
+    let jobs = ["execute", "jobs:read", "jobs:write"];
+    let mut text = String::from("[auth]\nrate_per_sec = 0\nburst = 2\n");
+    for entry in [
+        common::api_key("alice", &jobs, ""),
+        common::api_key("bob", &jobs, ""),
+        common::api_key("reader", &["jobs:read"], ""),
+        common::api_key("root", &["admin"], ""),
+        common::api_key(
+            "llm",
+            &["execute", "jobs:read", "jobs:write", "delegate"],
+            "",
+        ),
+        common::api_key("slow", &["execute"], "rate_per_sec = 0.5\n"),
+    ] {
+        text.push_str(&entry);
+    }
     if let Some(issuer) = issuer {
         text.push_str(&format!(
             "[auth.oidc]\nissuer = \"{issuer}\"\naudience = [\"api://pyexec\"]\nleeway_secs = 0\n"

@@ -22,10 +22,7 @@ fn hostile_callers_hold_at_most_their_share_and_a_third_caller_is_served() {
     let mut config = tempfile::NamedTempFile::new().expect("config");
     let mut text = String::from("[auth]\nrate_per_sec = 0\n");
     for id in ["h1", "h2", "normal"] {
-        text.push_str(&format!(
-            "[[auth.api_keys]]\nid = \"{id}\"\nsha256 = \"{}\"\nscopes = [\"execute\"]\n",
-            pyexec::http::hash_key(&format!("{id}-key"))
-        ));
+        text.push_str(&common::api_key(id, &["execute"], ""));
     }
     config.write_all(text.as_bytes()).expect("write");
     let path = config.path().to_str().expect("path").to_owned();

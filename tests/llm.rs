@@ -477,10 +477,7 @@ fn users_of_the_llm_role_with_the_same_request_id_get_their_own_heavy_jobs() {
     let llm = TestLlm::start(&[Scripted::Reply(alice), Scripted::Reply(bob)]);
     let mut config = String::from("[auth]\nrate_per_sec = 0\n");
     for user in ["alice", "bob"] {
-        config.push_str(&format!(
-            "[[auth.api_keys]]\nid = \"{user}\"\nsha256 = \"{}\"\nscopes = [\"query\"]\n",
-            pyexec::http::hash_key(&format!("{user}-key"))
-        ));
+        config.push_str(&common::api_key(user, &["query"], ""));
     }
     let service = spawn(
         Role::All,

@@ -372,16 +372,8 @@ fn the_llm_role_counts_queries_llm_calls_and_corrections() {
 #[test]
 fn a_rate_limited_caller_is_counted_and_the_scrape_needs_no_credential() {
     let config = format!(
-        r#"
-[auth]
-burst = 1
-[[auth.api_keys]]
-id = "slow"
-sha256 = "{}"
-scopes = ["execute"]
-rate_per_sec = 0.2
-"#,
-        pyexec::http::hash_key("slow-key")
+        "[auth]\nburst = 1\n{}",
+        common::api_key("slow", &["execute"], "rate_per_sec = 0.2\n")
     );
     let service = Service::with(Options::default().pool_size(1).config(config));
     let url = service.url("/api/v1/execute_snippet");

@@ -82,10 +82,11 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             }),
         };
         let outcome = executor
-            .execute(
+            .submit(
                 &crate::models::Caller::anonymous(),
                 request,
                 crate::telemetry::new_request_id(),
+                crate::executor::Route::Run,
             )
             .await;
         // Let the slot finish re-arming first (a moment): shut down mid-way, it would be
@@ -96,7 +97,10 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
         }
         executor.pool.shutdown(Duration::ZERO).await;
         match outcome {
-            Ok(result) => Ok(result),
+            Ok(crate::executor::Submitted::Ran(result)) => Ok(result),
+            Ok(crate::executor::Submitted::Job(_)) => {
+                Err(anyhow::anyhow!("exec runs no heavy jobs"))
+            }
             Err(Failure::BadRequest(message)) => Err(anyhow::anyhow!(message)),
             Err(Failure::Execution(err)) => Err(anyhow::anyhow!(err)),
             Err(Failure::NoJobs | Failure::Jobs(_) | Failure::Conflict(_)) => {

@@ -183,15 +183,14 @@ impl Executor {
         }
     }
 
-    /// Runs a lightweight program for `caller`: checked, validated (a refusal is a result
-    /// with status `rejected`), admitted fairly and run in the sandbox.
-    pub async fn execute(
+    /// Runs a lightweight program for `caller` (code checked by `submit`): validated (a
+    /// refusal is a result with status `rejected`), admitted fairly and run in the sandbox.
+    async fn execute(
         &self,
         caller: &Caller,
         request: CodeExecutionRequest,
         request_id: String,
     ) -> Result<ExecutionResult, Failure> {
-        request.check_code().map_err(Failure::BadRequest)?;
         if request.tier == TierChoice::Heavy {
             return Err(Failure::BadRequest(
                 "heavy code does not run here: use POST /api/v1/create_heavy_job".to_owned(),
@@ -265,14 +264,13 @@ impl Executor {
 
     /// Starts a heavy job owned by `caller` (or returns the one its request id already
     /// has). The runner validates the code with the heavy tier's rules before it runs.
-    pub fn create_job(
+    fn create_job(
         &self,
         caller: &Caller,
         request: &CodeExecutionRequest,
         request_id: &str,
     ) -> Result<JobCreated, Failure> {
         let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
-        request.check_code().map_err(Failure::BadRequest)?;
         match jobs.create(request, request_id, &caller.id) {
             Ok(created) => {
                 tracing::info!(caller = %caller.id, job_id = %created.job_id, "heavy job created");

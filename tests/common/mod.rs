@@ -122,3 +122,14 @@ pub fn serve_in_background(app: axum::Router) -> (std::net::SocketAddr, tokio::r
     runtime.spawn(async move { axum::serve(listener, app).await });
     (addr, runtime)
 }
+
+/// One `[[auth.api_keys]]` entry: caller `id` with the key `<id>-key` (kept, as in
+/// production, as its SHA-256) and `scopes`; `extra` lines are added to the entry.
+pub fn api_key(id: &str, scopes: &[&str], extra: &str) -> String {
+    let scopes: Vec<String> = scopes.iter().map(|s| format!("{s:?}")).collect();
+    format!(
+        "[[auth.api_keys]]\nid = {id:?}\nsha256 = {:?}\nscopes = [{}]\n{extra}",
+        pyexec::http::hash_key(&format!("{id}-key")),
+        scopes.join(", ")
+    )
+}

@@ -578,4 +578,28 @@ mod tests {
         drop(again);
         assert_eq!(admission.permits.available_permits(), 1);
     }
+
+    #[tokio::test]
+    async fn a_caller_that_leaves_after_a_slot_was_handed_to_it_gives_it_back() {
+        let admission = admission(1);
+        let held = admission.admit(&who("a", 1), 0).await.expect("first");
+        let b = who("b", 1);
+        let mut waiting = Box::pin(admission.admit(&b, 0));
+        assert!(futures::poll!(waiting.as_mut()).is_pending());
+        drop(held);
+        settle().await;
+        assert_eq!(
+            admission.permits.available_permits(),
+            0,
+            "the dispatcher handed the freed slot to the waiter"
+        );
+        // The client goes away before its request ever sees the slot.
+        drop(waiting);
+        assert_eq!(admission.permits.available_permits(), 1);
+        let again = tokio::time::timeout(Duration::from_secs(5), admission.admit(&who("b", 1), 0))
+            .await
+            .expect("not stuck: its share came back")
+            .expect("admitted");
+        drop(again);
+    }
 }
