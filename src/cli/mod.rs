@@ -5,6 +5,7 @@ mod ask;
 mod auth;
 mod config_show;
 mod exec;
+mod history;
 mod job_manifest;
 mod rules;
 mod serve;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Make API keys and the digests the configuration keeps of them.
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// The run history: recent requests (filters as in GET /api/v1/executions), or one in
+    /// full (`history show REQUEST_ID`).
+    History(history::HistoryArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -175,6 +179,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(args) => rules::list(&args),
         Command::Config(ConfigCommand::Show(args)) => config_show::run(&sources, &args),
         Command::Auth(command) => auth::run(&command),
+        Command::History(args) => history::run(&sources, &args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

@@ -14,8 +14,9 @@ use figment::Figment;
 pub use auth::{ApiKeySettings, ApiKeysFile, AuthSettings, OidcSettings};
 pub use secret::Secret;
 pub use settings::{
-    ClassifierSettings, ExecutorSettings, JobBackendKind, JobsSettings, LimitSettings, LlmSettings,
-    SandboxSettings, ServerSettings, Settings, StorageBackend, StorageSettings, ValidatorSettings,
+    ClassifierSettings, ExecutorSettings, HistorySettings, JobBackendKind, JobsSettings,
+    LimitSettings, LlmSettings, SandboxSettings, ServerSettings, Settings, StorageBackend,
+    StorageSettings, ValidatorSettings,
 };
 
 pub use crate::telemetry::{LogFormat, LogSettings};

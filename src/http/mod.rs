@@ -21,3 +21,9 @@ pub use response::{
 };
 pub use routes::{finish, protect, Access, SecurityAddon};
 pub use server::{serve, ServerLimits};
+
+/// Header the LLM role sends with the programs of its queries (`llm`): the run history
+/// records where a request came from.
+pub const SOURCE_HEADER: &str = "x-pyexec-source";
+/// Header the LLM role sends with the generation rounds the program took.
+pub const ATTEMPTS_HEADER: &str = "x-pyexec-attempts";

@@ -111,6 +111,10 @@ impl JobService {
             let Ok(table) = self.table.lock() else {
                 return;
             };
+            if job.tx.borrow().status.is_done() {
+                // Cancelled while it waited.
+                return;
+            }
             if table.stopping {
                 tracing::info!(
                     "the executor is stopping: the job stays pending for the next instance"
@@ -126,12 +130,16 @@ impl JobService {
                 job.stored.runner = Some(runner);
                 self.keep(&job.stored);
                 tracing::info!(pid = runner.process.pid, "job running (local backend)");
+                // Cancelled while it started (`cancel` found no runner yet): stop it now.
+                if self.cancellation(&job.stored.record.job_id).is_some() {
+                    kill_group(runner.process, "cancelled");
+                }
                 let backstop = self.backstop(&job.stored);
                 match tokio::time::timeout(backstop, child.wait()).await {
                     Ok(Ok(status)) => Ended::Exited(status),
                     Ok(Err(err)) => Ended::Error(format!("waiting for the runner: {err}")),
                     Err(_) => {
-                        kill_group(runner.process);
+                        kill_group(runner.process, "it outlived its job's backstop");
                         let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
                         Ended::Error(format!(
                             "the runner did not finish within {backstop:?} and was killed"
@@ -284,7 +292,7 @@ async fn follow_adopted(runner: ProcessId, deadline: SystemTime, backstop: Durat
             return Ended::Gone("the runner ended without writing a result");
         }
         if SystemTime::now() >= deadline {
-            kill_group(runner);
+            kill_group(runner, "it outlived its job's backstop");
             while runner.is_alive() && SystemTime::now() < deadline + Duration::from_secs(10) {
                 tokio::time::sleep(POLL).await;
             }
@@ -298,7 +306,7 @@ async fn follow_adopted(runner: ProcessId, deadline: SystemTime, backstop: Durat
 
 /// SIGKILL to the runner's process group (it leads one), or to the runner alone when it
 /// does not lead a group; nothing when the pid is no longer the runner's.
-fn kill_group(runner: ProcessId) {
+pub(super) fn kill_group(runner: ProcessId, why: &str) {
     use nix::sys::signal::{kill, killpg, Signal};
     let Some(pid) = runner.nix_pid() else {
         return;
@@ -306,10 +314,7 @@ fn kill_group(runner: ProcessId) {
     if !runner.is_alive() {
         return;
     }
-    tracing::warn!(
-        pid = runner.pid,
-        "killing a runner that outlived its job's backstop"
-    );
+    tracing::warn!(pid = runner.pid, why, "killing a job's runner");
     if killpg(pid, Signal::SIGKILL).is_err() {
         let _ = kill(pid, Signal::SIGKILL);
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use crate::http::auth::{encode_caller, ON_BEHALF_OF};
+use crate::http::{ATTEMPTS_HEADER, SOURCE_HEADER};
 use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +110,7 @@ impl ExecutorClient {
         request: &CodeExecutionRequest,
         request_id: &str,
         caller: &str,
+        attempts: usize,
     ) -> Result<ExecutionResult, ExecutorError> {
         let url = format!("{}/api/v1/execute_snippet", self.base);
         let deadline = tokio::time::Instant::now() + self.options.timeout;
@@ -119,6 +121,8 @@ impl ExecutorClient {
                 .post(&url)
                 .header("x-request-id", request_id)
                 .header(ON_BEHALF_OF, encode_caller(caller))
+                .header(SOURCE_HEADER, "llm")
+                .header(ATTEMPTS_HEADER, attempts)
                 .json(request)
                 .send()
                 .await
@@ -149,6 +153,7 @@ impl ExecutorClient {
         request: &CodeExecutionRequest,
         request_id: &str,
         caller: &str,
+        attempts: usize,
     ) -> Result<JobCreated, ExecutorError> {
         let url = format!("{}/api/v1/create_heavy_job", self.base);
         let response = self
@@ -156,6 +161,8 @@ impl ExecutorClient {
             .post(&url)
             .header("x-request-id", request_id)
             .header(ON_BEHALF_OF, encode_caller(caller))
+            .header(SOURCE_HEADER, "llm")
+            .header(ATTEMPTS_HEADER, attempts)
             .json(request)
             .send()
             .await

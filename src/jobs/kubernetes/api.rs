@@ -37,6 +37,43 @@ pub enum KubeError {
     WatchStatus { name: String, message: String },
     #[error("the Job {name} was deleted before it finished")]
     Deleted { name: String },
+    #[error("listing the heavy-job Jobs")]
+    List(#[source] kube::Error),
+    #[error("deleting the Job {name}")]
+    Delete {
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+/// The label selector of every heavy-job Job pyexec creates.
+pub const JOB_SELECTOR: &str =
+    "app.kubernetes.io/name=pyexec,app.kubernetes.io/component=heavy-job";
+
+/// Every heavy-job Job in `namespace` (found by label).
+pub async fn list(client: &kube::Client, namespace: &str) -> Result<Vec<Job>, KubeError> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let params = kube::api::ListParams::default().labels(JOB_SELECTOR);
+    jobs.list(&params)
+        .await
+        .map(|list| list.items)
+        .map_err(KubeError::List)
+}
+
+/// Deletes the Job `name` and its pods (background propagation); a Job already gone is
+/// not an error.
+pub async fn delete(client: &kube::Client, namespace: &str, name: &str) -> Result<(), KubeError> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let params = kube::api::DeleteParams::background();
+    match jobs.delete(name, &params).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(source) => Err(KubeError::Delete {
+            name: name.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// Where a Job is, from its status.
