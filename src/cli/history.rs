@@ -33,6 +33,7 @@ pub struct ShowArgs {
     /// Only this caller's request (`key:<id>`, `oidc:<subject>`, `anonymous`).
     #[arg(long)]
     pub owner: Option<String>,
+    /// `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -73,6 +74,7 @@ pub struct ListArgs {
     /// Most records to show (newest first).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// `table` for people, `json` for scripts.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

@@ -197,16 +197,17 @@ async fn execute_snippet(
 }
 
 /// Where a REST request came from (the LLM role says so in [`SOURCE_HEADER`]); whether the
-/// caller chose its request id (a header, or `body_id`).
+/// caller chose its request id (a header, or `body_id`). The LLM role's ids are its queries':
+/// a query's repairs and a resent query run programs the model wrote anew under the same
+/// id, so they are not answered from the history (the record keeps the query's last run).
 fn origin_of(headers: &HeaderMap, body_id: bool) -> Origin {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let mut origin = Origin::new(
-        match text(SOURCE_HEADER) {
-            Some("llm") => Source::Llm,
-            _ => Source::Rest,
-        },
-        body_id || crate::http::request_id(headers).is_some(),
-    );
+    let source = match text(SOURCE_HEADER) {
+        Some("llm") => Source::Llm,
+        _ => Source::Rest,
+    };
+    let chosen = body_id || crate::http::request_id(headers).is_some();
+    let mut origin = Origin::new(source, chosen && source != Source::Llm);
     origin.attempts = text(ATTEMPTS_HEADER)
         .and_then(|v| v.parse::<u32>().ok())
         .filter(|n| *n <= 1000);
@@ -391,6 +392,7 @@ async fn create_heavy_job(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JobQuery {
     /// Wait up to this many seconds (at most 300) for the job to finish before answering.
     wait_secs: Option<f64>,

@@ -263,7 +263,7 @@ impl Executor {
         let (Some(history), Some(received)) = (&self.history, received) else {
             return self.dispatch(caller, request, request_id, route).await;
         };
-        let claim = if origin.id_chosen || heavy {
+        let claim = if origin.id_chosen {
             match history.claim(&received, heavy).await {
                 Ok(Claim::New(guard)) => Some(guard),
                 Ok(Claim::Recorded(row)) => {
@@ -271,6 +271,18 @@ impl Executor {
                         status = row.status.as_str(),
                         "request id already recorded: answering from the history"
                     );
+                    // A job as its service sees it now, when this instance follows it.
+                    if let Some(record) = row
+                        .job_id
+                        .as_deref()
+                        .and_then(|id| self.jobs.as_ref()?.get(id))
+                    {
+                        return Ok(Submitted::Job(JobCreated {
+                            job_id: record.job_id,
+                            status: record.status,
+                            created_at: record.created_at,
+                        }));
+                    }
                     return replay(&row, &request_id);
                 }
                 Ok(Claim::Conflict(message)) => return Err(Failure::Conflict(message)),
@@ -298,6 +310,10 @@ impl Executor {
                 row.tier = Some(Tier::Heavy);
                 row.tier_reasons = reasons;
                 row.job_id = Some(created.job_id.clone());
+                // The job's own creation time, as its record shows it.
+                if let Some(at) = crate::history::parse_time(&created.created_at) {
+                    row.received_at = at;
+                }
                 if let Err(err) = history.record_job(&row).await {
                     tracing::error!(job_id = %created.job_id, error = %crate::telemetry::error_chain(&err), "the job is not in the history");
                 }

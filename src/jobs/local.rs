@@ -252,11 +252,12 @@ impl JobService {
         };
         let wrote_result = result.is_some();
         self.end_record(&mut job.stored.record, status, error, result);
-        job.tx.send_replace(job.stored.record.clone());
+        // Kept and cleaned up before anyone is told it is done.
         self.keep(&job.stored);
         if let Some(state) = &self.state {
             state.remove_code(&job.stored.record.job_id);
         }
+        job.tx.send_replace(job.stored.record.clone());
         if !wrote_result {
             // A runner that did not finish its work may have left its cgroups and work
             // folder behind.

@@ -367,10 +367,9 @@ impl Flow<'_> {
             ),
             None => code.clone(),
         };
-        let run_id = run_id(&self.request_id, &program);
         let request = CodeExecutionRequest {
             code: program,
-            request_id: Some(run_id.clone()),
+            request_id: Some(self.request_id.clone()),
             tier: if tier == Tier::Heavy {
                 TierChoice::Heavy
             } else {
@@ -379,13 +378,13 @@ impl Flow<'_> {
             limits: self.limits.clone(),
         };
         if tier == Tier::Heavy {
-            return self.run_job(code, reasons, &request, &run_id).await;
+            return self.run_job(code, reasons, &request).await;
         }
         let started = Instant::now();
         let result = self
             .ctx
             .executor
-            .execute(&request, &run_id, &self.caller, self.attempts.len())
+            .execute(&request, &self.request_id, &self.caller, self.attempts.len())
             .await?;
         self.timings.execute_ms += ms(started.elapsed());
         tracing::info!(status = ?result.status, "executed");
@@ -414,13 +413,12 @@ impl Flow<'_> {
         code: String,
         reasons: Vec<TierReason>,
         request: &CodeExecutionRequest,
-        run_id: &str,
     ) -> Result<State, FlowError> {
         let started = Instant::now();
         let created = self
             .ctx
             .executor
-            .create_job(request, run_id, &self.caller, self.attempts.len())
+            .create_job(request, &self.request_id, &self.caller, self.attempts.len())
             .await?;
         tracing::info!(job_id = %created.job_id, "heavy job created");
         let record = self
@@ -474,15 +472,3 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// The executor's request id for one program of query `query_id`: the query's id and the
-/// program's hash. Sending the same program again (a resent query whose model wrote the
-/// same code) is answered from the executor's history; a different program (a repair, or a
-/// resent query the model answered otherwise) is a run of its own, never a conflict. The
-/// executor's history finds a query's runs by the prefix `query_id.`.
-pub fn run_id(query_id: &str, program: &str) -> String {
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(program.as_bytes());
-    let hash: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    // 128 at most, as every request id.
-    let head: String = query_id.chars().take(128 - 1 - hash.len()).collect();
-    format!("{head}.{hash}")
-}
