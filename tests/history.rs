@@ -324,10 +324,7 @@ fn callers_see_only_their_own_records() {
         common::api_key("bob", &["execute", "jobs:read"], ""),
         common::api_key("root", &["admin"], ""),
     ];
-    let app = spawn(
-        Role::Executor,
-        Options::default().config(keys.join("\n")),
-    );
+    let app = spawn(Role::Executor, Options::default().config(keys.join("\n")));
     let post = |who: &str, code: &str, id: &str| {
         app.post(
             "/api/v1/execute_snippet",
@@ -644,4 +641,39 @@ fn the_history_command_reads_the_same_records() {
         serde_json::from_str(&pyexec(&["show", "cli-1", "--format", "json"])).expect("json");
     assert_eq!(one["result"]["stdout"], "from the api\n");
     assert_eq!(one["code"], "print('from the api')\n");
+}
+
+#[test]
+fn twins_under_one_request_id_share_one_run_and_a_vanished_client_frees_its_id() {
+    let app = spawn(Role::Executor, Options::default().pool_size(2));
+    let slow_random = "import random, time\ntime.sleep(0.5)\nprint(random.random())\n";
+    let answers: Vec<Value> = std::thread::scope(|scope| {
+        let twins: Vec<_> = (0..2)
+            .map(|_| scope.spawn(|| run(&app, slow_random, "twin-1").1))
+            .collect();
+        twins
+            .into_iter()
+            .map(|t| t.join().expect("thread"))
+            .collect()
+    });
+    assert_eq!(answers[0]["status"], "ok", "{}", answers[0]);
+    assert_eq!(
+        answers[0]["stdout"], answers[1]["stdout"],
+        "the twins ran twice"
+    );
+    wait_for_records(&app, 1);
+    assert_eq!(ids(&page(&app, "request_id_prefix=twin-")).len(), 1);
+
+    // A client that leaves before its answer: the id is not left claimed.
+    let body = json!({"code": slow_random, "request_id": "left-1"}).to_string();
+    let gone = ureq::post(&app.url("/api/v1/execute_snippet"))
+        .timeout(Duration::from_millis(100))
+        .set("content-type", "application/json")
+        .send_string(&body);
+    assert!(gone.is_err(), "the client timed out");
+    let (status, answer) = run(&app, slow_random, "left-1");
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "ok", "{answer}");
+    let (status, again) = run(&app, slow_random, "left-1");
+    assert_eq!((status, &again["stdout"]), (200, &answer["stdout"]));
 }

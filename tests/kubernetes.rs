@@ -9,12 +9,16 @@ use std::io::{BufRead, BufReader};
 use std::process::Command;
 use std::time::Duration;
 
-use common::app::{spawn, App, Options, Role};
+use common::app::{spawn, App, Options, Role, Workspace};
 use common::fake_kube::{version_of, FakeApi};
 use serde_json::{json, Value};
 
 /// The executor with the Kubernetes job backend, against the API server at `api`.
 fn start(api: &str, env: &[(&str, &str)]) -> App {
+    start_in(api, env, &Workspace::new())
+}
+
+fn start_in(api: &str, env: &[(&str, &str)], workspace: &std::sync::Arc<Workspace>) -> App {
     let kubernetes = [
         ("PYEXEC_JOBS__BACKEND", "kubernetes"),
         ("PYEXEC_JOBS__API_URL", api),
@@ -22,7 +26,13 @@ fn start(api: &str, env: &[(&str, &str)]) -> App {
         ("PYEXEC_JOBS__IMAGE", "registry.example/pyexec:1.0"),
         ("PYEXEC_JOBS__RUNTIME_CLASS_NAME", "gvisor"),
     ];
-    spawn(Role::Executor, Options::default().env(&kubernetes).env(env))
+    spawn(
+        Role::Executor,
+        Options::default()
+            .env(&kubernetes)
+            .env(env)
+            .workspace(workspace),
+    )
 }
 
 /// The heavy-job endpoints, and the pod's side of a job.
@@ -443,4 +453,65 @@ fn the_job_and_its_code_secret_are_as_reviewed() {
     });
     let objects = json!({"secret": secret, "job": job});
     insta::assert_json_snapshot!("job_and_code_secret", objects);
+}
+
+#[test]
+fn after_a_crash_jobs_in_the_cluster_are_followed_again_and_vanished_ones_end_failed() {
+    let api = FakeApi::start();
+    let workspace = Workspace::new();
+    let settle_at_once = [("PYEXEC_JOBS__RECONCILE_GRACE_SECS", "0")];
+    let mut service = start_in(&api.url, &settle_at_once, &workspace);
+    let mut job_ids = Vec::new();
+    for id in ["follow-me", "vanish", "cancel-me"] {
+        let (status, created) = service.create(&json!({"code": "print(1)", "request_id": id}));
+        assert_eq!(status, 202, "{created}");
+        let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+        api.wait_for_job(&job_id);
+        api.wait_for_watch(&job_id);
+        job_ids.push(job_id);
+    }
+    // The job rows are written as the jobs progress: wait until the history has them all.
+    common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
+        let (_, page) = service.get("/api/v1/jobs");
+        let n = page["items"].as_array().map_or(0, Vec::len);
+        if n == 3 {
+            Ok(())
+        } else {
+            Err(format!("{n} jobs in the history"))
+        }
+    });
+    service.stop_with(nix::sys::signal::Signal::SIGKILL);
+    // While no executor runs: one Job is deleted, another one finishes.
+    api.delete(&job_ids[1]);
+    service.write_result(&job_ids[0], "done while nobody watched\n");
+    api.set_status(
+        &job_ids[0],
+        json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}),
+    );
+    let service = start_in(&api.url, &settle_at_once, &workspace);
+    let done = service.wait_status(&job_ids[0], "succeeded");
+    assert_eq!(
+        done["result"]["stdout"], "done while nobody watched\n",
+        "{done}"
+    );
+    let vanished = service.wait_status(&job_ids[1], "failed");
+    assert!(
+        vanished["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("gone from the cluster")),
+        "{vanished}"
+    );
+    // The third is followed again: cancelling deletes its Job.
+    let response = ureq::delete(&service.url(&format!("/api/v1/jobs/{}", job_ids[2])))
+        .call()
+        .expect("cancel");
+    assert_eq!(response.status(), 200);
+    let cancelled = service.wait_status(&job_ids[2], "cancelled");
+    assert!(api.job(&job_ids[2]).is_none(), "the Job is deleted");
+    assert!(
+        cancelled["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cancelled by")),
+        "{cancelled}"
+    );
 }

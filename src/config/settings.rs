@@ -107,6 +107,9 @@ pub struct JobsSettings {
     pub run_as_uid: i64,
     /// Retries of a failed call to the Kubernetes API (exponential backoff).
     pub api_retries: u32,
+    /// At start-up, a job in the run history that nothing follows is marked failed once it
+    /// is this old (Kubernetes: another replica may still be creating a newer one).
+    pub reconcile_grace_secs: u64,
     /// The API server's URL without authentication (a `kubectl proxy`, or a test server);
     /// unset: in-cluster configuration or the kubeconfig, as kubectl finds them.
     pub api_url: Option<String>,
@@ -144,6 +147,7 @@ impl Default for JobsSettings {
             runtime_class_name: None,
             run_as_uid: 10001,
             api_retries: 3,
+            reconcile_grace_secs: 120,
             api_url: None,
             storage_secret: None,
         }

@@ -18,9 +18,6 @@ use super::local::{job_span, Ended, LocalJob};
 use super::JobService;
 use crate::models::JobStatus;
 
-/// Jobs received this recently are not settled by [`JobService::reconcile`].
-pub const RECONCILE_GRACE: Duration = Duration::from_secs(120);
-
 impl JobService {
     pub(super) async fn resume(self: &Arc<Self>) {
         let Some(state) = &self.state else {
@@ -78,8 +75,8 @@ impl JobService {
     /// After [`JobService::resume`]: Kubernetes Jobs still in the cluster are followed
     /// again (found by label), and the run history's jobs that nothing follows any more
     /// (their runner's state or their Job gone) are marked failed with the reason, so that
-    /// none stays `pending` or `running` forever. Jobs received in the last
-    /// [`RECONCILE_GRACE`] are left alone: another replica may be creating them.
+    /// none stays `pending` or `running` forever. Kubernetes jobs received in the last
+    /// `jobs.reconcile_grace_secs` are left alone: another replica may be creating them.
     pub(super) async fn reconcile(self: &Arc<Self>) {
         if let Some(client) = self.kube.clone() {
             match super::kubernetes::list(&client, &self.settings.jobs.namespace).await {
@@ -106,7 +103,7 @@ impl JobService {
         };
         // One local executor per state folder: nothing else creates its jobs.
         let grace = if self.kube.is_some() {
-            RECONCILE_GRACE
+            Duration::from_secs(self.settings.jobs.reconcile_grace_secs)
         } else {
             Duration::ZERO
         };

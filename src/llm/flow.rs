@@ -384,7 +384,12 @@ impl Flow<'_> {
         let result = self
             .ctx
             .executor
-            .execute(&request, &self.request_id, &self.caller, self.attempts.len())
+            .execute(
+                &request,
+                &self.request_id,
+                &self.caller,
+                self.attempts.len(),
+            )
             .await?;
         self.timings.execute_ms += ms(started.elapsed());
         tracing::info!(status = ?result.status, "executed");
@@ -471,4 +476,3 @@ impl Flow<'_> {
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
-
