@@ -433,9 +433,13 @@ fn the_job_and_its_code_secret_are_as_reviewed() {
     use pyexec::jobs::kubernetes::{build_job, JobInput};
     let settings = pyexec::config::Settings::default();
     let limits = pyexec::jobs::runner::heavy_limits(&settings, None, None).expect("limits");
+    let mut telemetry = settings.telemetry.clone();
+    telemetry.otlp_endpoint = Some("http://otel-collector:4318".to_owned());
     let (job, secret) = build_job(&JobInput {
         job_id: &pyexec::jobs::job_id("snap:1"),
         request_id: "snap:1",
+        traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        telemetry: &telemetry,
         code: "print(1)\n",
         limits: &limits,
         jobs: &settings.jobs,

@@ -210,8 +210,9 @@ impl Executor {
             } else {
                 let validator = Arc::clone(&self.validator);
                 let code = request.code.clone();
+                let span = tracing::Span::current();
                 tokio::task::spawn_blocking(move || {
-                    validator.validate(&code, TierChoice::Lightweight)
+                    span.in_scope(|| validator.validate(&code, TierChoice::Lightweight))
                 })
                 .await
                 .map_err(|e| {
