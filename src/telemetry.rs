@@ -41,6 +41,16 @@ pub const SPANS: &str = "pyexec_spans";
 /// line inside them, warnings included) and exported.
 pub const REQUESTS: &str = "pyexec_requests";
 
+/// The target of the spans of probes and scrapes (health, `/metrics`): printed like
+/// request spans, never exported (a probe every few seconds is not a trace anyone reads).
+pub const PROBES: &str = "pyexec_probes";
+
+/// Whether a stage span may start here: only inside a request (or job) span, so that work
+/// outside any request (the executor's start-up self-test) starts no trace of its own.
+pub fn in_request() -> bool {
+    !tracing::Span::current().is_none()
+}
+
 use serde::{Deserialize, Serialize};
 
 /// How log lines are written (`[log] format`).
@@ -149,7 +159,8 @@ fn install(
         })?
         // Stage spans are for export only; request spans always carry their fields.
         .add_directive(directive(&format!("{SPANS}=off"))?)
-        .add_directive(directive(&format!("{REQUESTS}=info"))?);
+        .add_directive(directive(&format!("{REQUESTS}=info"))?)
+        .add_directive(directive(&format!("{PROBES}=info"))?);
     let json = match settings.format {
         LogFormat::Json => true,
         LogFormat::Text => false,
@@ -161,7 +172,8 @@ fn install(
         let exported = Targets::new()
             .with_target("pyexec", tracing::Level::INFO)
             .with_target(SPANS, tracing::Level::INFO)
-            .with_target(REQUESTS, tracing::Level::INFO);
+            .with_target(REQUESTS, tracing::Level::INFO)
+            .with_target(PROBES, tracing::level_filters::LevelFilter::OFF);
         layers.push(otel::layer(provider).with_filter(exported).boxed());
     }
     let logs = if json {
@@ -197,6 +209,29 @@ pub fn server_span(
 ) -> tracing::Span {
     let remote = context::parse(traceparent, tracestate);
     entry_span(request_id, operation, "server", remote)
+}
+
+/// As [`server_span`], for a probe or a scrape: the same log fields, never exported.
+pub fn probe_span(
+    request_id: &str,
+    operation: &str,
+    traceparent: Option<&str>,
+    tracestate: Option<&str>,
+) -> tracing::Span {
+    let span = tracing::info_span!(
+        target: PROBES,
+        "request",
+        request_id = %request_id,
+        trace_id = Empty,
+        role = role(),
+        operation = %operation,
+    );
+    if !span.is_disabled() {
+        let given = context::parse(traceparent, tracestate).unwrap_or_else(context::new_root);
+        span.record("trace_id", given.trace_id().to_string());
+        context::keep(&span, given);
+    }
+    span
 }
 
 /// The span of a heavy job's runner (`pyexec job-run`), continuing the trace of the job
@@ -267,10 +302,11 @@ pub fn job_span(request_id: &str, job_id: &str) -> tracing::Span {
         trace_id = Empty,
         role = role(),
         operation = "job",
-        otel.name = "job",
+        otel.name = Empty,
         otel.status_code = Empty,
     );
     if otel::exporting() {
+        span.record("otel.name", "job");
         if let Some(id) = span.in_scope(current_trace_id) {
             span.record("trace_id", id);
         }

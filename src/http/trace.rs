@@ -44,7 +44,12 @@ pub async fn trace_request(request: Request, next: Next) -> Response {
         .map_or("unmatched", MatchedPath::as_str);
     let operation = format!("{} {route}", request.method());
     let headers = request.headers();
-    let span = telemetry::server_span(
+    let probe = route.starts_with("/api/v1/health") || route == "/metrics";
+    let span = if probe {
+        telemetry::probe_span
+    } else {
+        telemetry::server_span
+    }(
         &id,
         &operation,
         header(headers, telemetry::TRACEPARENT),

@@ -42,6 +42,9 @@ impl Extractor for Carrier<'_> {
 /// new trace, it is never an error.
 pub fn parse(traceparent: Option<&str>, tracestate: Option<&str>) -> Option<SpanContext> {
     let traceparent = traceparent?.trim();
+    if !well_formed(traceparent) {
+        return None;
+    }
     let mut carrier = HashMap::from([(TRACEPARENT, traceparent)]);
     if let Some(state) = tracestate {
         carrier.insert(TRACESTATE, state.trim());
@@ -50,6 +53,29 @@ pub fn parse(traceparent: Option<&str>, tracestate: Option<&str>) -> Option<Span
     let span = cx.span();
     let context = span.span_context();
     context.is_valid().then(|| context.clone())
+}
+
+/// The W3C shape, checked strictly (the SDK's parser takes shorter ids and upper case):
+/// `version-traceid-parentid-flags`, lowercase hex of 2, 32, 16 and 2 digits, version not
+/// `ff`; version `00` has exactly these four fields, a later version may add more.
+fn well_formed(header: &str) -> bool {
+    let hex = |s: &str, n: usize| {
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let fields: Vec<&str> = header.split('-').collect();
+    match fields.as_slice() {
+        [version, trace, span, flags, rest @ ..] => {
+            hex(version, 2)
+                && *version != "ff"
+                && (rest.is_empty() || *version != "00")
+                && hex(trace, 32)
+                && hex(span, 16)
+                && hex(flags, 2)
+        }
+        _ => false,
+    }
 }
 
 /// `00-{trace id}-{span id}-{flags}`.

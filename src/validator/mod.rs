@@ -129,13 +129,17 @@ impl Validator {
     /// Validates `source` under the tier `choice` asks for (`auto`: the classifier's), in a
     /// `validation` span of the current trace (exported only).
     pub fn validate(&self, source: &str, choice: TierChoice) -> ValidationResult {
-        let span = tracing::info_span!(
-            target: crate::telemetry::SPANS,
-            "validation",
-            tier = tracing::field::Empty,
-            valid = tracing::field::Empty,
-            findings = tracing::field::Empty,
-        );
+        let span = if crate::telemetry::in_request() {
+            tracing::info_span!(
+                target: crate::telemetry::SPANS,
+                "validation",
+                tier = tracing::field::Empty,
+                valid = tracing::field::Empty,
+                findings = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
         let verdict = span.in_scope(|| self.validate_in_span(source, choice));
         if !span.is_disabled() {
             span.record("tier", verdict.tier.to_string());

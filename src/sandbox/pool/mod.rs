@@ -325,7 +325,17 @@ impl Pool {
             code: "print(6 * 7)".to_owned(),
             limits: pool.inner.settings.default_limits.clone(),
         };
-        let result = pool.execute(probe).await.map_err(PoolError::SelfTest)?;
+        // Within a request (a job's runner) it is a span of its own in the trace.
+        let span = if crate::telemetry::in_request() {
+            tracing::info_span!(target: crate::telemetry::SPANS, "sandbox self-test")
+        } else {
+            tracing::Span::none()
+        };
+        let result = pool
+            .execute(probe)
+            .instrument(span)
+            .await
+            .map_err(PoolError::SelfTest)?;
         if result.status != ExecutionStatus::Ok || result.stdout != "42\n" {
             return Err(PoolError::SelfTestResult {
                 status: result.status,
@@ -431,11 +441,15 @@ impl Pool {
         job: Job,
     ) -> Result<ExecutionResult, ExecutionError> {
         // The execution's span (exported only): admission, the run and its retries.
-        let span = tracing::info_span!(
-            target: crate::telemetry::SPANS,
-            "execution",
-            status = tracing::field::Empty,
-        );
+        let span = if crate::telemetry::in_request() {
+            tracing::info_span!(
+                target: crate::telemetry::SPANS,
+                "execution",
+                status = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
         let executed = self.admit_and_run(who, job).instrument(span.clone()).await;
         if !span.is_disabled() {
             match &executed {
