@@ -313,13 +313,27 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
         env_value(container, "PYEXEC_STORAGE__BACKEND")["value"],
         "fs"
     );
+    // The runner continues the job's trace (a new one here: the request brought none).
+    let traceparent = env_value(container, "TRACEPARENT")["value"]
+        .as_str()
+        .expect("TRACEPARENT")
+        .to_owned();
+    let fields: Vec<&str> = traceparent.split('-').collect();
+    assert_eq!(fields.len(), 4, "{traceparent}");
+    assert!(pyexec::telemetry::is_trace_id(fields[1]), "{traceparent}");
     validate_strict(&job);
     // The whole Job as the backend sent it, settings from the environment as in production:
-    // any change to it shows in the snapshot's diff.
-    insta::assert_json_snapshot!(
-        "job_as_sent_by_the_backend",
-        redacted(job.clone(), &service.workspace.storage())
-    );
+    // any change to it shows in the snapshot's diff (the trace context differs per request).
+    let mut sent = redacted(job.clone(), &service.workspace.storage());
+    for var in sent["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array_mut()
+        .expect("env")
+    {
+        if var["name"] == "TRACEPARENT" {
+            var["value"] = json!("[per request]");
+        }
+    }
+    insta::assert_json_snapshot!("job_as_sent_by_the_backend", sent);
 
     // The cluster runs it: the status is followed through the watch API.
     api.set_status(
@@ -443,9 +457,13 @@ fn the_job_and_its_code_secret_are_as_reviewed() {
     use pyexec::jobs::kubernetes::{build_job, JobInput};
     let settings = pyexec::config::Settings::default();
     let limits = pyexec::jobs::runner::heavy_limits(&settings, None, None).expect("limits");
+    let mut telemetry = settings.telemetry.clone();
+    telemetry.otlp_endpoint = Some("http://otel-collector:4318".to_owned());
     let (job, secret) = build_job(&JobInput {
         job_id: &pyexec::jobs::job_id("snap:1"),
         request_id: "snap:1",
+        traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        telemetry: &telemetry,
         code: "print(1)\n",
         limits: &limits,
         jobs: &settings.jobs,

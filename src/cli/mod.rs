@@ -105,6 +105,8 @@ Inputs (environment variables):
               by jobs.max_limits)
   LIMITS      A ResourceLimits JSON object, e.g. {\"memory_mb\": 2048} (optional; each value
               capped by jobs.max_limits)
+  TRACEPARENT The W3C trace context of the job (optional): the runner's spans and log
+              lines continue that trace; TRACESTATE goes with it
 
 Prints the ExecutionResult as one JSON line on standard output.
 

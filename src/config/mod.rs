@@ -19,7 +19,7 @@ pub use settings::{
     StorageSettings, ValidatorSettings,
 };
 
-pub use crate::telemetry::{LogFormat, LogSettings};
+pub use crate::telemetry::{LogFormat, LogSettings, OtlpProtocol, TelemetrySettings};
 
 use crate::policy::{read_policy_file, PolicyError, PolicyFiles};
 
@@ -43,16 +43,21 @@ pub enum Role {
 
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Role::Llm => "llm",
-            Role::Executor => "executor",
-            Role::All => "all",
-            Role::JobRun => "job-run",
-        })
+        f.write_str(self.name())
     }
 }
 
 impl Role {
+    /// `llm`, `executor`, `all`, `job-run`: as on the command line and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Llm => "llm",
+            Role::Executor => "executor",
+            Role::All => "all",
+            Role::JobRun => "job-run",
+        }
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             Role::Llm => "llm.toml",

@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
-use crate::telemetry::LogSettings;
+use crate::telemetry::{LogSettings, TelemetrySettings};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub log: LogSettings,
+    /// Span export over OTLP (every role; off by default).
+    pub telemetry: TelemetrySettings,
     pub server: ServerSettings,
     pub auth: super::AuthSettings,
     pub validator: ValidatorSettings,

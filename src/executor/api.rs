@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use tracing::Instrument;
 use utoipa::{OpenApi, ToSchema};
 
 use super::{Executor, Failure, Origin, Route, Submitted};
@@ -150,50 +149,53 @@ async fn execute_snippet(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let span = telemetry::request_span(&assigned.0);
-    async move {
-        let started = Instant::now();
-        let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
-            Ok(request) => request,
-            Err(err) => {
-                tracing::warn!(error = %err, "bad request body");
-                return error(err.status(), err.to_api_error(), &assigned.0);
-            }
-        };
-        let id = match choose_id(&headers, &assigned, request.request_id.as_deref()) {
-            Ok(id) => id,
-            Err(message) => return bad_request(message, &assigned.0),
-        };
-        let origin = origin_of(&headers, request.request_id.is_some());
-        let span = telemetry::request_span(&id);
-        let response = async {
-            tracing::info!(caller = %caller.id, code_bytes = request.code.len(), "execute_snippet");
-            match state
-                .executor
-                .submit(&caller, request, id.clone(), Route::Run, origin)
-                .await
-            {
-                Ok(Submitted::Ran(result)) => {
-                    with_id((StatusCode::OK, Json(result)).into_response(), &id)
-                }
-                Ok(Submitted::Job(created)) => {
-                    with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
-                }
-                Err(failure) => failure_response(&state, failure, &id),
-            }
+    let started = Instant::now();
+    let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
+        Ok(request) => request,
+        Err(err) => {
+            tracing::warn!(error = %crate::telemetry::error_chain(&err), "bad request body");
+            return error(err.status(), err.to_api_error(), &assigned.0);
         }
-        .instrument(span)
-        .await;
+    };
+    let id = match choose_id(&headers, &assigned, request.request_id.as_deref()) {
+        Ok(id) => id,
+        Err(message) => return bad_request(message, &assigned.0),
+    };
+    telemetry::record_request_id(&id);
+    let origin = origin_of(&headers, request.request_id.is_some());
+    tracing::info!(caller = %caller.id, code_bytes = request.code.len(), "execute_snippet");
+    let response = match state
+        .executor
+        .submit(&caller, request, id.clone(), Route::Run, origin)
+        .await
+    {
+        Ok(Submitted::Ran(result)) => {
+            log_user_failure(&result);
+            with_id((StatusCode::OK, Json(result)).into_response(), &id)
+        }
+        Ok(Submitted::Job(created)) => {
+            with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
+        }
+        Err(failure) => failure_response(&state, failure, &id),
+    };
+    tracing::info!(
+        status = response.status().as_u16(),
+        total_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "answered"
+    );
+    response
+}
+
+/// A program that failed is the user's failure, not the service's: logged at info, with
+/// the end of its traceback (which starts at the user's code; the result has all of it).
+fn log_user_failure(result: &ExecutionResult) {
+    if result.status == crate::models::ExecutionStatus::Error {
         tracing::info!(
-            request_id = %id,
-            status = response.status().as_u16(),
-            total_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "answered"
+            exit_code = result.exit_code,
+            traceback = %telemetry::traceback_tail(&result.stderr),
+            "the program failed"
         );
-        response
     }
-    .instrument(span)
-    .await
 }
 
 /// Where a REST request came from (the LLM role says so in [`SOURCE_HEADER`]); whether the
@@ -375,12 +377,11 @@ async fn create_heavy_job(
         Ok(id) => id,
         Err(message) => return bad_request(message, &assigned.0),
     };
+    telemetry::record_request_id(&id);
     let origin = origin_of(&headers, request.request_id.is_some());
-    let span = telemetry::request_span(&id);
     let submitted = state
         .executor
         .submit(&caller, request, id.clone(), Route::Job, origin)
-        .instrument(span)
         .await;
     match submitted {
         Ok(Submitted::Job(created)) => {

@@ -226,7 +226,7 @@ impl Executor {
             code_sha256: crate::history::code_hash(&request.code),
             code: history.stores_code().then(|| request.code.clone()),
             attempts: origin.attempts,
-            traceparent: None,
+            traceparent: crate::telemetry::current_traceparent(),
         });
         let refuse = |failure: Failure| {
             if let (Some(history), Some(received)) = (&self.history, &received) {
@@ -374,8 +374,9 @@ impl Executor {
             } else {
                 let validator = Arc::clone(&self.validator);
                 let code = request.code.clone();
+                let span = tracing::Span::current();
                 tokio::task::spawn_blocking(move || {
-                    validator.validate(&code, TierChoice::Lightweight)
+                    span.in_scope(|| validator.validate(&code, TierChoice::Lightweight))
                 })
                 .await
                 .map_err(|e| {

@@ -201,6 +201,15 @@ impl JobService {
             let json = serde_json::to_string(limits).map_err(StartError::Limits)?;
             command.env("LIMITS", json);
         }
+        // The runner continues the job's trace (this runs in the job's span), and never
+        // one the executor itself was started in.
+        command.env_remove("TRACEPARENT").env_remove("TRACESTATE");
+        if let Some(traceparent) = crate::telemetry::current_traceparent() {
+            command.env("TRACEPARENT", traceparent);
+        }
+        if let Some(tracestate) = crate::telemetry::current_tracestate() {
+            command.env("TRACESTATE", tracestate);
+        }
         let child = command.spawn().map_err(StartError::Spawn)?;
         // Our child: its /proc entry stays until it is waited for, even if it already exited.
         let process = child
@@ -280,9 +289,11 @@ impl JobService {
     }
 }
 
+/// The job's span (`telemetry::job_span`): a child of the request that created the job,
+/// whose trace the runner continues (`TRACEPARENT`).
 pub(super) fn job_span(job: &LocalJob) -> tracing::Span {
     let record = &job.stored.record;
-    tracing::info_span!("job", request_id = %record.request_id, job_id = %record.job_id)
+    crate::telemetry::job_span(&record.request_id, &record.job_id)
 }
 
 /// Waits for a runner that is not our child to go, polling `/proc`; kills it (and its

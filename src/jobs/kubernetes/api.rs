@@ -158,7 +158,7 @@ pub async fn create(
             Err(err) if retryable(&err) && attempt < retries => {
                 attempt += 1;
                 let wait = Duration::from_millis(500) * 2u32.pow(attempt - 1);
-                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "Kubernetes API call failed; retrying");
+                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %crate::telemetry::error_chain(&err), "Kubernetes API call failed; retrying");
                 tokio::time::sleep(wait).await;
             }
             Err(source) => {
@@ -171,7 +171,7 @@ pub async fn create(
     };
     if let Err(err) = own(&secrets, &secret.name_any(), &job).await {
         // The job runs all the same; only the Secret outlives it.
-        tracing::warn!(error = %err, secret = %secret.name_any(), "cannot make the Job the owner of its code Secret; it stays after the Job");
+        tracing::warn!(error = %crate::telemetry::error_chain(&err), secret = %secret.name_any(), "cannot make the Job the owner of its code Secret; it stays after the Job");
     }
     Ok(created)
 }

@@ -20,7 +20,7 @@ impl JobService {
             let record = tx.borrow();
             (record.request_id.clone(), record.job_id.clone())
         };
-        let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
+        let span = crate::telemetry::job_span(&request_id, &job_id);
         let service = Arc::clone(self);
         tokio::spawn(tracing::Instrument::instrument(
             async move { service.run_kubernetes(tx, code, limits).await },
@@ -44,9 +44,13 @@ impl JobService {
             let record = tx.borrow();
             (record.job_id.clone(), record.request_id.clone())
         };
+        // The runner continues the job's trace (this runs in the job's span).
+        let traceparent = crate::telemetry::current_traceparent();
         let (job, secret) = super::build_job(&super::JobInput {
             job_id: &job_id,
             request_id: &request_id,
+            traceparent: traceparent.as_deref(),
+            telemetry: &self.settings.telemetry,
             code: &code,
             limits: &limits,
             jobs,
