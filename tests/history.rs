@@ -676,4 +676,25 @@ fn twins_under_one_request_id_share_one_run_and_a_vanished_client_frees_its_id()
     assert_eq!(answer["status"], "ok", "{answer}");
     let (status, again) = run(&app, slow_random, "left-1");
     assert_eq!((status, &again["stdout"]), (200, &answer["stdout"]));
+
+    // The trace a request came in with is kept with its record.
+    let trace = "0af7651916cd43dd8448eb211c80319c";
+    let (status, _) = app.post(
+        "/api/v1/execute_snippet",
+        &json!({"code": "print(1)", "request_id": "traced-1"}),
+        &[("traceparent", &format!("00-{trace}-b7ad6b7169203331-01"))],
+    );
+    assert_eq!(status, 200);
+    let record = poll(WAIT, Duration::from_millis(50), || {
+        match app.get("/api/v1/executions/traced-1") {
+            (200, record) => Ok(record),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    assert!(
+        record["traceparent"]
+            .as_str()
+            .is_some_and(|t| t.contains(trace)),
+        "{record}"
+    );
 }
