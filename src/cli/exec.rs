@@ -69,8 +69,11 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             validate: !args.no_validate,
             guards: !args.no_guards,
         };
-        let executor =
-            crate::app::build_executor(sources, &settings, flags, None, true, None).await?;
+        // Recorded like a service's runs (source `cli`): `pyexec history` shows them.
+        let history = crate::app::open_history(&settings, None).await?;
+        let executor = crate::app::build_executor(sources, &settings, flags, None, true, None)
+            .await?
+            .record_in(history.clone());
         let request = CodeExecutionRequest {
             code,
             request_id: None,
@@ -97,6 +100,9 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         executor.pool.shutdown(Duration::ZERO).await;
+        if let Some(history) = &history {
+            history.flush(Duration::from_secs(5)).await;
+        }
         match outcome {
             Ok(crate::executor::Submitted::Ran(result)) => Ok(result),
             Ok(crate::executor::Submitted::Job(_)) => {
