@@ -278,10 +278,14 @@ impl Store {
             clauses.push(format!("received_at < {p}"));
         }
         if let Some(prefix) = &filter.request_id_prefix {
-            // A range, not LIKE: no wildcard to escape, and the same on both databases.
+            // Exact, whatever the database's collation (a range would follow PostgreSQL's
+            // locale order), with no LIKE wildcard to escape; the same on both databases.
             let p = next(Value::Text(prefix.clone()), &mut values);
-            let q = next(Value::Text(format!("{prefix}\u{10FFFF}")), &mut values);
-            clauses.push(format!("request_id >= {p} AND request_id < {q}"));
+            let n = next(
+                Value::Int(i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX)),
+                &mut values,
+            );
+            clauses.push(format!("substr(request_id, 1, CAST({n} AS INTEGER)) = {p}"));
         }
         if filter.jobs_only {
             clauses.push("job_id IS NOT NULL".to_owned());
