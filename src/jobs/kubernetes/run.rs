@@ -44,7 +44,7 @@ impl JobService {
             let record = tx.borrow();
             (record.job_id.clone(), record.request_id.clone())
         };
-        let (job, secret) = super::build_job(&super::JobInput {
+        let built = super::build_job(&super::JobInput {
             job_id: &job_id,
             request_id: &request_id,
             code: &code,
@@ -53,6 +53,16 @@ impl JobService {
             storage: &self.settings.storage,
         });
         drop(code);
+        let (job, secret) = match built {
+            Ok(objects) => objects,
+            Err(err) => {
+                // Checked at start-up (`client`); a failure here is a bug, and still no Job.
+                let error = crate::telemetry::error_chain(&err);
+                tracing::error!(error = %error, "Kubernetes Job not built");
+                tx.send_modify(|r| self.end_record(r, JobStatus::Failed, Some(error), None));
+                return;
+            }
+        };
         match super::create(&client, &jobs.namespace, &job, &secret, jobs.api_retries).await {
             Ok(true) => tracing::info!("Kubernetes Job created"),
             Ok(false) => tracing::info!(
@@ -82,8 +92,11 @@ impl JobService {
 }
 
 /// The API server's client: `jobs.api_url` when set, else the in-cluster configuration or
-/// the kubeconfig, as kubectl finds them.
+/// the kubeconfig, as kubectl finds them. Refuses, before anything starts, settings with
+/// which Jobs would lose their results or run weaker than asked (`super::check`).
 pub async fn client(settings: &Settings) -> Result<kube::Client, JobsError> {
+    super::check(&settings.jobs, &settings.storage)
+        .map_err(|e| JobsError::setup("the Kubernetes job backend's settings", e))?;
     match &settings.jobs.api_url {
         Some(url) => {
             let uri = url
