@@ -299,6 +299,7 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
     );
     let container = &pod["containers"][0];
     assert_eq!(container["image"], "registry.example/pyexec:1.0");
+    assert_eq!(container["imagePullPolicy"], "Always");
     assert_eq!(container["args"], json!(["job-run"]));
     let security = &container["securityContext"];
     assert_eq!(security["readOnlyRootFilesystem"], true);
@@ -539,6 +540,12 @@ fn settings_that_would_lose_results_or_weaken_the_pod_are_refused() {
         let err = build(&settings).expect_err(unconfined);
         assert!(err.to_string().contains("jobs.seccomp_profile"), "{err}");
     }
+    let mut pull = azure_settings();
+    pull.jobs.image_pull_policy = "Sometimes".to_owned();
+    assert!(matches!(
+        build(&pull).expect_err("a bad pull policy"),
+        ManifestError::PullPolicy { .. }
+    ));
     let mut root = azure_settings();
     root.jobs.run_as_uid = 0;
     assert!(matches!(

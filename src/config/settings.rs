@@ -54,6 +54,9 @@ pub struct JobsSettings {
     /// Kubernetes: namespace, image and the Job's policy.
     pub namespace: String,
     pub image: String,
+    /// `imagePullPolicy` of the runner: `Always` (the default: every pod's pull is checked
+    /// against the registry's credentials), `IfNotPresent` or `Never`.
+    pub image_pull_policy: String,
     pub backoff_limit: i32,
     pub ttl_seconds_after_finished: i32,
     /// e.g. `gvisor`; none by default.
@@ -116,6 +119,7 @@ impl Default for JobsSettings {
             state_dir: PathBuf::from("pyexec-state"),
             namespace: "default".to_owned(),
             image: "pyexec:latest".to_owned(),
+            image_pull_policy: "Always".to_owned(),
             backoff_limit: 2,
             ttl_seconds_after_finished: 3600,
             runtime_class_name: None,

@@ -190,6 +190,7 @@ pub fn build_job(input: &JobInput<'_>) -> Result<(Job, Secret), ManifestError> {
     let container = Container {
         name: "runner".to_owned(),
         image: Some(jobs.image.clone()),
+        image_pull_policy: Some(jobs.image_pull_policy.clone()),
         args: Some(vec!["job-run".to_owned()]),
         env: Some(env),
         env_from: jobs.storage_secret.as_ref().map(|name| {

@@ -41,6 +41,8 @@ pub enum ManifestError {
     RootUid { key: &'static str, value: i64 },
     #[error("jobs.{key} must not be empty")]
     Empty { key: &'static str },
+    #[error("jobs.image_pull_policy = {value:?} is not Always, IfNotPresent or Never")]
+    PullPolicy { value: String },
 }
 
 /// Refuses settings with which a Job would lose its results or be built weaker than asked.
@@ -70,6 +72,11 @@ pub fn check(jobs: &JobsSettings, storage: &StorageSettings) -> Result<(), Manif
         return Err(ManifestError::RootUid {
             key: "run_as_uid",
             value: jobs.run_as_uid,
+        });
+    }
+    if !["Always", "IfNotPresent", "Never"].contains(&jobs.image_pull_policy.as_str()) {
+        return Err(ManifestError::PullPolicy {
+            value: jobs.image_pull_policy.clone(),
         });
     }
     if jobs.service_account.trim().is_empty() {
