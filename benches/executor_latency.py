@@ -3,9 +3,13 @@
 baseline measured in the same run.
 
 Usage: benches/executor_latency.py [--requests N] [--binary target/release/pyexec]
+                                  [--no-history] [--request-ids] [--no-baseline]
 Starts `pyexec serve --role executor` on a free port, sends N sequential requests, then N more
 from two concurrent clients, then runs `bwrap --unshare-all ... python3 -I -S -c 'print(1+1)'`
 N/5 times, and prints p50/p99 for each and the throughput with two clients.
+--no-history switches the run history off (history.enabled = false); --request-ids sends a
+new request id with every request (the history then looks each one up before running it).
+The service keeps its state (and its SQLite history) in a temporary folder.
 """
 import argparse
 import http.client
@@ -15,8 +19,10 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 
 BODY = json.dumps({"code": "print(1+1)"}).encode()
 
@@ -26,11 +32,17 @@ def pct(samples, p):
     return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
 
 
+REQUEST_IDS = False
+
+
 def client(host, port, n, out):
     conn = http.client.HTTPConnection(host, port)
     for _ in range(n):
+        body = BODY
+        if REQUEST_IDS:
+            body = json.dumps({"code": "print(1+1)", "request_id": f"bench-{uuid.uuid4()}"}).encode()
         t = time.perf_counter()
-        conn.request("POST", "/api/v1/execute_snippet", BODY, {"content-type": "application/json"})
+        conn.request("POST", "/api/v1/execute_snippet", body, {"content-type": "application/json"})
         r = conn.getresponse()
         body = r.read()
         out.append((time.perf_counter() - t) * 1000)
@@ -42,8 +54,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--binary", default="target/release/pyexec")
+    ap.add_argument("--no-history", action="store_true")
+    ap.add_argument("--request-ids", action="store_true")
+    ap.add_argument("--no-baseline", action="store_true")
     args = ap.parse_args()
-    env = dict(os.environ, PYEXEC_LOG__LEVEL="warn", PYEXEC_EXECUTOR__POOL_SIZE="2")
+    global REQUEST_IDS
+    REQUEST_IDS = args.request_ids
+    state = tempfile.mkdtemp(prefix="pyexec-bench-")
+    env = dict(os.environ, PYEXEC_LOG__LEVEL="warn", PYEXEC_EXECUTOR__POOL_SIZE="2",
+               PYEXEC_JOBS__STATE_DIR=state,
+               PYEXEC_HISTORY__ENABLED="false" if args.no_history else "true")
     proc = subprocess.Popen([args.binary, "serve", "--role", "executor", "--listen", "127.0.0.1:0"],
                             stdout=subprocess.PIPE, env=env)
     try:
@@ -66,9 +86,12 @@ def main():
     finally:
         proc.terminate()
         proc.wait()
+        shutil.rmtree(state, ignore_errors=True)
     print(f"pyexec sequential ({len(seq)} requests): p50 {pct(seq, 50):.2f} ms, p99 {pct(seq, 99):.2f} ms")
     print(f"pyexec 2 clients ({len(both)} requests): p50 {pct(both, 50):.2f} ms, p99 {pct(both, 99):.2f} ms, "
           f"{len(both) / elapsed:.0f} executions/s")
+    if args.no_baseline:
+        return
     bwrap = shutil.which("bwrap")
     if not bwrap:
         print("bwrap not installed: no baseline")

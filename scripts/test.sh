@@ -40,6 +40,24 @@ step "object policy tables match the runtimes (scripts/gen-object-policy.py --ch
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="${PYEXEC_JOBS__RUNTIME_DIR:-/opt/pyexec/heavy}/site-packages" \
     /usr/bin/python3 -S scripts/gen-object-policy.py heavy --check
 
+step "PostgreSQL on 127.0.0.1:5432 (tests/history.rs makes a throwaway database per test)"
+if ! command -v psql >/dev/null 2>&1 || ! compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; then
+    sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+    sudo_if_needed apt-get install -y --no-install-recommends postgresql postgresql-client >&2
+fi
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    for version in $(ls /etc/postgresql 2>/dev/null); do
+        pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+    done
+    for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+fi
+pg_isready -h 127.0.0.1 -p 5432 >&2 || { echo "PostgreSQL does not answer on 127.0.0.1:5432" >&2; exit 1; }
+# The tests connect as postgres without a password (trust on loopback, as on these machines).
+psql -h 127.0.0.1 -U postgres -d postgres -Atc 'select 1' >/dev/null || {
+    echo "cannot connect to PostgreSQL as postgres on 127.0.0.1 without a password (pg_hba.conf: trust for loopback)" >&2
+    exit 1
+}
+
 step "storage emulators: Azurite (Blob) and moto (S3) on 127.0.0.1"
 work="$PWD/.ci-work"
 mkdir -p "$work"

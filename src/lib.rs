@@ -22,6 +22,7 @@ pub mod classifier;
 pub mod cli;
 pub mod config;
 pub mod executor;
+pub mod history;
 pub mod http;
 pub mod jobs;
 pub mod llm;

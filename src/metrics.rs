@@ -15,7 +15,7 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{exponential_buckets, linear_buckets, Histogram};
 use prometheus_client::registry::{Registry, Unit};
 
@@ -165,6 +165,11 @@ pub struct Metrics {
     slot_replacements: Counter,
     refused_for_load: Family<Reason, Counter>,
     heavy_jobs: Counter,
+    heavy_jobs_finished: Family<Status, Counter>,
+    history_queue: Gauge,
+    history_dropped: Counter,
+    history_written: Counter,
+    history_write_duration: Histogram,
     queries: Family<Outcome, Counter>,
     llm_duration: Histograms<Outcome>,
     correction_rounds: Histogram,
@@ -209,6 +214,11 @@ impl Metrics {
             slot_replacements: Counter::default(),
             refused_for_load: Family::default(),
             heavy_jobs: Counter::default(),
+            heavy_jobs_finished: Family::default(),
+            history_queue: Gauge::default(),
+            history_dropped: Counter::default(),
+            history_written: Counter::default(),
+            history_write_duration: seconds(),
             queries: Family::default(),
             llm_duration: Family::new_with_constructor(llm_seconds),
             correction_rounds: Histogram::new(linear_buckets(0.0, 1.0, 6)),
@@ -269,6 +279,32 @@ impl Metrics {
             "heavy_jobs_created",
             "Heavy jobs created",
             m.heavy_jobs.clone(),
+        );
+        r.register(
+            "heavy_jobs_finished",
+            "Heavy jobs that ended, by status (succeeded, failed, cancelled)",
+            m.heavy_jobs_finished.clone(),
+        );
+        r.register(
+            "history_queue_depth",
+            "Run-history records waiting to be written",
+            m.history_queue.clone(),
+        );
+        r.register(
+            "history_dropped",
+            "Run-history records dropped because the write queue was full",
+            m.history_dropped.clone(),
+        );
+        r.register(
+            "history_written",
+            "Run-history records written to the database",
+            m.history_written.clone(),
+        );
+        r.register_with_unit(
+            "history_write_duration",
+            "Time to write one batch of run-history records",
+            Unit::Seconds,
+            m.history_write_duration.clone(),
         );
         r.register(
             "llm_queries",
@@ -368,6 +404,28 @@ impl Metrics {
 
     pub fn heavy_job_created(&self) {
         self.heavy_jobs.inc();
+    }
+
+    /// A heavy job ended with `status` (`succeeded`, `failed`, `cancelled`).
+    pub fn heavy_job_finished(&self, status: &'static str) {
+        self.heavy_jobs_finished
+            .get_or_create(&Status { status })
+            .inc();
+    }
+
+    /// Run-history records waiting to be written now.
+    pub fn history_queued(&self, depth: usize) {
+        self.history_queue
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
+    }
+
+    pub fn history_dropped(&self) {
+        self.history_dropped.inc();
+    }
+
+    pub fn history_written(&self, records: usize, took: Duration) {
+        self.history_written.inc_by(records as u64);
+        self.history_write_duration.observe(took.as_secs_f64());
     }
 
     pub fn query(&self, outcome: &'static str) {

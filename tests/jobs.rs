@@ -460,7 +460,7 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
 
     let first = runtime();
     let (slow, queued) = first.block_on(async {
-        let service = JobService::with_runner(&settings, &sources, program.clone())
+        let service = JobService::with_runner(&settings, &sources, program.clone(), None)
             .await
             .expect("starts");
         let slow = service.create(&request(SLOW), "shutdown-slow-1", "anonymous");
@@ -490,7 +490,7 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
     assert!(workspace.runner(&queued).is_none());
 
     runtime().block_on(async {
-        let service = JobService::with_runner(&settings, &sources, program.clone())
+        let service = JobService::with_runner(&settings, &sources, program.clone(), None)
             .await
             .expect("starts");
         let record = service

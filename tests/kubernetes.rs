@@ -9,12 +9,16 @@ use std::io::{BufRead, BufReader};
 use std::process::Command;
 use std::time::Duration;
 
-use common::app::{spawn, App, Options, Role};
+use common::app::{spawn, App, Options, Role, Workspace};
 use common::fake_kube::{version_of, FakeApi};
 use serde_json::{json, Value};
 
 /// The executor with the Kubernetes job backend, against the API server at `api`.
 fn start(api: &str, env: &[(&str, &str)]) -> App {
+    start_in(api, env, &Workspace::new())
+}
+
+fn start_in(api: &str, env: &[(&str, &str)], workspace: &std::sync::Arc<Workspace>) -> App {
     let kubernetes = [
         ("PYEXEC_JOBS__BACKEND", "kubernetes"),
         ("PYEXEC_JOBS__API_URL", api),
@@ -25,7 +29,13 @@ fn start(api: &str, env: &[(&str, &str)]) -> App {
         // (the executor, here the test, reads the same folder).
         ("PYEXEC_JOBS__RESULTS_VOLUME", "pyexec-results"),
     ];
-    spawn(Role::Executor, Options::default().env(&kubernetes).env(env))
+    spawn(
+        Role::Executor,
+        Options::default()
+            .env(&kubernetes)
+            .env(env)
+            .workspace(workspace),
+    )
 }
 
 /// The heavy-job endpoints, and the pod's side of a job.
@@ -340,13 +350,27 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
         env_value(container, "PYEXEC_STORAGE__BACKEND")["value"],
         "fs"
     );
+    // The runner continues the job's trace (a new one here: the request brought none).
+    let traceparent = env_value(container, "TRACEPARENT")["value"]
+        .as_str()
+        .expect("TRACEPARENT")
+        .to_owned();
+    let fields: Vec<&str> = traceparent.split('-').collect();
+    assert_eq!(fields.len(), 4, "{traceparent}");
+    assert!(pyexec::telemetry::is_trace_id(fields[1]), "{traceparent}");
     validate_strict(&job);
     // The whole Job as the backend sent it, settings from the environment as in production:
-    // any change to it shows in the snapshot's diff.
-    insta::assert_json_snapshot!(
-        "job_as_sent_by_the_backend",
-        redacted(job.clone(), &service.workspace.storage())
-    );
+    // any change to it shows in the snapshot's diff (the trace context differs per request).
+    let mut sent = redacted(job.clone(), &service.workspace.storage());
+    for var in sent["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array_mut()
+        .expect("env")
+    {
+        if var["name"] == "TRACEPARENT" {
+            var["value"] = json!("[per request]");
+        }
+    }
+    insta::assert_json_snapshot!("job_as_sent_by_the_backend", sent);
 
     // The cluster runs it: the status is followed through the watch API.
     api.set_status(
@@ -489,9 +513,13 @@ fn build(
 > {
     use pyexec::jobs::kubernetes::{build_job, JobInput};
     let limits = pyexec::jobs::runner::heavy_limits(settings, None, None).expect("limits");
+    let mut telemetry = settings.telemetry.clone();
+    telemetry.otlp_endpoint = Some("http://otel-collector:4318".to_owned());
     build_job(&JobInput {
         job_id: &pyexec::jobs::job_id("snap:1"),
         request_id: "snap:1",
+        traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        telemetry: &telemetry,
         code: "print(1)\n",
         limits: &limits,
         jobs: &settings.jobs,
@@ -595,5 +623,66 @@ fn settings_that_would_lose_results_or_weaken_the_pod_are_refused() {
     assert!(
         String::from_utf8_lossy(&output.stdout).is_empty(),
         "it never listened"
+    );
+}
+
+#[test]
+fn after_a_crash_jobs_in_the_cluster_are_followed_again_and_vanished_ones_end_failed() {
+    let api = FakeApi::start();
+    let workspace = Workspace::new();
+    let settle_at_once = [("PYEXEC_JOBS__RECONCILE_GRACE_SECS", "0")];
+    let mut service = start_in(&api.url, &settle_at_once, &workspace);
+    let mut job_ids = Vec::new();
+    for id in ["follow-me", "vanish", "cancel-me"] {
+        let (status, created) = service.create(&json!({"code": "print(1)", "request_id": id}));
+        assert_eq!(status, 202, "{created}");
+        let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+        api.wait_for_job(&job_id);
+        api.wait_for_watch(&job_id);
+        job_ids.push(job_id);
+    }
+    // The job rows are written as the jobs progress: wait until the history has them all.
+    common::poll(Duration::from_secs(10), Duration::from_millis(20), || {
+        let (_, page) = service.get("/api/v1/jobs");
+        let n = page["items"].as_array().map_or(0, Vec::len);
+        if n == 3 {
+            Ok(())
+        } else {
+            Err(format!("{n} jobs in the history"))
+        }
+    });
+    service.stop_with(nix::sys::signal::Signal::SIGKILL);
+    // While no executor runs: one Job is deleted, another one finishes.
+    api.delete(&job_ids[1]);
+    service.write_result(&job_ids[0], "done while nobody watched\n");
+    api.set_status(
+        &job_ids[0],
+        json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}),
+    );
+    let service = start_in(&api.url, &settle_at_once, &workspace);
+    let done = service.wait_status(&job_ids[0], "succeeded");
+    assert_eq!(
+        done["result"]["stdout"], "done while nobody watched\n",
+        "{done}"
+    );
+    let vanished = service.wait_status(&job_ids[1], "failed");
+    assert!(
+        vanished["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("gone from the cluster")),
+        "{vanished}"
+    );
+    // The third is followed again: cancelling deletes its Job.
+    let response = ureq::delete(&service.url(&format!("/api/v1/jobs/{}", job_ids[2])))
+        .call()
+        .expect("cancel");
+    assert_eq!(response.status(), 200);
+    let cancelled = service.wait_status(&job_ids[2], "cancelled");
+    assert!(api.job(&job_ids[2]).is_none(), "the Job is deleted");
+    assert!(
+        cancelled["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cancelled by")),
+        "{cancelled}"
     );
 }

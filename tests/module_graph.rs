@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["names"],
     &["classifier"],
     &["validator"],
-    &["sandbox", "jobs", "storage"],
+    &["sandbox", "jobs", "storage", "history"],
     // shared server infrastructure, just below the services
     &["http"],
     &["executor", "llm"],

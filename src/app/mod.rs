@@ -22,6 +22,7 @@ use std::time::Duration;
 use crate::config::{Role, Settings, Sources};
 use crate::executor::api::AppState;
 use crate::executor::{AdmissionPolicy, Executor};
+use crate::history::History;
 use crate::http::auth::AuthSetupError;
 use crate::http::Authenticator;
 use crate::metrics::Metrics;
@@ -248,10 +249,53 @@ fn local_addr(
 async fn job_service(
     settings: &Settings,
     sources: &Sources,
+    history: Option<History>,
 ) -> Result<Arc<crate::jobs::JobService>, StartError> {
-    crate::jobs::JobService::new(settings, sources)
+    crate::jobs::JobService::new(settings, sources, history)
         .await
         .map_err(|e| StartError::setup("the heavy-job service cannot start", e))
+}
+
+/// The database URL of the run history: `history.url`, else the SQLite file `history.db`
+/// in `jobs.state_dir` (created with its folder).
+pub fn history_url(settings: &Settings) -> Result<String, StartError> {
+    if let Some(url) = &settings.history.url {
+        return Ok(url.expose().to_owned());
+    }
+    let dir = &settings.jobs.state_dir;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        StartError::setup(
+            format!("cannot create the state folder {}", dir.display()),
+            e,
+        )
+    })?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| StartError::setup(format!("the state folder {}", dir.display()), e))?;
+    Ok(format!("sqlite://{}", dir.join("history.db").display()))
+}
+
+/// The run history of `settings` (`None` when `history.enabled` is off), counting in
+/// `metrics`. A database that cannot be opened stops the start-up: an executor that would
+/// lose its records silently is worse than one that does not start.
+pub async fn open_history(
+    settings: &Settings,
+    metrics: Option<Arc<Metrics>>,
+) -> Result<Option<History>, StartError> {
+    if !settings.history.enabled {
+        tracing::warn!("the run history is OFF (history.enabled = false): nothing is recorded and resent request ids run again");
+        return Ok(None);
+    }
+    let url = history_url(settings)?;
+    History::open(&url, &settings.history, metrics)
+        .await
+        .map(Some)
+        .map_err(|e| {
+            StartError::setup(
+                "the run history's database cannot be opened (history.url)",
+                e,
+            )
+        })
 }
 
 /// The executor role's state: its job service, its validator and started pool, behind `auth`,
@@ -263,7 +307,8 @@ async fn executor_state(
     auth: Arc<Authenticator>,
     metrics: &Arc<Metrics>,
 ) -> Result<(Arc<AppState>, Pool, Arc<crate::jobs::JobService>), StartError> {
-    let jobs = job_service(settings, sources).await?;
+    let history = open_history(settings, Some(Arc::clone(metrics))).await?;
+    let jobs = job_service(settings, sources, history.clone()).await?;
     let executor = build_executor(
         sources,
         settings,
@@ -272,7 +317,8 @@ async fn executor_state(
         auth.is_open(),
         Some(Arc::clone(metrics)),
     )
-    .await?;
+    .await?
+    .record_in(history);
     let pool = executor.pool.clone();
     let state = Arc::new(AppState {
         executor,
@@ -294,6 +340,7 @@ async fn serve_executor(
     let listener = bind(settings.server.listen, "executor").await?;
     println!("listening on {}", local_addr(&listener, "executor")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let history = state.executor.history().cloned();
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
     crate::http::serve(
         listener,
@@ -304,8 +351,24 @@ async fn serve_executor(
     .await
     .map_err(|e| StartError::setup("the executor's server failed", e))?;
     let _ = shutdown.await;
+    flush_history(history.as_ref()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Writes the run history's queued records before the process ends.
+async fn flush_history(history: Option<&History>) {
+    let Some(history) = history else {
+        return;
+    };
+    let queued = history.queued();
+    if !history.flush(Duration::from_secs(10)).await {
+        tracing::error!(
+            queued,
+            left = history.queued(),
+            "the run history's database did not take every queued record before exit"
+        );
+    }
 }
 
 async fn serve_llm(sources: &Sources, settings: Settings) -> Result<(), StartError> {
@@ -388,6 +451,7 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     let llm_listener = bind(settings.server.listen, "llm").await?;
     println!("listening on {}", local_addr(&llm_listener, "llm")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
+    let history = executor_state.executor.history().cloned();
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
     let limits = settings.server.limits(grace);
     let public_work = crate::executor::api::work_routes(Arc::clone(&executor_state));
@@ -417,6 +481,7 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         Err(e) => return Err(StartError::setup("the executor's server task failed", e)),
     }
     let _ = shutdown.await;
+    flush_history(history.as_ref()).await;
     tracing::info!("stopped");
     Ok(())
 }

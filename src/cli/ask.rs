@@ -50,14 +50,18 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
             Some(url) => (url.clone(), None),
             None => {
                 // A private executor on loopback, open: this process is its only caller.
-                let jobs = crate::jobs::JobService::new(&settings, sources).await?;
+                // Recorded as the services record: `pyexec history` shows the question's run.
+                let history = crate::app::open_history(&settings, None).await?;
+                let jobs =
+                    crate::jobs::JobService::new(&settings, sources, history.clone()).await?;
                 let flags = crate::app::Flags {
                     validate: true,
                     guards: true,
                 };
                 let executor =
                     crate::app::build_executor(sources, &settings, flags, Some(jobs), true, None)
-                        .await?;
+                        .await?
+                        .record_in(history.clone());
                 let pool = executor.pool.clone();
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                 let url = format!("http://{}", listener.local_addr()?);
@@ -78,7 +82,7 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                     )
                     .await
                 });
-                (url, Some((pool, server)))
+                (url, Some((pool, server, history)))
             }
         };
         let context = crate::app::build_llm_context(
@@ -101,9 +105,12 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
             "anonymous",
         )
         .await;
-        if let Some((pool, server)) = local {
+        if let Some((pool, server, history)) = local {
             server.abort();
             pool.shutdown(Duration::ZERO).await;
+            if let Some(history) = history {
+                history.flush(Duration::from_secs(5)).await;
+            }
         }
         answer.map_err(anyhow::Error::from)
     })?;

@@ -87,6 +87,7 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
                 request,
                 crate::telemetry::new_request_id(),
                 crate::executor::Route::Run,
+                crate::executor::Origin::new(crate::models::Source::Cli, false),
             )
             .await;
         // Let the slot finish re-arming first (a moment): shut down mid-way, it would be
@@ -103,9 +104,13 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
             }
             Err(Failure::BadRequest(message)) => Err(anyhow::anyhow!(message)),
             Err(Failure::Execution(err)) => Err(anyhow::anyhow!(err)),
-            Err(Failure::NoJobs | Failure::Jobs(_) | Failure::Conflict(_)) => {
-                Err(anyhow::anyhow!("exec runs no heavy jobs"))
-            }
+            Err(
+                Failure::NoJobs
+                | Failure::Jobs(_)
+                | Failure::Conflict(_)
+                | Failure::NoHistory
+                | Failure::History(_),
+            ) => Err(anyhow::anyhow!("exec runs no heavy jobs")),
         }
     })?;
     match args.format {

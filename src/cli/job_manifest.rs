@@ -36,6 +36,9 @@ pub fn run(sources: &Sources, args: &JobManifestArgs) -> anyhow::Result<Outcome>
     let (job, secret) = build_job(&JobInput {
         job_id: &job_id,
         request_id: &args.request_id,
+        // The executor sets the trace context of the job's span here.
+        traceparent: None,
+        telemetry: &settings.telemetry,
         code: &code,
         limits: &limits,
         jobs: &settings.jobs,

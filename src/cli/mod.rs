@@ -5,6 +5,7 @@ mod ask;
 mod auth;
 mod config_show;
 mod exec;
+mod history;
 mod job_manifest;
 mod rules;
 mod serve;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Make API keys and the digests the configuration keeps of them.
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// The run history: recent requests (filters as in GET /api/v1/executions), or one in
+    /// full (`history show REQUEST_ID`).
+    History(history::HistoryArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,6 +105,8 @@ Inputs (environment variables):
               by jobs.max_limits)
   LIMITS      A ResourceLimits JSON object, e.g. {\"memory_mb\": 2048} (optional; each value
               capped by jobs.max_limits)
+  TRACEPARENT The W3C trace context of the job (optional): the runner's spans and log
+              lines continue that trace; TRACESTATE goes with it
 
 Prints the ExecutionResult as one JSON line on standard output.
 
@@ -175,6 +181,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(args) => rules::list(&args),
         Command::Config(ConfigCommand::Show(args)) => config_show::run(&sources, &args),
         Command::Auth(command) => auth::run(&command),
+        Command::History(args) => history::run(&sources, &args),
     };
     match result {
         Ok(outcome) => outcome.exit_code(),

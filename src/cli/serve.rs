@@ -57,7 +57,9 @@ pub fn serve(sources: &Sources, args: &ServeArgs) -> anyhow::Result<Outcome> {
     if role == Role::Llm && (args.no_validate || args.no_guards) {
         bail!("--no-validate and --no-guards are executor flags; the LLM role always validates");
     }
-    crate::telemetry::init(&settings.log)?;
+    // Before the runtime: the span exporter makes its blocking HTTP client here.
+    let telemetry =
+        crate::telemetry::init_service(&settings.log, &settings.telemetry, role.name())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -65,21 +67,48 @@ pub fn serve(sources: &Sources, args: &ServeArgs) -> anyhow::Result<Outcome> {
         validate: !args.no_validate,
         guards: !args.no_guards,
     };
-    runtime.block_on(crate::app::serve(role, sources, settings, flags))?;
+    let served = runtime.block_on(crate::app::serve(role, sources, settings, flags));
+    // The servers have drained: export the spans still queued before exiting.
+    telemetry.shutdown();
+    served?;
     Ok(Outcome::Success)
 }
 
 pub fn job_run(sources: &Sources, _args: &JobRunArgs) -> anyhow::Result<Outcome> {
     let settings = super::load_settings(sources, Role::JobRun)?;
-    crate::telemetry::init(&settings.log)?;
+    let telemetry =
+        crate::telemetry::init_service(&settings.log, &settings.telemetry, Role::JobRun.name())?;
     let spec = crate::jobs::runner::RunSpec::from_env()?;
-    let span = crate::telemetry::request_span(&spec.request_id);
-    let _entered = span.enter();
+    // The trace of the job that started this runner goes on here.
+    let traceparent = std::env::var("TRACEPARENT").ok();
+    let tracestate = std::env::var("TRACESTATE").ok();
+    let span = crate::telemetry::job_run_span(
+        &spec.request_id,
+        traceparent.as_deref(),
+        tracestate.as_deref(),
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let outcome = runtime.block_on(crate::jobs::runner::run(sources, &settings, spec))?;
+    let outcome = span.in_scope(|| {
+        runtime.block_on(tracing::Instrument::instrument(
+            crate::jobs::runner::run(sources, &settings, spec),
+            span.clone(),
+        ))
+    });
+    if !matches!(&outcome, Ok(o) if crate::jobs::runner::exit_code(&o.result) == 0) {
+        crate::telemetry::mark_failed(&span);
+    }
+    if let Err(err) = &outcome {
+        let _entered = span.enter();
+        tracing::error!(error = %crate::telemetry::error_chain(err), "the runner failed");
+    }
+    // The runner's span ends here; its spans are exported before the process exits.
+    drop(span);
+    drop(runtime);
+    telemetry.shutdown();
+    let outcome = outcome?;
     println!("{}", serde_json::to_string(&outcome.result)?);
     match crate::jobs::runner::exit_code(&outcome.result) {
         0 => Ok(Outcome::Success),

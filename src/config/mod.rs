@@ -14,11 +14,12 @@ use figment::Figment;
 pub use auth::{ApiKeySettings, ApiKeysFile, AuthSettings, OidcSettings};
 pub use secret::Secret;
 pub use settings::{
-    ClassifierSettings, ExecutorSettings, JobBackendKind, JobsSettings, LimitSettings, LlmSettings,
-    SandboxSettings, ServerSettings, Settings, StorageBackend, StorageSettings, ValidatorSettings,
+    ClassifierSettings, ExecutorSettings, HistorySettings, JobBackendKind, JobsSettings,
+    LimitSettings, LlmSettings, SandboxSettings, ServerSettings, Settings, StorageBackend,
+    StorageSettings, ValidatorSettings,
 };
 
-pub use crate::telemetry::{LogFormat, LogSettings};
+pub use crate::telemetry::{LogFormat, LogSettings, OtlpProtocol, TelemetrySettings};
 
 use crate::policy::{read_policy_file, PolicyError, PolicyFiles};
 
@@ -42,16 +43,21 @@ pub enum Role {
 
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Role::Llm => "llm",
-            Role::Executor => "executor",
-            Role::All => "all",
-            Role::JobRun => "job-run",
-        })
+        f.write_str(self.name())
     }
 }
 
 impl Role {
+    /// `llm`, `executor`, `all`, `job-run`: as on the command line and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Llm => "llm",
+            Role::Executor => "executor",
+            Role::All => "all",
+            Role::JobRun => "job-run",
+        }
+    }
+
     pub fn file_name(self) -> &'static str {
         match self {
             Role::Llm => "llm.toml",

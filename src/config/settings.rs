@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::Secret;
-use crate::telemetry::LogSettings;
+use crate::telemetry::{LogSettings, TelemetrySettings};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     pub log: LogSettings,
+    /// Span export over OTLP (every role; off by default).
+    pub telemetry: TelemetrySettings,
     pub server: ServerSettings,
     pub auth: super::AuthSettings,
     pub validator: ValidatorSettings,
@@ -20,6 +22,51 @@ pub struct Settings {
     pub executor: ExecutorSettings,
     pub jobs: JobsSettings,
     pub storage: StorageSettings,
+    pub history: HistorySettings,
+}
+
+/// The run history (`src/history`): every request that reached the executor, in SQLite
+/// (embedded default) or PostgreSQL.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HistorySettings {
+    /// Off: nothing is recorded, resent request ids run again, and the history endpoints
+    /// answer 501.
+    pub enabled: bool,
+    /// `postgres://user:password@host/db` or `sqlite:///path/history.db`; unset: the SQLite
+    /// file `history.db` in `jobs.state_dir`.
+    pub url: Option<Secret>,
+    /// Keep each program's source with its record (its SHA-256 is always kept).
+    pub store_code: bool,
+    /// Records waiting to be written; beyond this, records are dropped, counted
+    /// (`pyexec_history_dropped_total`) and logged.
+    pub queue_capacity: usize,
+    /// Most records written in one transaction.
+    pub batch_size: usize,
+    /// Records older than this many days are deleted (0: kept whatever their age).
+    pub retention_days: u32,
+    /// Only the newest this many records are kept (0: no cap).
+    pub retention_rows: u64,
+    /// How often retention runs, in seconds.
+    pub retention_interval_secs: u64,
+    /// Connections to the database.
+    pub max_connections: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            url: None,
+            store_code: true,
+            queue_capacity: 10_000,
+            batch_size: 500,
+            retention_days: 30,
+            retention_rows: 1_000_000,
+            retention_interval_secs: 3600,
+            max_connections: 8,
+        }
+    }
 }
 
 /// Where heavy jobs run.
@@ -65,6 +112,9 @@ pub struct JobsSettings {
     pub run_as_uid: i64,
     /// Retries of a failed call to the Kubernetes API (exponential backoff).
     pub api_retries: u32,
+    /// At start-up, a job in the run history that nothing follows is marked failed once it
+    /// is this old (Kubernetes: another replica may still be creating a newer one).
+    pub reconcile_grace_secs: u64,
     /// The API server's URL without authentication (a `kubectl proxy`, or a test server);
     /// unset: in-cluster configuration or the kubeconfig, as kubectl finds them.
     pub api_url: Option<String>,
@@ -125,6 +175,7 @@ impl Default for JobsSettings {
             runtime_class_name: None,
             run_as_uid: 10001,
             api_retries: 3,
+            reconcile_grace_secs: 120,
             api_url: None,
             storage_secret: None,
             service_account: "pyexec-job".to_owned(),

@@ -11,18 +11,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use tracing::Instrument;
 use utoipa::{OpenApi, ToSchema};
 
-use super::{Executor, Failure, Route, Submitted};
+use super::{Executor, Failure, Origin, Route, Submitted};
 use crate::http::{
     error, finish, protect, read_json, with_id, Access, Authenticator, BodyLimits, RequestId,
-    SecurityAddon,
+    SecurityAddon, ATTEMPTS_HEADER, SOURCE_HEADER,
 };
 use crate::metrics::Metrics;
 use crate::models::{
     sane_request_id, ApiError, Caller, CodeExecutionRequest, ErrorKind, ExecutionError,
-    ExecutionResult, JobCreated, JobRecord, Scope,
+    ExecutionRecord, ExecutionResult, HistoryPage, JobCreated, JobRecord, RunStatus, Scope, Source,
+    Tier,
 };
 use crate::sandbox::Health;
 use crate::telemetry;
@@ -41,8 +41,8 @@ pub struct AppState {
         title = "pyexec executor API",
         description = "Validated Python run in a warm OS-level sandbox; heavy jobs. Every non-2xx answer is an ApiError with the request id."
     ),
-    paths(execute_snippet, create_heavy_job, get_job, health, ready, live),
-    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, ApiError, HealthBody)),
+    paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, list_executions, get_execution, health, ready, live),
+    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -64,8 +64,16 @@ pub fn work_routes(state: Arc<AppState>) -> Router {
             Access::Scope(Scope::JobsWrite),
         ))
         .merge(group(
-            Router::new().route("/api/v1/jobs/{job_id}", get(get_job)),
+            Router::new()
+                .route("/api/v1/jobs/{job_id}", get(get_job))
+                .route("/api/v1/jobs", get(list_jobs))
+                .route("/api/v1/executions", get(list_executions))
+                .route("/api/v1/executions/{request_id}", get(get_execution)),
             Access::Scope(Scope::JobsRead),
+        ))
+        .merge(group(
+            Router::new().route("/api/v1/jobs/{job_id}", axum::routing::delete(cancel_job)),
+            Access::Scope(Scope::JobsWrite),
         ))
 }
 
@@ -128,6 +136,7 @@ fn choose_id(
         (status = 403, description = "The credential lacks the `execute` scope", body = ApiError),
         (status = 408, description = "The body did not arrive in time", body = ApiError),
         (status = 413, description = "Body over the size limit", body = ApiError),
+        (status = 409, description = "The request id was already used for another program (the same program under it gets its recorded run)", body = ApiError),
         (status = 415, description = "The body is not JSON", body = ApiError),
         (status = 429, description = "The caller's own rate or queue limit (Retry-After)", body = ApiError),
         (status = 500, description = "Every retry of an infrastructure failure failed", body = ExecutionResult),
@@ -141,49 +150,71 @@ async fn execute_snippet(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let span = telemetry::request_span(&assigned.0);
-    async move {
-        let started = Instant::now();
-        let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
-            Ok(request) => request,
-            Err(err) => {
-                tracing::warn!(error = %err, "bad request body");
-                return error(err.status(), err.to_api_error(), &assigned.0);
-            }
-        };
-        let id = match choose_id(&headers, &assigned, request.request_id.as_deref()) {
-            Ok(id) => id,
-            Err(message) => return bad_request(message, &assigned.0),
-        };
-        let span = telemetry::request_span(&id);
-        let response = async {
-            tracing::info!(caller = %caller.id, code_bytes = request.code.len(), "execute_snippet");
-            match state
-                .executor
-                .submit(&caller, request, id.clone(), Route::Run)
-                .await
-            {
-                Ok(Submitted::Ran(result)) => {
-                    with_id((StatusCode::OK, Json(result)).into_response(), &id)
-                }
-                Ok(Submitted::Job(created)) => {
-                    with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
-                }
-                Err(failure) => failure_response(&state, failure, &id),
-            }
+    let started = Instant::now();
+    let request: CodeExecutionRequest = match read_json(&headers, body, state.body).await {
+        Ok(request) => request,
+        Err(err) => {
+            tracing::warn!(error = %crate::telemetry::error_chain(&err), "bad request body");
+            return error(err.status(), err.to_api_error(), &assigned.0);
         }
-        .instrument(span)
-        .await;
+    };
+    let id = match choose_id(&headers, &assigned, request.request_id.as_deref()) {
+        Ok(id) => id,
+        Err(message) => return bad_request(message, &assigned.0),
+    };
+    telemetry::record_request_id(&id);
+    let origin = origin_of(&headers, request.request_id.is_some());
+    tracing::info!(caller = %caller.id, code_bytes = request.code.len(), "execute_snippet");
+    let response = match state
+        .executor
+        .submit(&caller, request, id.clone(), Route::Run, origin)
+        .await
+    {
+        Ok(Submitted::Ran(result)) => {
+            log_user_failure(&result);
+            with_id((StatusCode::OK, Json(result)).into_response(), &id)
+        }
+        Ok(Submitted::Job(created)) => {
+            with_id((StatusCode::ACCEPTED, Json(created)).into_response(), &id)
+        }
+        Err(failure) => failure_response(&state, failure, &id),
+    };
+    tracing::info!(
+        status = response.status().as_u16(),
+        total_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "answered"
+    );
+    response
+}
+
+/// A program that failed is the user's failure, not the service's: logged at info, with
+/// the end of its traceback (which starts at the user's code; the result has all of it).
+fn log_user_failure(result: &ExecutionResult) {
+    if result.status == crate::models::ExecutionStatus::Error {
         tracing::info!(
-            request_id = %id,
-            status = response.status().as_u16(),
-            total_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "answered"
+            exit_code = result.exit_code,
+            traceback = %telemetry::traceback_tail(&result.stderr),
+            "the program failed"
         );
-        response
     }
-    .instrument(span)
-    .await
+}
+
+/// Where a REST request came from (the LLM role says so in [`SOURCE_HEADER`]); whether the
+/// caller chose its request id (a header, or `body_id`). The LLM role's ids are its queries':
+/// a query's repairs and a resent query run programs the model wrote anew under the same
+/// id, so they are not answered from the history (the record keeps the query's last run).
+fn origin_of(headers: &HeaderMap, body_id: bool) -> Origin {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let source = match text(SOURCE_HEADER) {
+        Some("llm") => Source::Llm,
+        _ => Source::Rest,
+    };
+    let chosen = body_id || crate::http::request_id(headers).is_some();
+    let mut origin = Origin::new(source, chosen && source != Source::Llm);
+    origin.attempts = text(ATTEMPTS_HEADER)
+        .and_then(|v| v.parse::<u32>().ok())
+        .filter(|n| *n <= 1000);
+    origin
 }
 
 fn bad_request(message: String, id: &str) -> Response {
@@ -220,6 +251,28 @@ fn failure_response(state: &AppState, failure: Failure, id: &str) -> Response {
             ApiError::new(ErrorKind::Job, message),
             id,
         ),
+        Failure::NoHistory => error(
+            StatusCode::NOT_IMPLEMENTED,
+            ApiError::new(
+                ErrorKind::NotFound,
+                "this executor keeps no run history (history.enabled = false)",
+            ),
+            id,
+        ),
+        Failure::History(message) => {
+            tracing::error!(%message, "the run history failed");
+            retry_after(
+                error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ApiError::new(
+                        ErrorKind::Internal,
+                        format!("the run history is unavailable: {message}"),
+                    ),
+                    id,
+                ),
+                5,
+            )
+        }
     }
 }
 
@@ -302,7 +355,7 @@ fn execution_error(state: &AppState, err: ExecutionError, id: &str) -> Response 
         (status = 400, description = "Malformed request, bad request id or limits", body = ApiError),
         (status = 401, description = "No valid credential", body = ApiError),
         (status = 403, description = "The credential lacks the `jobs:write` scope", body = ApiError),
-        (status = 409, description = "The request id names another caller's job", body = ApiError),
+        (status = 409, description = "The request id was already used for another program", body = ApiError),
         (status = 413, description = "Body over the size limit", body = ApiError),
         (status = 415, description = "The body is not JSON", body = ApiError),
         (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
@@ -325,11 +378,11 @@ async fn create_heavy_job(
         Ok(id) => id,
         Err(message) => return bad_request(message, &assigned.0),
     };
-    let span = telemetry::request_span(&id);
+    telemetry::record_request_id(&id);
+    let origin = origin_of(&headers, request.request_id.is_some());
     let submitted = state
         .executor
-        .submit(&caller, request, id.clone(), Route::Job)
-        .instrument(span)
+        .submit(&caller, request, id.clone(), Route::Job, origin)
         .await;
     match submitted {
         Ok(Submitted::Job(created)) => {
@@ -341,6 +394,7 @@ async fn create_heavy_job(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct JobQuery {
     /// Wait up to this many seconds (at most 300) for the job to finish before answering.
     wait_secs: Option<f64>,
@@ -391,16 +445,267 @@ async fn get_job(
     }
 }
 
+/// Stop a heavy job of the caller's (any job with `admin`): a pending job never starts, a
+/// running one's runner or Kubernetes Job is stopped; the job ends `cancelled`. A job that
+/// already ended is answered as it is.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/jobs/{job_id}",
+    params(("job_id" = String, Path, description = "From create_heavy_job")),
+    security(("bearer" = ["jobs:write"]), ("api_key" = ["jobs:write"])),
+    responses(
+        (status = 200, description = "The job after the request (`cancelled`, or as it ended)", body = JobRecord),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:write` scope", body = ApiError),
+        (status = 404, description = "No such job, or another caller's", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+        (status = 503, description = "The job backend could not stop the job", body = ApiError),
+    )
+)]
+async fn cancel_job(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let id = assigned.0;
+    let Ok(Path(job_id)) = job_id else {
+        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
+    };
+    match state.executor.cancel_job(&caller, &job_id).await {
+        Ok(Some(record)) => with_id((StatusCode::OK, Json(record)).into_response(), &id),
+        Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            ApiError::new(ErrorKind::NotFound, format!("no job {job_id}")),
+            &id,
+        ),
+        Err(failure) => failure_response(&state, failure, &id),
+    }
+}
+
+/// Filters of the history listings; every one narrows.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct HistoryQuery {
+    /// Statuses, comma-separated (`ok,error,timeout,memory_limit,killed,rejected,internal_error,refused,pending,running,succeeded,failed,cancelled`).
+    status: Option<String>,
+    /// `lightweight` or `heavy`.
+    tier: Option<String>,
+    /// `rest`, `llm`, `event` or `cli`.
+    source: Option<String>,
+    /// Received at or after this time (RFC 3339).
+    since: Option<String>,
+    /// Received before this time (RFC 3339).
+    until: Option<String>,
+    /// Request ids starting with this.
+    request_id_prefix: Option<String>,
+    /// With `admin`: only this caller's records.
+    owner: Option<String>,
+    /// Records per page: 50 by default, at most 500.
+    limit: Option<usize>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl HistoryQuery {
+    fn filter(self, jobs_only: bool) -> Result<crate::history::Filter, String> {
+        let time = |name: &str, value: Option<String>| -> Result<Option<i64>, String> {
+            value
+                .map(|v| {
+                    crate::history::parse_time(&v).ok_or_else(|| {
+                        format!("{name} must be an RFC 3339 time such as 2026-12-01T10:00:00Z")
+                    })
+                })
+                .transpose()
+        };
+        let statuses = match self.status {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|s| {
+                    RunStatus::parse(s.trim()).ok_or_else(|| {
+                        format!(
+                            "unknown status {:?}; one of {}",
+                            s.chars().take(40).collect::<String>(),
+                            RunStatus::ALL.map(RunStatus::as_str).join(", ")
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let tier = match self.tier.as_deref() {
+            None => None,
+            Some("lightweight") => Some(Tier::Lightweight),
+            Some("heavy") => Some(Tier::Heavy),
+            Some(_) => return Err("tier must be lightweight or heavy".to_owned()),
+        };
+        let source = match self.source.as_deref() {
+            None => None,
+            Some(text) => {
+                Some(Source::parse(text).ok_or("source must be rest, llm, event or cli")?)
+            }
+        };
+        let before = match self.cursor.as_deref() {
+            None => None,
+            Some(cursor) => Some(
+                super::decode_cursor(cursor)
+                    .ok_or("cursor is not one this service gave (pass next_cursor as it is)")?,
+            ),
+        };
+        if let Some(limit) = self.limit {
+            if limit == 0 {
+                return Err("limit must be at least 1".to_owned());
+            }
+        }
+        Ok(crate::history::Filter {
+            owner: self.owner,
+            statuses,
+            tier,
+            source,
+            since: time("since", self.since)?,
+            until: time("until", self.until)?,
+            request_id_prefix: self.request_id_prefix,
+            jobs_only,
+            before,
+            limit: self.limit.unwrap_or(50).min(crate::history::MAX_PAGE),
+        })
+    }
+}
+
+async fn history_page(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+    jobs_only: bool,
+) -> Response {
+    let query = match query {
+        Ok(Query(query)) => query,
+        Err(rejection) => return bad_request(rejection.body_text(), id),
+    };
+    let filter = match query.filter(jobs_only) {
+        Ok(filter) => filter,
+        Err(message) => return bad_request(message, id),
+    };
+    match state.executor.executions(caller, filter).await {
+        Ok(page) => with_id((StatusCode::OK, Json(page)).into_response(), id),
+        Err(failure) => failure_response(state, failure, id),
+    }
+}
+
+/// The run history: the caller's requests (everyone's with `admin`), newest first, a page
+/// at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/executions",
+    params(HistoryQuery),
+    security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
+    responses(
+        (status = 200, description = "A page of records", body = HistoryPage),
+        (status = 400, description = "A malformed filter or cursor", body = ApiError),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "No run history here", body = ApiError),
+        (status = 503, description = "The history database is unavailable", body = ApiError),
+    )
+)]
+async fn list_executions(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    history_page(&state, &caller, &assigned.0, query, false).await
+}
+
+/// The heavy jobs in the run history (the same filters as `/api/v1/executions`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs",
+    params(HistoryQuery),
+    security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
+    responses(
+        (status = 200, description = "A page of heavy-job records", body = HistoryPage),
+        (status = 400, description = "A malformed filter or cursor", body = ApiError),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "No run history here", body = ApiError),
+        (status = 503, description = "The history database is unavailable", body = ApiError),
+    )
+)]
+async fn list_jobs(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    query: Result<Query<HistoryQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    history_page(&state, &caller, &assigned.0, query, true).await
+}
+
+/// One request of the caller's, by its request id, with its program (when kept) and its
+/// whole result.
+#[utoipa::path(
+    get,
+    path = "/api/v1/executions/{request_id}",
+    params(("request_id" = String, Path, description = "The request id")),
+    security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
+    responses(
+        (status = 200, description = "The record", body = ExecutionRecord),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
+        (status = 404, description = "No such request, or another caller's", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "No run history here", body = ApiError),
+        (status = 503, description = "The history database is unavailable", body = ApiError),
+    )
+)]
+async fn get_execution(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    request_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let id = assigned.0;
+    let Ok(Path(request_id)) = request_id else {
+        return bad_request("the request id is not valid UTF-8".to_owned(), &id);
+    };
+    match state.executor.execution(&caller, &request_id).await {
+        Ok(Some(record)) => with_id((StatusCode::OK, Json(record)).into_response(), &id),
+        Ok(None) => error(
+            StatusCode::NOT_FOUND,
+            ApiError::new(
+                ErrorKind::NotFound,
+                format!(
+                    "no request {:?} in the history",
+                    request_id.chars().take(140).collect::<String>()
+                ),
+            ),
+            &id,
+        ),
+        Err(failure) => failure_response(&state, failure, &id),
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 struct HealthBody {
     /// `ok`; `degraded` when a layer is off or missing; `unavailable` when not ready.
     status: &'static str,
+    /// Whether the executor takes work: the pool accepts (every layer in force that the
+    /// operator did not allow to be missing) and the run history's database answers.
     ready: bool,
     role: &'static str,
     version: &'static str,
     validation: bool,
     /// `open` (no credential configured: loopback only) or `required`.
     auth: &'static str,
+    /// `ok`, `off`, or why the history's database is unavailable.
+    history: String,
+    /// Why the executor is not ready, when it is not.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<String>,
     pool: Health,
 }
 
@@ -409,7 +714,21 @@ fn health_body(state: &AppState) -> (StatusCode, HealthBody) {
     let degraded = !pool.missing_layers.is_empty()
         || !state.executor.validates()
         || !pool.layers.iter().any(|l| l == "guards");
-    let ready = pool.accepting;
+    let mut reasons = Vec::new();
+    if !pool.accepting {
+        reasons.push("the sandbox pool does not accept work (see pool.reasons)".to_owned());
+    }
+    let history = match state.executor.history() {
+        None => "off".to_owned(),
+        Some(history) => match history.healthy() {
+            Ok(()) => "ok".to_owned(),
+            Err(why) => {
+                reasons.push(format!("the run history's database is unavailable: {why}"));
+                format!("unavailable: {why}")
+            }
+        },
+    };
+    let ready = reasons.is_empty();
     let body = HealthBody {
         status: match (ready, degraded) {
             (false, _) => "unavailable",
@@ -425,6 +744,8 @@ fn health_body(state: &AppState) -> (StatusCode, HealthBody) {
         } else {
             "required"
         },
+        history,
+        reasons,
         pool,
     };
     let status = if ready {
@@ -468,7 +789,8 @@ async fn ready(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respon
     if state.auth.authenticate(&headers).await.is_ok() {
         return (status, Json(body)).into_response();
     }
-    let brief = serde_json::json!({"status": body.status, "ready": body.ready});
+    let brief =
+        serde_json::json!({"status": body.status, "ready": body.ready, "reasons": body.reasons});
     (status, Json(brief)).into_response()
 }
 

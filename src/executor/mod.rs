@@ -5,13 +5,14 @@
 pub mod api;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use crate::history::{Claim, Filter, History, Received, Row};
 use crate::jobs::{JobService, JobsError};
 use crate::metrics::Metrics;
 use crate::models::{
-    Caller, CodeExecutionRequest, ExecutionError, ExecutionResult, JobCreated, JobRecord,
-    TierChoice,
+    Caller, CodeExecutionRequest, ExecutionError, ExecutionRecord, ExecutionResult, HistoryPage,
+    JobCreated, JobRecord, RunStatus, Source, Tier, TierChoice,
 };
 use crate::sandbox::{Admittee, Job, Pool};
 use crate::validator::Validator;
@@ -27,8 +28,50 @@ pub enum Failure {
     NoJobs,
     /// The job backend could not take the job.
     Jobs(String),
-    /// The request id already names another caller's job.
+    /// The request id was already used for another program (or names another caller's
+    /// job).
     Conflict(String),
+    /// This executor keeps no run history (`history.enabled = false`).
+    NoHistory,
+    /// The run history's database failed.
+    History(String),
+}
+
+impl Failure {
+    /// The text a refusal is recorded with.
+    fn describe(&self) -> String {
+        match self {
+            Failure::BadRequest(m) | Failure::Jobs(m) | Failure::Conflict(m) => m.clone(),
+            Failure::Execution(err) => err.to_string(),
+            Failure::NoJobs => "this executor does not run heavy jobs".to_owned(),
+            Failure::NoHistory => "no run history".to_owned(),
+            Failure::History(m) => m.clone(),
+        }
+    }
+}
+
+/// Where and when a request arrived, as the history records it.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub source: Source,
+    pub received_at: SystemTime,
+    /// The caller chose the request id (a header or the body): a resend of the same program
+    /// under it is answered from the history, another program under it is a conflict.
+    /// Server-made ids are new by construction and need no look-up.
+    pub id_chosen: bool,
+    /// Generation rounds of the LLM query that wrote the program.
+    pub attempts: Option<u32>,
+}
+
+impl Origin {
+    pub fn new(source: Source, id_chosen: bool) -> Self {
+        Self {
+            source,
+            received_at: SystemTime::now(),
+            id_chosen,
+            attempts: None,
+        }
+    }
 }
 
 /// Where a submitted program goes.
@@ -96,6 +139,8 @@ pub struct Executor {
     admission: AdmissionPolicy,
     /// Where executions and validations are counted ([`Executor::count_in`]).
     metrics: Option<Arc<Metrics>>,
+    /// Where every request is recorded ([`Executor::record_in`]).
+    history: Option<History>,
 }
 
 impl Executor {
@@ -113,7 +158,19 @@ impl Executor {
             jobs,
             admission,
             metrics: None,
+            history: None,
         }
+    }
+
+    /// Records every request in `history`, and answers resent request ids from it.
+    #[must_use]
+    pub fn record_in(mut self, history: Option<History>) -> Self {
+        self.history = history;
+        self
+    }
+
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
     }
 
     /// Counts executions, their durations and validation verdicts in `metrics`.
@@ -147,24 +204,54 @@ impl Executor {
         }
     }
 
-    /// The one request path: every entry point (REST, event triggers) submits here. The code
-    /// is checked, routed (see [`Route`]; `auto` is decided by the classifier), then run in the
-    /// sandbox on `caller`'s share or handed to the job backend as `caller`'s job.
+    /// The one request path: every entry point (REST, LLM queries, event triggers, the CLI)
+    /// submits here. The code is checked, routed (see [`Route`]; `auto` is decided by the
+    /// classifier), then run in the sandbox on `caller`'s share or handed to the job backend
+    /// as `caller`'s job; the request is recorded in the run history, and a request id the
+    /// caller already used is answered from its record (see [`Origin::id_chosen`]).
     pub async fn submit(
         &self,
         caller: &Caller,
         request: CodeExecutionRequest,
         request_id: String,
         route: Route,
+        origin: Origin,
     ) -> Result<Submitted, Failure> {
-        request.check_code().map_err(Failure::BadRequest)?;
+        let received = self.history.as_ref().map(|history| Received {
+            id: crate::jobs::job_id_for(&caller.id, &request_id),
+            request_id: request_id.clone(),
+            owner: caller.id.clone(),
+            source: origin.source,
+            received_at: crate::history::millis(origin.received_at),
+            code_sha256: crate::history::code_hash(&request.code),
+            code: history.stores_code().then(|| request.code.clone()),
+            attempts: origin.attempts,
+            traceparent: crate::telemetry::current_traceparent(),
+        });
+        let refuse = |failure: Failure| {
+            if let (Some(history), Some(received)) = (&self.history, &received) {
+                let mut row = Row::new(received, RunStatus::Refused);
+                row.error = Some(failure.describe());
+                history.record(row);
+            }
+            failure
+        };
+        if let Err(message) = request.check_code() {
+            return Err(refuse(Failure::BadRequest(message)));
+        }
+        let mut reasons = Vec::new();
         let route = match (route, request.tier) {
             (Route::Classify, TierChoice::Heavy) => Route::Job,
             (Route::Classify, TierChoice::Lightweight) => Route::Run,
             (Route::Classify, TierChoice::Auto) => {
                 let verdict = self.validator.validate(&request.code, TierChoice::Auto);
                 tracing::info!(tier = %verdict.tier, reasons = verdict.reasons.len(), "classified");
-                if verdict.tier == crate::models::Tier::Heavy {
+                reasons = verdict
+                    .reasons
+                    .iter()
+                    .map(|r| format!("line {}: {}", r.line, r.detail))
+                    .collect();
+                if verdict.tier == Tier::Heavy {
                     Route::Job
                 } else {
                     Route::Run
@@ -172,6 +259,83 @@ impl Executor {
             }
             (route, _) => route,
         };
+        let heavy = route == Route::Job;
+        let (Some(history), Some(received)) = (&self.history, received) else {
+            return self.dispatch(caller, request, request_id, route).await;
+        };
+        let claim = if origin.id_chosen {
+            match history.claim(&received, heavy).await {
+                Ok(Claim::New(guard)) => Some(guard),
+                Ok(Claim::Recorded(row)) => {
+                    tracing::info!(
+                        status = row.status.as_str(),
+                        "request id already recorded: answering from the history"
+                    );
+                    // A job as its service sees it now, when this instance follows it.
+                    if let Some(record) = row
+                        .job_id
+                        .as_deref()
+                        .and_then(|id| self.jobs.as_ref()?.get(id))
+                    {
+                        return Ok(Submitted::Job(JobCreated {
+                            job_id: record.job_id,
+                            status: record.status,
+                            created_at: record.created_at,
+                        }));
+                    }
+                    return replay(&row, &request_id);
+                }
+                Ok(Claim::Conflict(message)) => return Err(Failure::Conflict(message)),
+                Err(err) => {
+                    // Readiness reports the database; the work itself does not wait for it.
+                    tracing::error!(error = %crate::telemetry::error_chain(&err), "cannot look the request id up in the history; running it unchecked");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let outcome = self.dispatch(caller, request, request_id, route).await;
+        match &outcome {
+            Ok(Submitted::Ran(result)) => {
+                let mut row = Row::ran(&received, result);
+                row.tier_reasons = reasons;
+                match claim {
+                    Some(guard) => guard.finish(row),
+                    None => history.record(row),
+                }
+            }
+            Ok(Submitted::Job(created)) => {
+                let mut row = Row::new(&received, created.status.into());
+                row.tier = Some(Tier::Heavy);
+                row.tier_reasons = reasons;
+                row.job_id = Some(created.job_id.clone());
+                // The job's own creation time, as its record shows it.
+                if let Some(at) = crate::history::parse_time(&created.created_at) {
+                    row.received_at = at;
+                }
+                if let Err(err) = history.record_job(&row).await {
+                    tracing::error!(job_id = %created.job_id, error = %crate::telemetry::error_chain(&err), "the job is not in the history");
+                }
+                drop(claim);
+            }
+            Err(failure) => {
+                drop(claim);
+                let mut row = Row::new(&received, RunStatus::Refused);
+                row.error = Some(failure.describe());
+                history.record(row);
+            }
+        }
+        outcome
+    }
+
+    async fn dispatch(
+        &self,
+        caller: &Caller,
+        request: CodeExecutionRequest,
+        request_id: String,
+        route: Route,
+    ) -> Result<Submitted, Failure> {
         match route {
             Route::Job => self
                 .create_job(caller, &request, &request_id)
@@ -210,8 +374,9 @@ impl Executor {
             } else {
                 let validator = Arc::clone(&self.validator);
                 let code = request.code.clone();
+                let span = tracing::Span::current();
                 tokio::task::spawn_blocking(move || {
-                    validator.validate(&code, TierChoice::Lightweight)
+                    span.in_scope(|| validator.validate(&code, TierChoice::Lightweight))
                 })
                 .await
                 .map_err(|e| {
@@ -293,8 +458,23 @@ impl Executor {
     ) -> Result<Option<JobRecord>, Failure> {
         let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
         // Ownership first: another caller's job is not waited on either.
-        let Some(record) = jobs.get(job_id) else {
-            return Ok(None);
+        let record = match jobs.get(job_id) {
+            Some(record) => record,
+            // Not followed here (a Kubernetes job of another replica or of an earlier run):
+            // as the history last saw it.
+            None => match &self.history {
+                Some(history) => match history.get(job_id).await {
+                    Ok(Some(row)) => match row.to_job() {
+                        Some(record) if caller.may_see(record.owner.as_deref()) => {
+                            return Ok(Some(record))
+                        }
+                        _ => return Ok(None),
+                    },
+                    Ok(None) => return Ok(None),
+                    Err(err) => return Err(Failure::History(crate::telemetry::error_chain(&err))),
+                },
+                None => return Ok(None),
+            },
         };
         if !caller.may_see(record.owner.as_deref()) {
             return Ok(None);
@@ -303,6 +483,141 @@ impl Executor {
             Some(within) => jobs.wait(job_id, within).await,
             None => Some(record),
         })
+    }
+}
+
+impl Executor {
+    fn history_or_fail(&self) -> Result<&History, Failure> {
+        self.history.as_ref().ok_or(Failure::NoHistory)
+    }
+
+    /// A page of the run history that `caller` may see (its own records; any with `admin`,
+    /// narrowed by `filter.owner` when set).
+    pub async fn executions(
+        &self,
+        caller: &Caller,
+        filter: Filter,
+    ) -> Result<HistoryPage, Failure> {
+        let history = self.history_or_fail()?;
+        let mut filter = filter;
+        if !caller.is_admin() {
+            filter.owner = Some(caller.id.clone());
+        }
+        let limit = filter.limit.clamp(1, crate::history::MAX_PAGE);
+        // One more than asked: whether there is a next page.
+        filter.limit = limit + 1;
+        let mut rows = history
+            .list(&filter)
+            .await
+            .map_err(|e| Failure::History(crate::telemetry::error_chain(&e)))?;
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(r.received_at, &r.id))
+        } else {
+            None
+        };
+        Ok(HistoryPage {
+            items: rows.iter().map(|r| r.to_record(false)).collect(),
+            next_cursor,
+        })
+    }
+
+    /// The record of `caller`'s request `request_id` (with `admin`: its own, else the newest
+    /// of any caller's), with its program and result.
+    pub async fn execution(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+    ) -> Result<Option<ExecutionRecord>, Failure> {
+        let history = self.history_or_fail()?;
+        let fail =
+            |e: crate::history::HistoryError| Failure::History(crate::telemetry::error_chain(&e));
+        let own = history
+            .get(&crate::jobs::job_id_for(&caller.id, request_id))
+            .await
+            .map_err(fail)?
+            .filter(|row| row.request_id == request_id);
+        let row = match own {
+            Some(row) => Some(row),
+            None if caller.is_admin() => history
+                .by_request_id(request_id)
+                .await
+                .map_err(fail)?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        Ok(row.map(|r| r.to_record(true)))
+    }
+
+    /// Cancels `caller`'s job (any job with `admin`): the job as it is after the request,
+    /// `None` when the caller may not see it or it does not exist.
+    pub async fn cancel_job(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+    ) -> Result<Option<JobRecord>, Failure> {
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        let Some(record) = self.job(caller, job_id, None).await? else {
+            return Ok(None);
+        };
+        if record.status.is_done() {
+            return Ok(Some(record));
+        }
+        let why = format!("cancelled by {}", caller.id);
+        match jobs.cancel(job_id, &why).await {
+            Ok(_) => {}
+            Err(err) => return Err(Failure::Jobs(err.to_string())),
+        }
+        // A pending job ends at once; a running one once its runner or Job is gone.
+        Ok(jobs
+            .wait(job_id, std::time::Duration::from_secs(10))
+            .await
+            .or(Some(record)))
+    }
+}
+
+/// An opaque page cursor: the last record's (received_at, key), hex.
+pub fn encode_cursor(received_at: i64, id: &str) -> String {
+    format!("{received_at}.{id}")
+        .bytes()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The (received_at, key) of a cursor from [`encode_cursor`].
+pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
+    if !cursor.len().is_multiple_of(2) || cursor.len() > 512 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..cursor.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(cursor.get(i..i + 2)?, 16).ok())
+        .collect();
+    let text = String::from_utf8(bytes?).ok()?;
+    let (at, id) = text.split_once('.')?;
+    Some((at.parse().ok()?, id.to_owned()))
+}
+
+/// A recorded request as `submit` answers it.
+fn replay(row: &Row, request_id: &str) -> Result<Submitted, Failure> {
+    if let Some(record) = row.to_job() {
+        return Ok(Submitted::Job(JobCreated {
+            job_id: record.job_id,
+            status: record.status,
+            created_at: record.created_at,
+        }));
+    }
+    match &row.result {
+        Some(result) => {
+            let mut result = result.clone();
+            result.request_id = request_id.to_owned();
+            Ok(Submitted::Ran(result))
+        }
+        None => Err(Failure::Conflict(format!(
+            "request id {request_id:?} was already used; its record keeps no result to send again"
+        ))),
     }
 }
 

@@ -1,8 +1,9 @@
 //! HTTP pieces every role shares: the hardened server loop (timeouts on every edge, a bound
 //! on connections, graceful shutdown within a deadline), request ids, request bodies read
 //! under a size and time limit, authentication (API keys, OIDC tokens, scopes, per-caller
-//! rate limits), the error contract every answer follows, and `GET /metrics` with the layer
-//! that counts every request (`observe`).
+//! rate limits), the error contract every answer follows, `GET /metrics` with the layer
+//! that counts every request (`observe`), and each request's span, continuing the caller's
+//! W3C trace context, with panicking handlers answered 500 (`trace`).
 
 pub mod auth;
 mod body;
@@ -12,6 +13,7 @@ mod rate;
 mod response;
 mod routes;
 mod server;
+mod trace;
 
 pub use auth::{guard, hash_key, AuthError, Authenticator, Guard};
 pub use body::{read_json, BodyError, BodyLimits};
@@ -21,3 +23,10 @@ pub use response::{
 };
 pub use routes::{finish, protect, Access, SecurityAddon};
 pub use server::{serve, ServerLimits};
+pub use trace::{catch_panic, trace_request};
+
+/// Header the LLM role sends with the programs of its queries (`llm`): the run history
+/// records where a request came from.
+pub const SOURCE_HEADER: &str = "x-pyexec-source";
+/// Header the LLM role sends with the generation rounds the program took.
+pub const ATTEMPTS_HEADER: &str = "x-pyexec-attempts";

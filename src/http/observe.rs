@@ -82,7 +82,7 @@ async fn scrape(State(metrics): State<Arc<Metrics>>, headers: HeaderMap) -> Resp
         )
             .into_response(),
         Err(err) => {
-            tracing::error!(error = %err, "cannot encode the metrics");
+            tracing::error!(error = %crate::telemetry::error_chain(&err), "cannot encode the metrics");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

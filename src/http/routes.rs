@@ -10,6 +10,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use super::auth::{guard, Authenticator, Guard};
 use super::observe::{metrics_route, record_layer};
 use super::response::{assign_request_id, method_not_allowed, not_found};
+use super::trace::{catch_panic, trace_request};
 use crate::metrics::Metrics;
 use crate::models::Scope;
 
@@ -42,20 +43,24 @@ pub fn protect(router: Router, auth: &Arc<Authenticator>, access: Access) -> Rou
 }
 
 /// The shared layers of every role's router: unknown routes answer 404 and known ones
-/// with another method 405, both in the error contract; every answer has a request id.
-/// With `metrics`, `GET /metrics` is served (open, like the probes) and every request is
-/// counted and timed, labelled with `role`.
+/// with another method 405, both in the error contract; every answer has a request id;
+/// every request is handled in its span (continuing the caller's `traceparent`); a handler
+/// that panics is answered 500 in the error contract. With `metrics`, `GET /metrics` is
+/// served (open, like the probes) and every request is counted and timed, labelled with
+/// `role`.
 pub fn finish(router: Router, metrics: Option<&Arc<Metrics>>, role: &'static str) -> Router {
     let router = match metrics {
         Some(metrics) => metrics_route(router, metrics),
         None => router,
     }
     .method_not_allowed_fallback(method_not_allowed)
-    .fallback(not_found);
+    .fallback(not_found)
+    .layer(from_fn(catch_panic));
     match metrics {
         Some(metrics) => record_layer(router, metrics, role),
         None => router,
     }
+    .layer(from_fn(trace_request))
     .layer(from_fn(assign_request_id))
 }
 

@@ -111,6 +111,10 @@ impl JobService {
             let Ok(table) = self.table.lock() else {
                 return;
             };
+            if job.tx.borrow().status.is_done() {
+                // Cancelled while it waited.
+                return;
+            }
             if table.stopping {
                 tracing::info!(
                     "the executor is stopping: the job stays pending for the next instance"
@@ -126,12 +130,16 @@ impl JobService {
                 job.stored.runner = Some(runner);
                 self.keep(&job.stored);
                 tracing::info!(pid = runner.process.pid, "job running (local backend)");
+                // Cancelled while it started (`cancel` found no runner yet): stop it now.
+                if self.cancellation(&job.stored.record.job_id).is_some() {
+                    kill_group(runner.process, "cancelled");
+                }
                 let backstop = self.backstop(&job.stored);
                 match tokio::time::timeout(backstop, child.wait()).await {
                     Ok(Ok(status)) => Ended::Exited(status),
                     Ok(Err(err)) => Ended::Error(format!("waiting for the runner: {err}")),
                     Err(_) => {
-                        kill_group(runner.process);
+                        kill_group(runner.process, "it outlived its job's backstop");
                         let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
                         Ended::Error(format!(
                             "the runner did not finish within {backstop:?} and was killed"
@@ -193,6 +201,15 @@ impl JobService {
             let json = serde_json::to_string(limits).map_err(StartError::Limits)?;
             command.env("LIMITS", json);
         }
+        // The runner continues the job's trace (this runs in the job's span), and never
+        // one the executor itself was started in.
+        command.env_remove("TRACEPARENT").env_remove("TRACESTATE");
+        if let Some(traceparent) = crate::telemetry::current_traceparent() {
+            command.env("TRACEPARENT", traceparent);
+        }
+        if let Some(tracestate) = crate::telemetry::current_tracestate() {
+            command.env("TRACESTATE", tracestate);
+        }
         let child = command.spawn().map_err(StartError::Spawn)?;
         // Our child: its /proc entry stays until it is waited for, even if it already exited.
         let process = child
@@ -244,11 +261,12 @@ impl JobService {
         };
         let wrote_result = result.is_some();
         self.end_record(&mut job.stored.record, status, error, result);
-        job.tx.send_replace(job.stored.record.clone());
+        // Kept and cleaned up before anyone is told it is done.
         self.keep(&job.stored);
         if let Some(state) = &self.state {
             state.remove_code(&job.stored.record.job_id);
         }
+        job.tx.send_replace(job.stored.record.clone());
         if !wrote_result {
             // A runner that did not finish its work may have left its cgroups and work
             // folder behind.
@@ -271,9 +289,11 @@ impl JobService {
     }
 }
 
+/// The job's span (`telemetry::job_span`): a child of the request that created the job,
+/// whose trace the runner continues (`TRACEPARENT`).
 pub(super) fn job_span(job: &LocalJob) -> tracing::Span {
     let record = &job.stored.record;
-    tracing::info_span!("job", request_id = %record.request_id, job_id = %record.job_id)
+    crate::telemetry::job_span(&record.request_id, &record.job_id)
 }
 
 /// Waits for a runner that is not our child to go, polling `/proc`; kills it (and its
@@ -284,7 +304,7 @@ async fn follow_adopted(runner: ProcessId, deadline: SystemTime, backstop: Durat
             return Ended::Gone("the runner ended without writing a result");
         }
         if SystemTime::now() >= deadline {
-            kill_group(runner);
+            kill_group(runner, "it outlived its job's backstop");
             while runner.is_alive() && SystemTime::now() < deadline + Duration::from_secs(10) {
                 tokio::time::sleep(POLL).await;
             }
@@ -298,7 +318,7 @@ async fn follow_adopted(runner: ProcessId, deadline: SystemTime, backstop: Durat
 
 /// SIGKILL to the runner's process group (it leads one), or to the runner alone when it
 /// does not lead a group; nothing when the pid is no longer the runner's.
-fn kill_group(runner: ProcessId) {
+pub(super) fn kill_group(runner: ProcessId, why: &str) {
     use nix::sys::signal::{kill, killpg, Signal};
     let Some(pid) = runner.nix_pid() else {
         return;
@@ -306,10 +326,7 @@ fn kill_group(runner: ProcessId) {
     if !runner.is_alive() {
         return;
     }
-    tracing::warn!(
-        pid = runner.pid,
-        "killing a runner that outlived its job's backstop"
-    );
+    tracing::warn!(pid = runner.pid, why, "killing a job's runner");
     if killpg(pid, Signal::SIGKILL).is_err() {
         let _ = kill(pid, Signal::SIGKILL);
     }

@@ -34,6 +34,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{watch, Semaphore};
 
 use crate::config::{JobBackendKind, Settings, Sources, StorageBackend};
+use crate::history::History;
 use crate::models::{CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobStatus};
 use crate::storage::Storage;
 pub use ids::{job_id, job_id_for, sane_request_id};
@@ -109,11 +110,15 @@ pub struct JobService {
     kube: Option<kube::Client>,
     /// Where created jobs are counted, once the role has set it ([`JobService::count_in`]).
     metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
+    /// Where every job's progress is recorded, when there is a run history.
+    history: Option<History>,
 }
 
 #[derive(Default)]
 struct Table {
     jobs: HashMap<String, watch::Sender<JobRecord>>,
+    /// Jobs cancelled and not yet ended: they end `cancelled`, not `failed`.
+    cancelled: HashMap<String, String>,
     /// Set by [`JobService::shutdown`]: no job starts any more.
     stopping: bool,
 }
@@ -130,10 +135,14 @@ impl JobService {
     /// The job service of `settings`, with this binary as the runner. With the local
     /// backend, it also removes dead processes' leftovers and takes over the jobs the
     /// previous instance left in `jobs.state_dir` (see the module's documentation).
-    pub async fn new(settings: &Settings, sources: &Sources) -> Result<Arc<Self>, JobsError> {
+    pub async fn new(
+        settings: &Settings,
+        sources: &Sources,
+        history: Option<History>,
+    ) -> Result<Arc<Self>, JobsError> {
         let program = std::env::current_exe()
             .map_err(|e| JobsError::setup("cannot locate the pyexec binary", e))?;
-        Self::with_runner(settings, sources, program).await
+        Self::with_runner(settings, sources, program, history).await
     }
 
     /// As [`JobService::new`], with `program` as the `pyexec` binary that runs local jobs
@@ -142,6 +151,7 @@ impl JobService {
         settings: &Settings,
         sources: &Sources,
         program: PathBuf,
+        history: Option<History>,
     ) -> Result<Arc<Self>, JobsError> {
         let kube = match settings.jobs.backend {
             JobBackendKind::Local => None,
@@ -176,8 +186,10 @@ impl JobService {
             state,
             kube,
             metrics: std::sync::OnceLock::new(),
+            history,
         });
         service.resume().await;
+        service.reconcile().await;
         Ok(service)
     }
 
@@ -252,11 +264,13 @@ impl JobService {
                 }
                 table.jobs.insert(job_id, tx.clone());
                 drop(table);
+                self.record(&tx);
                 self.spawn_local(local::LocalJob { tx, stored });
             }
             None => {
                 table.jobs.insert(job_id, tx.clone());
                 drop(table);
+                self.record(&tx);
                 self.spawn_kubernetes(tx, request.code.clone(), limits);
             }
         }
@@ -264,6 +278,77 @@ impl JobService {
             metrics.heavy_job_created();
         }
         Ok(created(&record))
+    }
+
+    /// Records the job's progress in the run history, when there is one.
+    fn record(&self, tx: &watch::Sender<JobRecord>) {
+        if let Some(history) = &self.history {
+            history.follow_job(tx.subscribe());
+        }
+    }
+
+    /// The run history this service records in.
+    pub fn history(&self) -> Option<&History> {
+        self.history.as_ref()
+    }
+
+    /// Cancels a job that has not ended: a pending one never starts; a running one's runner
+    /// (local) or Job (Kubernetes) is stopped. It ends `cancelled`, with `why` as its error.
+    /// `Ok(false)`: it had already ended or is not followed here.
+    pub async fn cancel(&self, job_id: &str, why: &str) -> Result<bool, JobsError> {
+        let tx = {
+            let mut table = self
+                .table
+                .lock()
+                .map_err(|_| JobsError::Backend("job table poisoned".to_owned()))?;
+            let Some(tx) = table.jobs.get(job_id).cloned() else {
+                return Ok(false);
+            };
+            if tx.borrow().status.is_done() {
+                return Ok(false);
+            }
+            table.cancelled.insert(job_id.to_owned(), why.to_owned());
+            tx
+        };
+        tracing::info!(%job_id, why, "cancelling the job");
+        match (&self.state, &self.kube) {
+            (Some(state), _) => {
+                let pending = tx.borrow().status == JobStatus::Pending;
+                if pending {
+                    // Its task waits for a permit; it sees the cancellation and never starts.
+                    let mut record = tx.borrow().clone();
+                    self.end_record(
+                        &mut record,
+                        JobStatus::Cancelled,
+                        Some(why.to_owned()),
+                        None,
+                    );
+                    if let Some(mut stored) = state.read(job_id) {
+                        stored.record = record.clone();
+                        if let Err(err) = state.write(&stored) {
+                            tracing::error!(error = %chain(&err), "cannot keep the job's record");
+                        }
+                    }
+                    state.remove_code(job_id);
+                    tx.send_replace(record);
+                } else if let Some(runner) = state.read(job_id).and_then(|s| s.runner) {
+                    // Its task sees the runner end and records the job cancelled.
+                    local::kill_group(runner.process, "cancelled");
+                }
+            }
+            (None, Some(client)) => {
+                kubernetes::delete(client, &self.settings.jobs.namespace, job_id)
+                    .await
+                    .map_err(|e| JobsError::Backend(chain(&e)))?;
+            }
+            (None, None) => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Why the job was cancelled, if it was.
+    pub(super) fn cancellation(&self, job_id: &str) -> Option<String> {
+        self.table.lock().ok()?.cancelled.get(job_id).cloned()
     }
 
     /// Refuses code with a NUL byte (Python source cannot hold one; the runner and the
@@ -283,6 +368,12 @@ impl JobService {
             )));
         }
         Ok(())
+    }
+
+    /// The job, if this instance follows it.
+    fn get_followed(&self, job_id: &str) -> Option<JobRecord> {
+        let table = self.table.lock().ok()?;
+        table.jobs.get(job_id).map(|tx| tx.borrow().clone())
     }
 
     /// The job as it is now: this instance's, or one kept in the state folder.
@@ -385,6 +476,20 @@ impl JobService {
         error: Option<String>,
         result: Option<ExecutionResult>,
     ) {
+        let (status, error) = match self.cancellation(&record.job_id) {
+            Some(why) if status != JobStatus::Succeeded => (JobStatus::Cancelled, Some(why)),
+            _ => (status, error),
+        };
+        if let Ok(mut table) = self.table.lock() {
+            table.cancelled.remove(&record.job_id);
+        }
+        if let Some(metrics) = self.metrics.get() {
+            metrics.heavy_job_finished(match status {
+                JobStatus::Succeeded => "succeeded",
+                JobStatus::Cancelled => "cancelled",
+                _ => "failed",
+            });
+        }
         let location = result
             .is_some()
             .then(|| self.storage.location(&format!("results/{}", record.job_id)));

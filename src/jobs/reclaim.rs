@@ -59,7 +59,7 @@ pub fn reclaim(cgroup_root: &Path, temp_dir: &Path) -> Reclaimed {
         tracing::info!(path = %path.display(), "removed a leftover of a dead pyexec process");
     }
     for (path, err) in &reclaimed.failed {
-        tracing::warn!(path = %path.display(), error = %err, "cannot remove a leftover of a dead pyexec process");
+        tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "cannot remove a leftover of a dead pyexec process");
     }
     reclaimed
 }

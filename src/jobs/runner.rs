@@ -369,7 +369,7 @@ impl Drop for WorkDir {
         if let Some(dir) = self.dir.take() {
             let path = dir.path().to_owned();
             if let Err(err) = dir.close() {
-                tracing::warn!(path = %path.display(), error = %err, "cannot remove the job's work folder");
+                tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "cannot remove the job's work folder");
             }
         }
     }

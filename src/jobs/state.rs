@@ -131,7 +131,7 @@ impl StateDir {
         match serde_json::from_slice(&bytes) {
             Ok(job) => Some(job),
             Err(err) => {
-                tracing::warn!(path = %path.display(), error = %err, "unreadable job record; ignored");
+                tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "unreadable job record; ignored");
                 None
             }
         }
@@ -156,7 +156,7 @@ impl StateDir {
         let path = self.code_file(job_id);
         if let Err(err) = fs::remove_file(&path) {
             if err.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(path = %path.display(), error = %err, "cannot remove the job's program");
+                tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "cannot remove the job's program");
             }
         }
     }

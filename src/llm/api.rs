@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
-use tracing::Instrument;
 use utoipa::{OpenApi, ToSchema};
 
 use super::client::{LlmClient, LlmError};
@@ -108,7 +107,6 @@ async fn query(
     body: Body,
 ) -> Response {
     let id = assigned.0;
-    let span = telemetry::request_span(&id);
     async move {
         let started = Instant::now();
         let request: QueryRequest = match read_json(&headers, body, state.body).await {
@@ -159,7 +157,7 @@ async fn query(
                         (StatusCode::BAD_GATEWAY, ErrorKind::Upstream)
                     }
                 };
-                tracing::warn!(error = %err, "query failed");
+                tracing::warn!(error = %telemetry::error_chain(&err), "query failed");
                 let mut response = error(status, ApiError::new(kind, err.to_string()), &id);
                 if let FlowError::Executor(ExecutorError::Refused {
                     retry_after: Some(secs),
@@ -180,7 +178,6 @@ async fn query(
         );
         response
     }
-    .instrument(span)
     .await
 }
 

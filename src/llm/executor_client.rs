@@ -1,11 +1,15 @@
 //! The LLM role's only way to run code: the executor's REST API, with the request id in
-//! `X-Request-ID` so one id follows the query through both services' logs.
+//! `X-Request-ID` and the trace context in `traceparent` (`tracestate`), so one id and one
+//! trace follow the query through both services (and into heavy jobs). Each call is a
+//! client span of the trace.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use tracing::Instrument as _;
 
 use crate::http::auth::{encode_caller, ON_BEHALF_OF};
+use crate::http::{ATTEMPTS_HEADER, SOURCE_HEADER};
 use crate::models::{ApiError, CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -109,20 +113,27 @@ impl ExecutorClient {
         request: &CodeExecutionRequest,
         request_id: &str,
         caller: &str,
+        attempts: usize,
     ) -> Result<ExecutionResult, ExecutorError> {
         let url = format!("{}/api/v1/execute_snippet", self.base);
         let deadline = tokio::time::Instant::now() + self.options.timeout;
         let mut busy = 0;
         loop {
-            let response = self
-                .http
-                .post(&url)
-                .header("x-request-id", request_id)
-                .header(ON_BEHALF_OF, encode_caller(caller))
-                .json(request)
-                .send()
-                .await
-                .map_err(|e| self.transport(e))?;
+            let span = client_span("POST /api/v1/execute_snippet");
+            let response = traced(
+                self.http
+                    .post(&url)
+                    .header("x-request-id", request_id)
+                    .header(ON_BEHALF_OF, encode_caller(caller))
+                    .header(SOURCE_HEADER, "llm")
+                    .header(ATTEMPTS_HEADER, attempts)
+                    .json(request),
+                &span,
+            )
+            .send()
+            .instrument(span)
+            .await
+            .map_err(|e| self.transport(e))?;
             let status = response.status();
             let retry_after = retry_after(&response);
             if status == StatusCode::SERVICE_UNAVAILABLE && busy < BUSY_RETRIES {
@@ -149,17 +160,24 @@ impl ExecutorClient {
         request: &CodeExecutionRequest,
         request_id: &str,
         caller: &str,
+        attempts: usize,
     ) -> Result<JobCreated, ExecutorError> {
         let url = format!("{}/api/v1/create_heavy_job", self.base);
-        let response = self
-            .http
-            .post(&url)
-            .header("x-request-id", request_id)
-            .header(ON_BEHALF_OF, encode_caller(caller))
-            .json(request)
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
+        let span = client_span("POST /api/v1/create_heavy_job");
+        let response = traced(
+            self.http
+                .post(&url)
+                .header("x-request-id", request_id)
+                .header(ON_BEHALF_OF, encode_caller(caller))
+                .header(SOURCE_HEADER, "llm")
+                .header(ATTEMPTS_HEADER, attempts)
+                .json(request),
+            &span,
+        )
+        .send()
+        .instrument(span)
+        .await
+        .map_err(|e| self.transport(e))?;
         self.decode(response).await
     }
 
@@ -171,13 +189,17 @@ impl ExecutorClient {
         caller: &str,
     ) -> Result<JobRecord, ExecutorError> {
         let url = format!("{}/api/v1/jobs/{job_id}?wait_secs={wait_secs}", self.base);
-        let response = self
-            .http
-            .get(&url)
-            .header(ON_BEHALF_OF, encode_caller(caller))
-            .send()
-            .await
-            .map_err(|e| self.transport(e))?;
+        let span = client_span("GET /api/v1/jobs/{job_id}");
+        let response = traced(
+            self.http
+                .get(&url)
+                .header(ON_BEHALF_OF, encode_caller(caller)),
+            &span,
+        )
+        .send()
+        .instrument(span)
+        .await
+        .map_err(|e| self.transport(e))?;
         self.decode(response).await
     }
 
@@ -249,6 +271,35 @@ impl ExecutorClient {
             self.http.get(url).timeout(Duration::from_secs(2)).send().await,
             Ok(r) if r.status().is_success()
         )
+    }
+}
+
+/// The client span of one call to the executor (exported only; free when export is off).
+fn client_span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        target: crate::telemetry::SPANS,
+        "executor call",
+        otel.name = operation,
+        otel.kind = "client",
+    )
+}
+
+/// `request` with the trace context of `span` (the call's span, or the request's when
+/// export is off): the executor continues this trace.
+fn traced(request: reqwest::RequestBuilder, span: &tracing::Span) -> reqwest::RequestBuilder {
+    let (traceparent, tracestate) = span.in_scope(|| {
+        (
+            crate::telemetry::current_traceparent(),
+            crate::telemetry::current_tracestate(),
+        )
+    });
+    let request = match traceparent {
+        Some(value) => request.header(crate::telemetry::TRACEPARENT, value),
+        None => request,
+    };
+    match tracestate {
+        Some(value) => request.header(crate::telemetry::TRACESTATE, value),
+        None => request,
     }
 }
 

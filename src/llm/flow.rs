@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use tracing::field::Empty;
+use tracing::Instrument as _;
 use utoipa::ToSchema;
 
 use super::client::{Completion, LlmClient, LlmError, Message, Speaker};
@@ -248,7 +250,30 @@ impl Flow<'_> {
 
     async fn generate(&mut self) -> Result<State, FlowError> {
         let called = Instant::now();
-        let completion = self.llm.complete(&self.conversation).await;
+        let span = tracing::info_span!(
+            target: crate::telemetry::SPANS,
+            "generation",
+            attempt = self.attempts.len() + 1,
+            gen_ai.usage.input_tokens = Empty,
+            gen_ai.usage.output_tokens = Empty,
+        );
+        let completion = self
+            .llm
+            .complete(&self.conversation)
+            .instrument(span.clone())
+            .await;
+        match &completion {
+            Ok(Completion {
+                tokens: Some((prompt, reply)),
+                ..
+            }) => {
+                span.record("gen_ai.usage.input_tokens", prompt);
+                span.record("gen_ai.usage.output_tokens", reply);
+            }
+            Ok(_) => {}
+            Err(_) => crate::telemetry::mark_failed(&span),
+        }
+        drop(span);
         if let Some(metrics) = &self.ctx.metrics {
             metrics.llm_call(completion.is_ok(), called.elapsed());
             if let Ok(Completion {
@@ -378,14 +403,35 @@ impl Flow<'_> {
             limits: self.limits.clone(),
         };
         if tier == Tier::Heavy {
-            return self.run_job(code, reasons, &request).await;
+            let span = tracing::info_span!(target: crate::telemetry::SPANS, "job", tier = "heavy");
+            return self.run_job(code, reasons, &request).instrument(span).await;
         }
         let started = Instant::now();
+        let span = tracing::info_span!(
+            target: crate::telemetry::SPANS,
+            "execution",
+            tier = "lightweight",
+            status = Empty,
+        );
         let result = self
             .ctx
             .executor
-            .execute(&request, &self.request_id, &self.caller)
-            .await?;
+            .execute(
+                &request,
+                &self.request_id,
+                &self.caller,
+                self.attempts.len(),
+            )
+            .instrument(span.clone())
+            .await;
+        match &result {
+            Ok(result) => {
+                span.record("status", crate::metrics::status_label(result.status));
+            }
+            Err(_) => crate::telemetry::mark_failed(&span),
+        }
+        drop(span);
+        let result = result?;
         self.timings.execute_ms += ms(started.elapsed());
         tracing::info!(status = ?result.status, "executed");
         if result.status == ExecutionStatus::Error && self.repairs_left > 0 {
@@ -418,7 +464,7 @@ impl Flow<'_> {
         let created = self
             .ctx
             .executor
-            .create_job(request, &self.request_id, &self.caller)
+            .create_job(request, &self.request_id, &self.caller, self.attempts.len())
             .await?;
         tracing::info!(job_id = %created.job_id, "heavy job created");
         let record = self

@@ -10,11 +10,16 @@ pub enum JobStatus {
     Running,
     Succeeded,
     Failed,
+    /// Stopped by `DELETE /api/v1/jobs/{job_id}`.
+    Cancelled,
 }
 
 impl JobStatus {
     pub fn is_done(self) -> bool {
-        matches!(self, JobStatus::Succeeded | JobStatus::Failed)
+        matches!(
+            self,
+            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 mod caller;
 mod errors;
 mod execution;
+mod history;
 mod job;
 mod validation;
 
@@ -14,5 +15,6 @@ pub use execution::{
     check_source, sane_request_id, CodeExecutionRequest, ExecutionResult, ExecutionStatus,
     ResourceLimits,
 };
+pub use history::{ExecutionRecord, HistoryPage, RunStatus, Source};
 pub use job::{JobCreated, JobRecord, JobStatus};
 pub use validation::{Finding, ReasonKind, Tier, TierChoice, TierReason, ValidationResult};

@@ -164,7 +164,7 @@ impl Hierarchy {
             }
             if std::time::Instant::now() >= deadline {
                 for (path, err) in left {
-                    tracing::warn!(path = %path.display(), error = %err, "cannot remove a cgroup");
+                    tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "cannot remove a cgroup");
                 }
                 return;
             }

@@ -126,8 +126,30 @@ impl Validator {
         }
     }
 
-    /// Validates `source` under the tier `choice` asks for (`auto`: the classifier's).
+    /// Validates `source` under the tier `choice` asks for (`auto`: the classifier's), in a
+    /// `validation` span of the current trace (exported only).
     pub fn validate(&self, source: &str, choice: TierChoice) -> ValidationResult {
+        let span = if crate::telemetry::in_request() {
+            tracing::info_span!(
+                target: crate::telemetry::SPANS,
+                "validation",
+                tier = tracing::field::Empty,
+                valid = tracing::field::Empty,
+                findings = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        let verdict = span.in_scope(|| self.validate_in_span(source, choice));
+        if !span.is_disabled() {
+            span.record("tier", verdict.tier.to_string());
+            span.record("valid", verdict.valid);
+            span.record("findings", verdict.findings.len());
+        }
+        verdict
+    }
+
+    fn validate_in_span(&self, source: &str, choice: TierChoice) -> ValidationResult {
         let start = Instant::now();
         if source.len() > self.settings.max_source_bytes {
             let message = format!(
@@ -162,13 +184,16 @@ impl Validator {
         };
         let module = parsed.syntax();
         let bindings = Bindings::collect(source, &module.body);
-        let reasons = classifier::classify(
-            &module.body,
-            source,
-            &self.classifier,
-            self.policy.heavy.io.as_ref(),
-            &bindings,
-        );
+        let reasons = tracing::info_span!(target: crate::telemetry::SPANS, "classification")
+            .in_scope(|| {
+                classifier::classify(
+                    &module.body,
+                    source,
+                    &self.classifier,
+                    self.policy.heavy.io.as_ref(),
+                    &bindings,
+                )
+            });
         let tier = match choice {
             TierChoice::Lightweight => Tier::Lightweight,
             TierChoice::Heavy => Tier::Heavy,

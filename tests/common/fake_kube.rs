@@ -176,11 +176,26 @@ async fn list_or_watch(
     axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
 ) -> Response {
     if query.get("watch").map(String::as_str) != Some("true") {
+        // `labelSelector=k=v,k2=v2`: equality terms, as the real server reads them.
+        let terms: Vec<(String, String)> = query
+            .get("labelSelector")
+            .map(|s| {
+                s.split(',')
+                    .filter_map(|t| t.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
         let items: Vec<Value> = cluster
             .jobs
             .lock()
             .expect("lock")
             .values()
+            .filter(|job| {
+                terms
+                    .iter()
+                    .all(|(k, v)| job["metadata"]["labels"][k.as_str()] == v.as_str())
+            })
             .cloned()
             .collect();
         return Json(

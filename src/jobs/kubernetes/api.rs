@@ -37,6 +37,43 @@ pub enum KubeError {
     WatchStatus { name: String, message: String },
     #[error("the Job {name} was deleted before it finished")]
     Deleted { name: String },
+    #[error("listing the heavy-job Jobs")]
+    List(#[source] kube::Error),
+    #[error("deleting the Job {name}")]
+    Delete {
+        name: String,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+/// The label selector of every heavy-job Job pyexec creates.
+pub const JOB_SELECTOR: &str =
+    "app.kubernetes.io/name=pyexec,app.kubernetes.io/component=heavy-job";
+
+/// Every heavy-job Job in `namespace` (found by label).
+pub async fn list(client: &kube::Client, namespace: &str) -> Result<Vec<Job>, KubeError> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let params = kube::api::ListParams::default().labels(JOB_SELECTOR);
+    jobs.list(&params)
+        .await
+        .map(|list| list.items)
+        .map_err(KubeError::List)
+}
+
+/// Deletes the Job `name` and its pods (background propagation); a Job already gone is
+/// not an error.
+pub async fn delete(client: &kube::Client, namespace: &str, name: &str) -> Result<(), KubeError> {
+    let jobs: Api<Job> = Api::namespaced(client.clone(), namespace);
+    let params = kube::api::DeleteParams::background();
+    match jobs.delete(name, &params).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+        Err(source) => Err(KubeError::Delete {
+            name: name.to_owned(),
+            source,
+        }),
+    }
 }
 
 /// Where a Job is, from its status.
@@ -121,7 +158,7 @@ pub async fn create(
             Err(err) if retryable(&err) && attempt < retries => {
                 attempt += 1;
                 let wait = Duration::from_millis(500) * 2u32.pow(attempt - 1);
-                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %err, "Kubernetes API call failed; retrying");
+                tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, error = %crate::telemetry::error_chain(&err), "Kubernetes API call failed; retrying");
                 tokio::time::sleep(wait).await;
             }
             Err(source) => {
@@ -134,7 +171,7 @@ pub async fn create(
     };
     if let Err(err) = own(&secrets, &secret.name_any(), &job).await {
         // The job runs all the same; only the Secret outlives it.
-        tracing::warn!(error = %err, secret = %secret.name_any(), "cannot make the Job the owner of its code Secret; it stays after the Job");
+        tracing::warn!(error = %crate::telemetry::error_chain(&err), secret = %secret.name_any(), "cannot make the Job the owner of its code Secret; it stays after the Job");
     }
     Ok(created)
 }

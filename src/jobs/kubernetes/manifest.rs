@@ -14,12 +14,18 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::security::{self, ManifestError};
-use crate::config::{JobsSettings, LimitSettings, StorageBackend, StorageSettings};
+use crate::config::{
+    JobsSettings, LimitSettings, StorageBackend, StorageSettings, TelemetrySettings,
+};
 
 /// Everything a Job is made from.
 pub struct JobInput<'a> {
     pub job_id: &'a str,
     pub request_id: &'a str,
+    /// The W3C trace context of the job's span: the runner continues that trace.
+    pub traceparent: Option<&'a str>,
+    /// Span export: the runner exports to the executor's collector.
+    pub telemetry: &'a TelemetrySettings,
     pub code: &'a str,
     pub limits: &'a LimitSettings,
     pub jobs: &'a JobsSettings,
@@ -117,6 +123,14 @@ pub fn build_job(input: &JobInput<'_>) -> Result<(Job, Secret), ManifestError> {
         plain("LIMITS", limits_json(limits)),
         plain("TMPDIR", WORK_MOUNT.to_owned()),
     ];
+    if let Some(traceparent) = input.traceparent {
+        env.push(plain("TRACEPARENT", traceparent.to_owned()));
+    }
+    env.extend(
+        telemetry_env(input.telemetry)
+            .into_iter()
+            .map(|(k, v)| plain(&k, v)),
+    );
     env.extend(
         storage_env(input.storage)
             .into_iter()
@@ -271,6 +285,24 @@ fn limits_json(limits: &LimitSettings) -> String {
 
 /// The storage settings the runner needs, without secrets (those come from
 /// `jobs.storage_secret`, a Secret of `PYEXEC_STORAGE__*` or cloud SDK variables).
+/// The runner's span export: the executor's collector and protocol, when it exports.
+fn telemetry_env(telemetry: &TelemetrySettings) -> Vec<(String, String)> {
+    let Some(endpoint) = &telemetry.otlp_endpoint else {
+        return Vec::new();
+    };
+    let protocol = serde_json::to_value(telemetry.otlp_protocol)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    vec![
+        (
+            "PYEXEC_TELEMETRY__OTLP_ENDPOINT".to_owned(),
+            endpoint.clone(),
+        ),
+        ("PYEXEC_TELEMETRY__OTLP_PROTOCOL".to_owned(), protocol),
+    ]
+}
+
 fn storage_env(storage: &StorageSettings) -> Vec<(String, String)> {
     let mut env = vec![(
         "PYEXEC_STORAGE__BACKEND".to_owned(),

@@ -7,7 +7,7 @@ mod manifest;
 mod run;
 mod security;
 
-pub use api::{create, failure_of, follow, status_of, KubeError};
+pub use api::{create, delete, failure_of, follow, list, status_of, KubeError, JOB_SELECTOR};
 pub use manifest::{build_job, secret_name, JobInput, CODE_KEY};
 pub use run::client;
 pub use security::{check, ManifestError};

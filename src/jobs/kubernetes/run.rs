@@ -20,7 +20,7 @@ impl JobService {
             let record = tx.borrow();
             (record.request_id.clone(), record.job_id.clone())
         };
-        let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
+        let span = crate::telemetry::job_span(&request_id, &job_id);
         let service = Arc::clone(self);
         tokio::spawn(tracing::Instrument::instrument(
             async move { service.run_kubernetes(tx, code, limits).await },
@@ -44,9 +44,13 @@ impl JobService {
             let record = tx.borrow();
             (record.job_id.clone(), record.request_id.clone())
         };
+        // The runner continues the job's trace (this runs in the job's span).
+        let traceparent = crate::telemetry::current_traceparent();
         let built = super::build_job(&super::JobInput {
             job_id: &job_id,
             request_id: &request_id,
+            traceparent: traceparent.as_deref(),
+            telemetry: &self.settings.telemetry,
             code: &code,
             limits: &limits,
             jobs,
@@ -75,7 +79,32 @@ impl JobService {
                 return;
             }
         }
-        let followed = super::follow(&client, &jobs.namespace, &job_id, |job| {
+        self.follow_kubernetes(&client, tx).await;
+    }
+
+    /// Follows a Job that exists (one a previous instance created), in the background.
+    pub(in crate::jobs) fn spawn_kubernetes_follow(self: &Arc<Self>, tx: watch::Sender<JobRecord>) {
+        let Some(client) = self.kube.clone() else {
+            return;
+        };
+        let (request_id, job_id) = {
+            let record = tx.borrow();
+            (record.request_id.clone(), record.job_id.clone())
+        };
+        let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
+        let service = Arc::clone(self);
+        tokio::spawn(tracing::Instrument::instrument(
+            async move { service.follow_kubernetes(&client, tx).await },
+            span,
+        ));
+    }
+
+    /// Follows the Job through the watch API until it ends, then reads the result its
+    /// runner wrote to storage.
+    async fn follow_kubernetes(&self, client: &kube::Client, tx: watch::Sender<JobRecord>) {
+        let jobs = &self.settings.jobs;
+        let job_id = tx.borrow().job_id.clone();
+        let followed = super::follow(client, &jobs.namespace, &job_id, |job| {
             let status = super::status_of(job);
             if !status.is_done() {
                 tx.send_if_modified(|r| std::mem::replace(&mut r.status, status) != status);

@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument as _;
 
 use serde::Serialize;
 
@@ -328,7 +329,17 @@ impl Pool {
             code: "print(6 * 7)".to_owned(),
             limits: pool.inner.settings.default_limits.clone(),
         };
-        let result = pool.execute(probe).await.map_err(PoolError::SelfTest)?;
+        // Within a request (a job's runner) it is a span of its own in the trace.
+        let span = if crate::telemetry::in_request() {
+            tracing::info_span!(target: crate::telemetry::SPANS, "sandbox self-test")
+        } else {
+            tracing::Span::none()
+        };
+        let result = pool
+            .execute(probe)
+            .instrument(span)
+            .await
+            .map_err(PoolError::SelfTest)?;
         if result.status != ExecutionStatus::Ok || result.stdout != "42\n" {
             return Err(PoolError::SelfTestResult {
                 status: result.status,
@@ -433,18 +444,49 @@ impl Pool {
         who: &Admittee,
         job: Job,
     ) -> Result<ExecutionResult, ExecutionError> {
+        // The execution's span (exported only): admission, the run and its retries.
+        let span = if crate::telemetry::in_request() {
+            tracing::info_span!(
+                target: crate::telemetry::SPANS,
+                "execution",
+                status = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
+        let executed = self.admit_and_run(who, job).instrument(span.clone()).await;
+        if !span.is_disabled() {
+            match &executed {
+                Ok(result) => {
+                    span.record("status", crate::metrics::status_label(result.status));
+                }
+                Err(_) => crate::telemetry::mark_failed(&span),
+            }
+        }
+        executed
+    }
+
+    async fn admit_and_run(
+        &self,
+        who: &Admittee,
+        job: Job,
+    ) -> Result<ExecutionResult, ExecutionError> {
         let rearming = self.inner.table.rearming();
         let admitted = self.inner.admission.admit(who, rearming).await?;
         let active = Arc::clone(&self.inner);
         let pool = self.clone();
-        let task = tokio::spawn(async move {
-            let _active = Active::new(&active.active);
-            // The caller's share is held until the execution has ended, retries included.
-            let _hold = admitted.hold;
-            pool.run(job, admitted.permit).await
-        });
+        // The task runs in the request's span: its log lines carry the request's fields.
+        let task = tokio::spawn(
+            async move {
+                let _active = Active::new(&active.active);
+                // The caller's share is held until the execution has ended, retries included.
+                let _hold = admitted.hold;
+                pool.run(job, admitted.permit).await
+            }
+            .instrument(tracing::Span::current()),
+        );
         task.await.unwrap_or_else(|err| {
-            tracing::error!(error = %err, "execution task failed");
+            tracing::error!(error = %crate::telemetry::error_chain(&err), "execution task failed");
             Err(ExecutionError::SandboxSetup {
                 message: format!("the execution task failed: {err}"),
             })
@@ -531,12 +573,12 @@ impl Pool {
                     return Ok(result);
                 }
                 Ok(Err(ExecuteError::BeforeCode(err))) => {
-                    tracing::error!(slot = index, error = %err, "sandbox slot failed before the code started; replacing it");
+                    tracing::error!(slot = index, error = %crate::telemetry::error_chain(&err), "sandbox slot failed before the code started; replacing it");
                     errors.push(format!("attempt {}: {err}", attempt + 1));
                 }
                 Ok(Err(ExecuteError::AfterCode(err))) => {
                     // User code that has started never runs a second time.
-                    tracing::error!(slot = index, error = %err, "sandbox slot failed while the code ran; replacing it");
+                    tracing::error!(slot = index, error = %crate::telemetry::error_chain(&err), "sandbox slot failed while the code ran; replacing it");
                     errors.push(format!("attempt {}: {err}", attempt + 1));
                     errors.push("not retried: the code had started".to_owned());
                     return Err(ExecutionError::RetriesExhausted {
@@ -576,7 +618,7 @@ impl Pool {
             match slot.prepare(&limits).await {
                 Ok(()) => lease.ready(),
                 Err(err) => {
-                    tracing::error!(slot = lease.index(), error = %format!("{err:#}"), "sandbox slot failed to prepare; replacing it");
+                    tracing::error!(slot = lease.index(), error = %crate::telemetry::error_chain(&err), "sandbox slot failed to prepare; replacing it");
                 }
             }
         });

@@ -69,13 +69,13 @@ impl Pool {
                             lease.ready();
                         }
                         Err(err) => {
-                            tracing::error!(slot = index, error = %format!("{err:#}"), "replacement slot failed to prepare");
+                            tracing::error!(slot = index, error = %crate::telemetry::error_chain(&err), "replacement slot failed to prepare");
                             healthy = false;
                         }
                     }
                 }
                 Err(err) => {
-                    tracing::error!(slot = index, error = %format!("{err:#}"), "replacement slot failed to start");
+                    tracing::error!(slot = index, error = %crate::telemetry::error_chain(&err), "replacement slot failed to start");
                     healthy = false;
                 }
             }
