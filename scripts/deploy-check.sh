@@ -170,9 +170,8 @@ echo "service: pyexec --version: $out" >&2
 for root in "$service_root" "$heavy_root"; do
     in_image "$root" 0 /usr/bin/python3 -I -c 'import zoneinfo; print(zoneinfo.ZoneInfo("Europe/Paris"))' >/dev/null \
         || fail "$root: no time zone database"
-    for tool in cargo rustc gcc cc make pip pip3 apt-get; do
-        [[ "$tool" == apt-get ]] && continue # Debian's package manager stays, as in debian:slim
-        [[ ! -e "$root/usr/bin/$tool" && ! -e "$root/usr/local/bin/$tool" ]] || fail "$root: build tool $tool is in a runtime image"
+    for tool in cargo rustc gcc cc make pip pip3 apt apt-get; do
+        [[ ! -e "$root/usr/bin/$tool" && ! -e "$root/usr/local/bin/$tool" ]] || fail "$root: $tool is in a runtime image"
     done
     [[ ! -d "$root/usr/lib/python3/dist-packages/pip" ]] || fail "$root: pip is in a runtime image"
 done
