@@ -92,8 +92,11 @@ strip --strip-debug -o target/image/pyexec "$binary"
 step "image targets service-ci and heavy-ci (podman build --isolation chroot)"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+# The labels also as --label: podman 4.3 (buildah) reuses a cached LABEL layer whatever the
+# build arguments it expands, so a revision given only as --build-arg can go stale.
 build_args=(--isolation chroot --format docker -f Containerfile
-    --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
+    --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
+    --label "org.opencontainers.image.version=$version" --label "org.opencontainers.image.revision=$revision")
 # A TLS-inspecting proxy's CA bundle reaches pip as a build secret (never a layer).
 ca="${PIP_CERT:-${SSL_CERT_FILE:-}}"
 [[ -n "$ca" && -s "$ca" ]] && build_args+=(--secret "id=pip-ca,src=$ca")
