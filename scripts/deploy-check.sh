@@ -92,20 +92,26 @@ strip --strip-debug -o target/image/pyexec "$binary"
 step "image targets service-ci and heavy-ci (podman build --isolation chroot)"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 revision="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
-# The labels also as --label: podman 4.3 (buildah) reuses a cached LABEL layer whatever the
-# build arguments it expands, so a revision given only as --build-arg can go stale.
 build_args=(--isolation chroot --format docker -f Containerfile
-    --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
-    --label "org.opencontainers.image.version=$version" --label "org.opencontainers.image.revision=$revision")
+    --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
 # A TLS-inspecting proxy's CA bundle reaches pip as a build secret (never a layer).
 ca="${PIP_CERT:-${SSL_CERT_FILE:-}}"
 [[ -n "$ca" && -s "$ca" ]] && build_args+=(--secret "id=pip-ca,src=$ca")
+# podman 4.3 (buildah) keys its layer cache on the instructions as written, not on the build
+# arguments they expand: a cached image keeps the revision of the build that made it. So the
+# version and revision labels are set again in a last step whose text holds their values.
+empty="$(mktemp -d)"
 for target in service-ci heavy-ci; do
     t0=$SECONDS
-    nice -n 15 podman build "${build_args[@]}" --target "$target" -t "localhost/pyexec:$target" . \
+    nice -n 15 podman build "${build_args[@]}" --target "$target" -t "localhost/pyexec:$target-build" . \
         >"$work/build-$target.log" 2>&1 || { tail -30 "$work/build-$target.log" >&2; fail "podman build --target $target"; }
+    printf 'FROM localhost/pyexec:%s-build\nLABEL org.opencontainers.image.version="%s" org.opencontainers.image.revision="%s"\n' \
+        "$target" "$version" "$revision" >"$work/Containerfile.labels"
+    podman build --isolation chroot --format docker -f "$work/Containerfile.labels" \
+        -t "localhost/pyexec:$target" "$empty" >>"$work/build-$target.log" 2>&1 || fail "labelling $target"
     echo "$target built in $((SECONDS - t0)) s" >&2
 done
+rmdir "$empty"
 for target in service-ci heavy-ci; do
     bytes="$(podman image inspect "localhost/pyexec:$target" --format '{{.Size}}')"
     echo "image size $target: $((bytes / 1000000)) MB" >&2
