@@ -35,6 +35,13 @@ def pct(samples, p):
 REQUEST_IDS = False
 
 
+def service_cpu_ms(pid):
+    """User and system CPU time of the service process (its threads, not its sandboxes)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def client(host, port, n, out):
     conn = http.client.HTTPConnection(host, port)
     for _ in range(n):
@@ -73,7 +80,9 @@ def main():
         warm = []
         client(host, port, 50, warm)
         seq = []
+        cpu_before = service_cpu_ms(proc.pid)
         client(host, port, args.requests, seq)
+        cpu_per_request = (service_cpu_ms(proc.pid) - cpu_before) / args.requests
         conc = [[], []]
         t = time.perf_counter()
         threads = [threading.Thread(target=client, args=(host, port, args.requests // 2, conc[i])) for i in range(2)]
@@ -87,7 +96,8 @@ def main():
         proc.terminate()
         proc.wait()
         shutil.rmtree(state, ignore_errors=True)
-    print(f"pyexec sequential ({len(seq)} requests): p50 {pct(seq, 50):.2f} ms, p99 {pct(seq, 99):.2f} ms")
+    print(f"pyexec sequential ({len(seq)} requests): p50 {pct(seq, 50):.2f} ms, p99 {pct(seq, 99):.2f} ms, "
+          f"service CPU {cpu_per_request:.3f} ms/request")
     print(f"pyexec 2 clients ({len(both)} requests): p50 {pct(both, 50):.2f} ms, p99 {pct(both, 99):.2f} ms, "
           f"{len(both) / elapsed:.0f} executions/s")
     if args.no_baseline:

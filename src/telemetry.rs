@@ -293,7 +293,7 @@ pub fn request_span(request_id: &str) -> tracing::Span {
 
 /// The span of a heavy job, from its creation to its end (it outlives the request that
 /// created it): `request_id`, `job_id`, and the request's trace.
-pub fn job_span(request_id: &str, job_id: &str) -> tracing::Span {
+pub fn job_span(request_id: &str, job_id: &str, traceparent: Option<&str>) -> tracing::Span {
     let span = tracing::info_span!(
         target: REQUESTS,
         "job",
@@ -305,12 +305,21 @@ pub fn job_span(request_id: &str, job_id: &str) -> tracing::Span {
         otel.name = Empty,
         otel.status_code = Empty,
     );
+    // Outside the request that created it (a job taken over at start-up): the trace the
+    // job kept.
+    let kept = || context::parse(traceparent, None);
     if otel::exporting() {
         span.record("otel.name", "job");
+        if context::current().is_none() {
+            if let Some(remote) = kept() {
+                let cx = opentelemetry::Context::new().with_remote_span_context(remote);
+                let _ = span.set_parent(cx);
+            }
+        }
         if let Some(id) = span.in_scope(current_trace_id) {
             span.record("trace_id", id);
         }
-    } else if let Some(given) = context::current() {
+    } else if let Some(given) = context::current().or_else(kept) {
         span.record("trace_id", given.trace_id().to_string());
         context::keep(&span, given);
     }

@@ -43,6 +43,10 @@ pub struct HistorySettings {
     pub queue_capacity: usize,
     /// Most records written in one transaction.
     pub batch_size: usize,
+    /// How long the writer waits for more records before it writes a batch, in
+    /// milliseconds: the most a record lags behind its request in the database (resent
+    /// request ids are answered from memory meanwhile).
+    pub flush_interval_ms: u64,
     /// Records older than this many days are deleted (0: kept whatever their age).
     pub retention_days: u32,
     /// Only the newest this many records are kept (0: no cap).
@@ -61,6 +65,7 @@ impl Default for HistorySettings {
             store_code: true,
             queue_capacity: 10_000,
             batch_size: 500,
+            flush_interval_ms: 100,
             retention_days: 30,
             retention_rows: 1_000_000,
             retention_interval_secs: 3600,

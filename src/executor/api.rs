@@ -434,15 +434,8 @@ async fn get_job(
         .wait_secs
         .filter(|w| w.is_finite() && *w > 0.0)
         .map(|w| Duration::from_secs_f64(w.min(300.0)));
-    match state.executor.job(&caller, &job_id, wait).await {
-        Ok(Some(record)) => with_id((StatusCode::OK, Json(record)).into_response(), &id),
-        Ok(None) => error(
-            StatusCode::NOT_FOUND,
-            ApiError::new(ErrorKind::NotFound, format!("no job {job_id}")),
-            &id,
-        ),
-        Err(failure) => failure_response(&state, failure, &id),
-    }
+    let outcome = state.executor.job(&caller, &job_id, wait).await;
+    found(&state, outcome, || format!("no job {job_id}"), &id)
 }
 
 /// Stop a heavy job of the caller's (any job with `admin`): a pending job never starts, a
@@ -473,14 +466,25 @@ async fn cancel_job(
     let Ok(Path(job_id)) = job_id else {
         return bad_request("the job id is not valid UTF-8".to_owned(), &id);
     };
-    match state.executor.cancel_job(&caller, &job_id).await {
-        Ok(Some(record)) => with_id((StatusCode::OK, Json(record)).into_response(), &id),
+    let outcome = state.executor.cancel_job(&caller, &job_id).await;
+    found(&state, outcome, || format!("no job {job_id}"), &id)
+}
+
+/// 200 with what was found, 404 saying what was not, or the failure's answer.
+fn found<T: Serialize>(
+    state: &AppState,
+    outcome: Result<Option<T>, Failure>,
+    missing: impl FnOnce() -> String,
+    id: &str,
+) -> Response {
+    match outcome {
+        Ok(Some(value)) => with_id((StatusCode::OK, Json(value)).into_response(), id),
         Ok(None) => error(
             StatusCode::NOT_FOUND,
-            ApiError::new(ErrorKind::NotFound, format!("no job {job_id}")),
-            &id,
+            ApiError::new(ErrorKind::NotFound, missing()),
+            id,
         ),
-        Err(failure) => failure_response(&state, failure, &id),
+        Err(failure) => failure_response(state, failure, id),
     }
 }
 
@@ -672,21 +676,14 @@ async fn get_execution(
     let Ok(Path(request_id)) = request_id else {
         return bad_request("the request id is not valid UTF-8".to_owned(), &id);
     };
-    match state.executor.execution(&caller, &request_id).await {
-        Ok(Some(record)) => with_id((StatusCode::OK, Json(record)).into_response(), &id),
-        Ok(None) => error(
-            StatusCode::NOT_FOUND,
-            ApiError::new(
-                ErrorKind::NotFound,
-                format!(
-                    "no request {:?} in the history",
-                    request_id.chars().take(140).collect::<String>()
-                ),
-            ),
-            &id,
-        ),
-        Err(failure) => failure_response(&state, failure, &id),
-    }
+    let outcome = state.executor.execution(&caller, &request_id).await;
+    let missing = || {
+        format!(
+            "no request {:?} in the history",
+            request_id.chars().take(140).collect::<String>()
+        )
+    };
+    found(&state, outcome, missing, &id)
 }
 
 #[derive(Serialize, ToSchema)]

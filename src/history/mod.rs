@@ -444,10 +444,21 @@ impl Inner {
 /// Empties the queue in batches, one transaction each; a failed batch is kept and retried.
 async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Arc<Row>>) {
     let batch_size = inner.settings.batch_size.max(1);
+    let linger = Duration::from_millis(inner.settings.flush_interval_ms);
     let mut batch: Vec<Arc<Row>> = Vec::with_capacity(batch_size);
     loop {
         if rx.recv_many(&mut batch, batch_size).await == 0 {
             return;
+        }
+        // Linger a moment for more: one transaction for many records costs far less CPU
+        // than one each, and the CPU is the sandboxes'.
+        let deadline = tokio::time::Instant::now() + linger;
+        while batch.len() < batch_size {
+            let room = batch_size - batch.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut batch, room)).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
         }
         // The same key twice in a batch: the later row wins.
         let mut latest: HashMap<&str, &Row> = HashMap::new();

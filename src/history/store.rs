@@ -339,14 +339,7 @@ impl Store {
     pub async fn retain(&self, before: Option<i64>, keep: u64) -> Result<u64, HistoryError> {
         let mut deleted = 0;
         if let Some(before) = before {
-            deleted += sqlx::query(
-                "DELETE FROM executions WHERE received_at < $1 AND status NOT IN ('pending', 'running')",
-            )
-            .bind(before)
-            .execute(&self.pool)
-            .await
-            .map_err(HistoryError::Database)?
-            .rows_affected();
+            deleted += self.delete_settled_before(before - 1).await?;
         }
         if keep > 0 {
             // The received_at of the newest row beyond the cap; everything at or before it
@@ -362,17 +355,22 @@ impl Store {
             .transpose()
             .map_err(HistoryError::Database)?;
             if let Some(cutoff) = cutoff {
-                deleted += sqlx::query(
-                    "DELETE FROM executions WHERE received_at <= $1 AND status NOT IN ('pending', 'running')",
-                )
-                .bind(cutoff)
-                .execute(&self.pool)
-                .await
-                .map_err(HistoryError::Database)?
-                .rows_affected();
+                deleted += self.delete_settled_before(cutoff).await?;
             }
         }
         Ok(deleted)
+    }
+
+    /// Deletes the settled rows received at or before `at` (ms).
+    async fn delete_settled_before(&self, at: i64) -> Result<u64, HistoryError> {
+        sqlx::query(
+            "DELETE FROM executions WHERE received_at <= $1 AND status NOT IN ('pending', 'running')",
+        )
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map(|done| done.rows_affected())
+        .map_err(HistoryError::Database)
     }
 
     pub async fn count(&self) -> Result<i64, HistoryError> {

@@ -293,7 +293,11 @@ impl JobService {
 /// whose trace the runner continues (`TRACEPARENT`).
 pub(super) fn job_span(job: &LocalJob) -> tracing::Span {
     let record = &job.stored.record;
-    crate::telemetry::job_span(&record.request_id, &record.job_id)
+    crate::telemetry::job_span(
+        &record.request_id,
+        &record.job_id,
+        job.stored.traceparent.as_deref(),
+    )
 }
 
 /// Waits for a runner that is not our child to go, polling `/proc`; kills it (and its

@@ -257,6 +257,7 @@ impl JobService {
                     limits: request.limits.clone(),
                     timeout_secs: limits.timeout_secs,
                     runner: None,
+                    traceparent: crate::telemetry::current_traceparent(),
                 };
                 if let Err(err) = state.create(&stored, &request.code) {
                     tracing::error!(error = %chain(&err), "job not kept; not started");

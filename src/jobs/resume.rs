@@ -200,7 +200,16 @@ impl JobService {
             table.jobs.insert(job_id, tx.clone());
         }
         self.record(&tx);
-        self.spawn_kubernetes_follow(tx);
+        // The trace the Job was created in, which its runner continues.
+        let traceparent = job
+            .spec
+            .as_ref()
+            .and_then(|spec| spec.template.spec.as_ref())
+            .and_then(|pod| pod.containers.first())
+            .and_then(|container| container.env.as_ref())
+            .and_then(|env| env.iter().find(|v| v.name == "TRACEPARENT"))
+            .and_then(|v| v.value.clone());
+        self.spawn_kubernetes_follow(tx, traceparent);
         true
     }
 

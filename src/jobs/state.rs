@@ -32,6 +32,10 @@ pub struct StoredJob {
     /// The runner process, once it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runner: Option<RunnerProcess>,
+    /// The trace of the request that created the job, which its runner continues (also
+    /// when the next instance starts it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// The `pyexec job-run` process of a job.
@@ -218,6 +222,7 @@ mod tests {
             limits: None,
             timeout_secs: 60.0,
             runner: None,
+            traceparent: None,
         }
     }
 

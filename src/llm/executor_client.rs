@@ -119,21 +119,16 @@ impl ExecutorClient {
         let deadline = tokio::time::Instant::now() + self.options.timeout;
         let mut busy = 0;
         loop {
-            let span = client_span("POST /api/v1/execute_snippet");
-            let response = traced(
-                self.http
-                    .post(&url)
-                    .header("x-request-id", request_id)
-                    .header(ON_BEHALF_OF, encode_caller(caller))
-                    .header(SOURCE_HEADER, "llm")
-                    .header(ATTEMPTS_HEADER, attempts)
-                    .json(request),
-                &span,
-            )
-            .send()
-            .instrument(span)
-            .await
-            .map_err(|e| self.transport(e))?;
+            let response = self
+                .post(
+                    &url,
+                    "POST /api/v1/execute_snippet",
+                    request,
+                    request_id,
+                    caller,
+                    attempts,
+                )
+                .await?;
             let status = response.status();
             let retry_after = retry_after(&response);
             if status == StatusCode::SERVICE_UNAVAILABLE && busy < BUSY_RETRIES {
@@ -163,10 +158,34 @@ impl ExecutorClient {
         attempts: usize,
     ) -> Result<JobCreated, ExecutorError> {
         let url = format!("{}/api/v1/create_heavy_job", self.base);
-        let span = client_span("POST /api/v1/create_heavy_job");
-        let response = traced(
+        let response = self
+            .post(
+                &url,
+                "POST /api/v1/create_heavy_job",
+                request,
+                request_id,
+                caller,
+                attempts,
+            )
+            .await?;
+        self.decode(response).await
+    }
+
+    /// Sends `request` for `caller` (a query's program after `attempts` generation rounds)
+    /// under `request_id`, in a client span named `operation` that carries the trace on.
+    async fn post(
+        &self,
+        url: &str,
+        operation: &'static str,
+        request: &CodeExecutionRequest,
+        request_id: &str,
+        caller: &str,
+        attempts: usize,
+    ) -> Result<reqwest::Response, ExecutorError> {
+        let span = client_span(operation);
+        traced(
             self.http
-                .post(&url)
+                .post(url)
                 .header("x-request-id", request_id)
                 .header(ON_BEHALF_OF, encode_caller(caller))
                 .header(SOURCE_HEADER, "llm")
@@ -177,8 +196,7 @@ impl ExecutorClient {
         .send()
         .instrument(span)
         .await
-        .map_err(|e| self.transport(e))?;
-        self.decode(response).await
+        .map_err(|e| self.transport(e))
     }
 
     /// The job's record, waiting up to `wait_secs` for it to finish.

@@ -20,7 +20,7 @@ impl JobService {
             let record = tx.borrow();
             (record.request_id.clone(), record.job_id.clone())
         };
-        let span = crate::telemetry::job_span(&request_id, &job_id);
+        let span = crate::telemetry::job_span(&request_id, &job_id, None);
         let service = Arc::clone(self);
         tokio::spawn(tracing::Instrument::instrument(
             async move { service.run_kubernetes(tx, code, limits).await },
@@ -83,7 +83,12 @@ impl JobService {
     }
 
     /// Follows a Job that exists (one a previous instance created), in the background.
-    pub(in crate::jobs) fn spawn_kubernetes_follow(self: &Arc<Self>, tx: watch::Sender<JobRecord>) {
+    /// `traceparent`: the trace the Job was created in (its `TRACEPARENT`).
+    pub(in crate::jobs) fn spawn_kubernetes_follow(
+        self: &Arc<Self>,
+        tx: watch::Sender<JobRecord>,
+        traceparent: Option<String>,
+    ) {
         let Some(client) = self.kube.clone() else {
             return;
         };
@@ -91,7 +96,7 @@ impl JobService {
             let record = tx.borrow();
             (record.request_id.clone(), record.job_id.clone())
         };
-        let span = tracing::info_span!("job", request_id = %request_id, job_id = %job_id);
+        let span = crate::telemetry::job_span(&request_id, &job_id, traceparent.as_deref());
         let service = Arc::clone(self);
         tokio::spawn(tracing::Instrument::instrument(
             async move { service.follow_kubernetes(&client, tx).await },
