@@ -25,6 +25,9 @@ fn start_in(api: &str, env: &[(&str, &str)], workspace: &std::sync::Arc<Workspac
         ("PYEXEC_JOBS__NAMESPACE", "analytics"),
         ("PYEXEC_JOBS__IMAGE", "registry.example/pyexec:1.0"),
         ("PYEXEC_JOBS__RUNTIME_CLASS_NAME", "gvisor"),
+        // `fs` storage with this backend: the claim the Job's pod mounts at storage.root
+        // (the executor, here the test, reads the same folder).
+        ("PYEXEC_JOBS__RESULTS_VOLUME", "pyexec-results"),
     ];
     spawn(
         Role::Executor,
@@ -277,23 +280,57 @@ fn a_heavy_request_becomes_one_job_with_every_setting_and_is_followed_to_complet
     let pod = &spec["template"]["spec"];
     assert_eq!(pod["restartPolicy"], "Never");
     assert_eq!(pod["automountServiceAccountToken"], false);
+    assert_eq!(pod["serviceAccountName"], "pyexec-job", "its own identity");
     assert_eq!(pod["runtimeClassName"], "gvisor");
+    // The sandbox's kernel needs: a user namespace of the pod's own, and the Localhost
+    // seccomp profile generated from the sandbox's policy.
+    assert_eq!(pod["hostUsers"], false);
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
     assert_eq!(pod["securityContext"]["runAsUser"], 10001);
-    assert_eq!(
-        pod["securityContext"]["seccompProfile"]["type"],
-        "RuntimeDefault"
-    );
+    let localhost = json!({"type": "Localhost", "localhostProfile": "pyexec/sandbox.json"});
+    assert_eq!(pod["securityContext"]["seccompProfile"], localhost);
+    assert!(pod.get("hostNetwork").is_none() && pod.get("hostPID").is_none());
     assert_eq!(pod["volumes"][0]["emptyDir"]["sizeLimit"], "512Mi");
+    assert!(pod["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .all(|v| v.get("hostPath").is_none()));
+    // `fs` results land on the claim, mounted where storage.root points.
+    let results = pod["volumes"]
+        .as_array()
+        .expect("volumes")
+        .iter()
+        .find(|v| v["name"] == "results")
+        .expect("the results volume");
+    assert_eq!(
+        results["persistentVolumeClaim"]["claimName"],
+        "pyexec-results"
+    );
     let container = &pod["containers"][0];
     assert_eq!(container["image"], "registry.example/pyexec:1.0");
+    assert_eq!(container["imagePullPolicy"], "Always");
     assert_eq!(container["args"], json!(["job-run"]));
     let security = &container["securityContext"];
     assert_eq!(security["readOnlyRootFilesystem"], true);
     assert_eq!(security["allowPrivilegeEscalation"], false);
     assert_eq!(security["runAsNonRoot"], true);
     assert_eq!(security["capabilities"]["drop"], json!(["ALL"]));
-    assert_eq!(security["seccompProfile"]["type"], "RuntimeDefault");
+    assert!(security["capabilities"].get("add").is_none());
+    assert_eq!(security["privileged"], false);
+    assert_eq!(security["seccompProfile"], localhost);
+    // The heavy sandbox's own procfs needs an unmasked one (allowed with hostUsers: false).
+    assert_eq!(security["procMount"], "Unmasked");
+    let results_mount = container["volumeMounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .find(|m| m["name"] == "results")
+        .expect("the results mount");
+    assert_eq!(
+        results_mount["mountPath"],
+        service.workspace.storage().display().to_string()
+    );
     assert!(container["lifecycle"]["preStop"]["exec"]["command"].is_array());
     assert_eq!(container["resources"]["limits"]["memory"], "3072Mi");
     assert_eq!(container["resources"]["limits"]["cpu"], "1500m");
@@ -451,15 +488,34 @@ fn code_the_runner_or_a_secret_cannot_take_is_refused_before_anything_is_created
     assert!(api.cluster.secrets.lock().expect("lock").is_empty());
 }
 
-/// The objects as reviewed: any change to them shows in the snapshot's diff.
-#[test]
-fn the_job_and_its_code_secret_are_as_reviewed() {
+/// Built-in defaults, with results in Azure Blob storage through the pod's workload identity
+/// (the azure overlay's settings).
+fn azure_settings() -> pyexec::config::Settings {
+    let mut settings = pyexec::config::Settings::default();
+    settings.storage.backend = pyexec::config::StorageBackend::Azblob;
+    settings.storage.container = Some("pyexec-results".to_owned());
+    settings.storage.account_name = Some("pyexecresults".to_owned());
+    settings
+        .jobs
+        .pod_labels
+        .insert("azure.workload.identity/use".to_owned(), "true".to_owned());
+    settings
+}
+
+fn build(
+    settings: &pyexec::config::Settings,
+) -> Result<
+    (
+        k8s_openapi::api::batch::v1::Job,
+        k8s_openapi::api::core::v1::Secret,
+    ),
+    pyexec::jobs::kubernetes::ManifestError,
+> {
     use pyexec::jobs::kubernetes::{build_job, JobInput};
-    let settings = pyexec::config::Settings::default();
-    let limits = pyexec::jobs::runner::heavy_limits(&settings, None, None).expect("limits");
+    let limits = pyexec::jobs::runner::heavy_limits(settings, None, None).expect("limits");
     let mut telemetry = settings.telemetry.clone();
     telemetry.otlp_endpoint = Some("http://otel-collector:4318".to_owned());
-    let (job, secret) = build_job(&JobInput {
+    build_job(&JobInput {
         job_id: &pyexec::jobs::job_id("snap:1"),
         request_id: "snap:1",
         traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
@@ -468,9 +524,106 @@ fn the_job_and_its_code_secret_are_as_reviewed() {
         limits: &limits,
         jobs: &settings.jobs,
         storage: &settings.storage,
-    });
+    })
+}
+
+/// The objects as reviewed: any change to them shows in the snapshot's diff.
+#[test]
+fn the_job_and_its_code_secret_are_as_reviewed() {
+    let (job, secret) = build(&azure_settings()).expect("built");
+    let pod = serde_json::to_value(&job).expect("JSON")["spec"]["template"].clone();
+    assert_eq!(
+        pod["metadata"]["labels"]["azure.workload.identity/use"],
+        "true"
+    );
+    assert_eq!(
+        pod["metadata"]["labels"]["app.kubernetes.io/component"],
+        "heavy-job"
+    );
     let objects = json!({"secret": secret, "job": job});
+    validate_strict(&objects["job"]);
     insta::assert_json_snapshot!("job_and_code_secret", objects);
+}
+
+/// Settings with which a Job would lose its results or run weaker are refused, naming the
+/// setting: by the builder, by `pyexec job-manifest`, and at the executor's start-up.
+#[test]
+fn settings_that_would_lose_results_or_weaken_the_pod_are_refused() {
+    use pyexec::jobs::kubernetes::ManifestError;
+    // Built-in defaults: `fs` storage, and no volume for it.
+    let defaults = pyexec::config::Settings::default();
+    let err = build(&defaults).expect_err("fs without a volume");
+    assert!(matches!(err, ManifestError::FsWithoutVolume), "{err}");
+    assert!(err.to_string().contains("jobs.results_volume"), "{err}");
+    let mut relative = defaults.clone();
+    relative.jobs.results_volume = Some("claim".to_owned());
+    let err = build(&relative).expect_err("a relative root");
+    assert!(matches!(err, ManifestError::RelativeRoot { .. }), "{err}");
+    let mut on_claim = relative.clone();
+    on_claim.storage.root = "/var/lib/pyexec/results".to_owned();
+    build(&on_claim).expect("fs on a claim");
+    for unconfined in ["Unconfined", "unconfined", ""] {
+        let mut settings = azure_settings();
+        settings.jobs.seccomp_profile = unconfined.to_owned();
+        let err = build(&settings).expect_err(unconfined);
+        assert!(err.to_string().contains("jobs.seccomp_profile"), "{err}");
+    }
+    let mut pull = azure_settings();
+    pull.jobs.image_pull_policy = "Sometimes".to_owned();
+    assert!(matches!(
+        build(&pull).expect_err("a bad pull policy"),
+        ManifestError::PullPolicy { .. }
+    ));
+    let mut root = azure_settings();
+    root.jobs.run_as_uid = 0;
+    assert!(matches!(
+        build(&root).expect_err("root"),
+        ManifestError::RootUid { .. }
+    ));
+    // RuntimeDefault may be asked for (the runner then fails closed, naming the namespaces).
+    let mut runtime_default = azure_settings();
+    runtime_default.jobs.seccomp_profile = "RuntimeDefault".to_owned();
+    let (job, _) = build(&runtime_default).expect("RuntimeDefault");
+    let job = serde_json::to_value(&job).expect("JSON");
+    assert_eq!(
+        job["spec"]["template"]["spec"]["securityContext"]["seccompProfile"],
+        json!({"type": "RuntimeDefault"})
+    );
+
+    // `pyexec job-manifest` and the executor say the same and stop.
+    let clean = |command: &mut Command| {
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("PYEXEC_") {
+                command.env_remove(key);
+            }
+        }
+    };
+    let mut manifest = Command::new(env!("CARGO_BIN_EXE_pyexec"));
+    clean(&mut manifest);
+    let output = manifest
+        .args(["job-manifest", "examples/sales.py"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("job-manifest runs");
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(text.contains("jobs.results_volume"), "{text}");
+    let mut executor = Command::new(env!("CARGO_BIN_EXE_pyexec"));
+    clean(&mut executor);
+    let output = executor
+        .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
+        .env("PYEXEC_JOBS__BACKEND", "kubernetes")
+        .env("PYEXEC_JOBS__API_URL", "http://127.0.0.1:9")
+        .env("PYEXEC_STORAGE__ROOT", "/var/lib/pyexec/results")
+        .output()
+        .expect("the executor runs");
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{text}");
+    assert!(text.contains("jobs.results_volume"), "{text}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).is_empty(),
+        "it never listened"
+    );
 }
 
 #[test]

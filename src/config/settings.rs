@@ -106,6 +106,9 @@ pub struct JobsSettings {
     /// Kubernetes: namespace, image and the Job's policy.
     pub namespace: String,
     pub image: String,
+    /// `imagePullPolicy` of the runner: `Always` (the default: every pod's pull is checked
+    /// against the registry's credentials), `IfNotPresent` or `Never`.
+    pub image_pull_policy: String,
     pub backoff_limit: i32,
     pub ttl_seconds_after_finished: i32,
     /// e.g. `gvisor`; none by default.
@@ -122,6 +125,28 @@ pub struct JobsSettings {
     pub api_url: Option<String>,
     /// A Secret whose keys become the runner's environment (storage credentials).
     pub storage_secret: Option<String>,
+    /// The ServiceAccount the Job's pod runs as: its own, not the executor's (no API access;
+    /// cloud storage through its workload identity).
+    pub service_account: String,
+    /// `hostUsers` of the Job's pod: `false` (the default) gives the pod a user namespace
+    /// of its own, in which the runner's sandbox makes its nested namespaces; its procfs is
+    /// then unmasked (`procMount: Unmasked`), which the heavy sandbox's procfs needs.
+    pub host_users: bool,
+    /// The pod's seccomp profile: `RuntimeDefault` (refuses the `unshare` the sandbox needs:
+    /// the runner then fails closed), or the path of a `Localhost` profile under the kubelet's
+    /// seccomp folder (`manifests/seccomp/pyexec-sandbox.json`, generated from the sandbox's
+    /// own policy). `Unconfined` is refused.
+    pub seccomp_profile: String,
+    /// A `Localhost` AppArmor profile for the runner (e.g. `pyexec-sandbox`, whose text is in
+    /// `manifests/node/`); unset: the runtime's default, which on AppArmor nodes refuses the
+    /// sandbox's mounts (the runner then fails closed).
+    pub apparmor_profile: Option<String>,
+    /// Labels added to the Job's pod (e.g. `azure.workload.identity/use = "true"`).
+    pub pod_labels: std::collections::BTreeMap<String, String>,
+    /// A PersistentVolumeClaim mounted at `storage.root` in the Job's pod: required with
+    /// `storage.backend = "fs"`, whose results would otherwise die with the pod. The executor
+    /// must mount the same claim at the same path to read them (ReadWriteMany).
+    pub results_volume: Option<String>,
 }
 
 impl Default for JobsSettings {
@@ -149,6 +174,7 @@ impl Default for JobsSettings {
             state_dir: PathBuf::from("pyexec-state"),
             namespace: "default".to_owned(),
             image: "pyexec:latest".to_owned(),
+            image_pull_policy: "Always".to_owned(),
             backoff_limit: 2,
             ttl_seconds_after_finished: 3600,
             runtime_class_name: None,
@@ -157,6 +183,12 @@ impl Default for JobsSettings {
             reconcile_grace_secs: 120,
             api_url: None,
             storage_secret: None,
+            service_account: "pyexec-job".to_owned(),
+            host_users: false,
+            seccomp_profile: "pyexec/sandbox.json".to_owned(),
+            apparmor_profile: None,
+            pod_labels: std::collections::BTreeMap::new(),
+            results_volume: None,
         }
     }
 }

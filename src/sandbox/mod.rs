@@ -17,11 +17,13 @@ mod cgroup;
 pub mod init;
 mod lockdown;
 mod pool;
+mod preflight;
 mod slot;
 
 pub use cgroup::{CgroupError, Version as CgroupVersion};
 pub use init::InitError;
 pub use pool::{resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolError, PoolOptions};
+pub use preflight::PreflightError;
 pub use slot::SlotError;
 
 /// The fork server, the per-execution lockdown and the Python guards, written into each

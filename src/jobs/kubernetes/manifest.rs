@@ -1,20 +1,22 @@
 //! The objects of one heavy request, built from typed structs: a `batch/v1` Job running
 //! `pyexec job-run`, and the Secret holding its program, mounted read-only into the runner's
-//! pod as a file (`CODE_FILE`) whatever its size.
+//! pod as a file (`CODE_FILE`) whatever its size. What the pod may do is in `security.rs`.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, ExecAction, KeyToPath,
-    Lifecycle, LifecycleHandler, PodSecurityContext, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SeccompProfile, Secret, SecretEnvSource, SecretVolumeSource,
-    SecurityContext, Volume, VolumeMount,
+    Container, EmptyDirVolumeSource, EnvFromSource, EnvVar, ExecAction, KeyToPath, Lifecycle,
+    LifecycleHandler, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
+    ResourceRequirements, Secret, SecretEnvSource, SecretVolumeSource, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use crate::config::{JobsSettings, LimitSettings, StorageSettings, TelemetrySettings};
+use super::security::{self, ManifestError};
+use crate::config::{
+    JobsSettings, LimitSettings, StorageBackend, StorageSettings, TelemetrySettings,
+};
 
 /// Everything a Job is made from.
 pub struct JobInput<'a> {
@@ -65,9 +67,12 @@ fn label_value(text: &str) -> String {
 }
 
 /// The Job, and the Secret holding its program (created first; the Job's pod mounts it).
-pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
+/// Refuses settings with which the Job would lose its results or run weaker than its sandbox
+/// needs ([`security::check`]).
+pub fn build_job(input: &JobInput<'_>) -> Result<(Job, Secret), ManifestError> {
     let jobs = input.jobs;
     let limits = input.limits;
+    security::check(jobs, input.storage)?;
     let labels = BTreeMap::from([
         ("app.kubernetes.io/name".to_owned(), "pyexec".to_owned()),
         (
@@ -79,6 +84,9 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
             label_value(input.request_id),
         ),
     ]);
+    // The pod's own labels first, so that the Job's labels win over a configured one.
+    let mut pod_labels = jobs.pod_labels.clone();
+    pod_labels.extend(labels.clone());
     let annotations = BTreeMap::from([(
         "pyexec.dev/request-id".to_owned(),
         input.request_id.to_owned(),
@@ -139,10 +147,64 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
             quantity(format!("{}Mi", limits.memory_mb)),
         ),
     ]);
-    let uid = jobs.run_as_uid;
+    let mut mounts = vec![
+        VolumeMount {
+            name: "work".to_owned(),
+            mount_path: WORK_MOUNT.to_owned(),
+            ..VolumeMount::default()
+        },
+        VolumeMount {
+            name: "code".to_owned(),
+            mount_path: CODE_MOUNT.to_owned(),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        },
+    ];
+    let mut volumes = vec![
+        Volume {
+            name: "work".to_owned(),
+            empty_dir: Some(EmptyDirVolumeSource {
+                size_limit: Some(quantity(format!("{}Mi", limits.disk_mb))),
+                medium: None,
+            }),
+            ..Volume::default()
+        },
+        Volume {
+            name: "code".to_owned(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(secret_name),
+                items: Some(vec![KeyToPath {
+                    key: CODE_KEY.to_owned(),
+                    path: CODE_KEY.to_owned(),
+                    mode: None,
+                }]),
+                default_mode: Some(CODE_MODE),
+                optional: Some(false),
+            }),
+            ..Volume::default()
+        },
+    ];
+    // `fs` storage lives on a claim mounted where storage.root points, in the pod as in the
+    // executor (`security::check` refuses `fs` without one).
+    if let (StorageBackend::Fs, Some(claim)) = (input.storage.backend, &jobs.results_volume) {
+        mounts.push(VolumeMount {
+            name: "results".to_owned(),
+            mount_path: input.storage.root.clone(),
+            ..VolumeMount::default()
+        });
+        volumes.push(Volume {
+            name: "results".to_owned(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim.clone(),
+                read_only: Some(false),
+            }),
+            ..Volume::default()
+        });
+    }
     let container = Container {
         name: "runner".to_owned(),
         image: Some(jobs.image.clone()),
+        image_pull_policy: Some(jobs.image_pull_policy.clone()),
         args: Some(vec!["job-run".to_owned()]),
         env: Some(env),
         env_from: jobs.storage_secret.as_ref().map(|name| {
@@ -159,22 +221,7 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
             limits: Some(resources),
             ..ResourceRequirements::default()
         }),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            run_as_user: Some(uid),
-            run_as_group: Some(uid),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".to_owned()]),
-                add: None,
-            }),
-            seccomp_profile: Some(SeccompProfile {
-                type_: "RuntimeDefault".to_owned(),
-                localhost_profile: None,
-            }),
-            ..SecurityContext::default()
-        }),
+        security_context: Some(security::container_context(jobs)),
         // Give the runner a moment to finish writing its results before SIGTERM.
         lifecycle: Some(Lifecycle {
             pre_stop: Some(LifecycleHandler {
@@ -185,62 +232,20 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
             }),
             ..Lifecycle::default()
         }),
-        volume_mounts: Some(vec![
-            VolumeMount {
-                name: "work".to_owned(),
-                mount_path: WORK_MOUNT.to_owned(),
-                ..VolumeMount::default()
-            },
-            VolumeMount {
-                name: "code".to_owned(),
-                mount_path: CODE_MOUNT.to_owned(),
-                read_only: Some(true),
-                ..VolumeMount::default()
-            },
-        ]),
+        volume_mounts: Some(mounts),
         ..Container::default()
     };
     let pod = PodSpec {
         restart_policy: Some("Never".to_owned()),
+        // The runner needs no API access; a workload identity webhook projects its own token.
         automount_service_account_token: Some(false),
+        service_account_name: Some(jobs.service_account.clone()),
+        host_users: Some(jobs.host_users),
         runtime_class_name: jobs.runtime_class_name.clone(),
         termination_grace_period_seconds: Some(30),
-        security_context: Some(PodSecurityContext {
-            run_as_non_root: Some(true),
-            run_as_user: Some(uid),
-            run_as_group: Some(uid),
-            fs_group: Some(uid),
-            seccomp_profile: Some(SeccompProfile {
-                type_: "RuntimeDefault".to_owned(),
-                localhost_profile: None,
-            }),
-            ..PodSecurityContext::default()
-        }),
+        security_context: Some(security::pod_context(jobs)),
         containers: vec![container],
-        volumes: Some(vec![
-            Volume {
-                name: "work".to_owned(),
-                empty_dir: Some(EmptyDirVolumeSource {
-                    size_limit: Some(quantity(format!("{}Mi", limits.disk_mb))),
-                    medium: None,
-                }),
-                ..Volume::default()
-            },
-            Volume {
-                name: "code".to_owned(),
-                secret: Some(SecretVolumeSource {
-                    secret_name: Some(secret_name),
-                    items: Some(vec![KeyToPath {
-                        key: CODE_KEY.to_owned(),
-                        path: CODE_KEY.to_owned(),
-                        mode: None,
-                    }]),
-                    default_mode: Some(CODE_MODE),
-                    optional: Some(false),
-                }),
-                ..Volume::default()
-            },
-        ]),
+        volumes: Some(volumes),
         ..PodSpec::default()
     };
     // The runner's own timeout plus room to start the pod and write the results.
@@ -253,7 +258,7 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
             ttl_seconds_after_finished: Some(jobs.ttl_seconds_after_finished),
             template: PodTemplateSpec {
                 metadata: Some(ObjectMeta {
-                    labels: Some(labels.clone()),
+                    labels: Some(pod_labels),
                     annotations: Some(annotations.clone()),
                     ..ObjectMeta::default()
                 }),
@@ -263,7 +268,7 @@ pub fn build_job(input: &JobInput<'_>) -> (Job, Secret) {
         }),
         status: None,
     };
-    (job, secret)
+    Ok((job, secret))
 }
 
 fn limits_json(limits: &LimitSettings) -> String {

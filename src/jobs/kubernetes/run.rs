@@ -46,7 +46,7 @@ impl JobService {
         };
         // The runner continues the job's trace (this runs in the job's span).
         let traceparent = crate::telemetry::current_traceparent();
-        let (job, secret) = super::build_job(&super::JobInput {
+        let built = super::build_job(&super::JobInput {
             job_id: &job_id,
             request_id: &request_id,
             traceparent: traceparent.as_deref(),
@@ -57,6 +57,16 @@ impl JobService {
             storage: &self.settings.storage,
         });
         drop(code);
+        let (job, secret) = match built {
+            Ok(objects) => objects,
+            Err(err) => {
+                // Checked at start-up (`client`); a failure here is a bug, and still no Job.
+                let error = crate::telemetry::error_chain(&err);
+                tracing::error!(error = %error, "Kubernetes Job not built");
+                tx.send_modify(|r| self.end_record(r, JobStatus::Failed, Some(error), None));
+                return;
+            }
+        };
         match super::create(&client, &jobs.namespace, &job, &secret, jobs.api_retries).await {
             Ok(true) => tracing::info!("Kubernetes Job created"),
             Ok(false) => tracing::info!(
@@ -116,8 +126,11 @@ impl JobService {
 }
 
 /// The API server's client: `jobs.api_url` when set, else the in-cluster configuration or
-/// the kubeconfig, as kubectl finds them.
+/// the kubeconfig, as kubectl finds them. Refuses, before anything starts, settings with
+/// which Jobs would lose their results or run weaker than asked (`super::check`).
 pub async fn client(settings: &Settings) -> Result<kube::Client, JobsError> {
+    super::check(&settings.jobs, &settings.storage)
+        .map_err(|e| JobsError::setup("the Kubernetes job backend's settings", e))?;
     match &settings.jobs.api_url {
         Some(url) => {
             let uri = url

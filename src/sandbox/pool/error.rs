@@ -10,8 +10,10 @@ use crate::models::{ExecutionError, ExecutionStatus};
 /// that did not come up.
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
+    #[error(transparent)]
+    Preflight(#[from] super::super::PreflightError),
     #[error(
-        "cgroups (memory, pids, cpu) are required; set sandbox.allow_weaker = true to run without them"
+        "layer `cgroup` is missing: cgroups (memory, pids, cpu) writable by this process are required (in a pod: a delegated cgroup v2 subtree, docs/deploy.md); set sandbox.allow_weaker = true to run without them"
     )]
     CgroupsRequired(#[source] CgroupError),
     #[error("sandbox.python {}", .path.display())]
@@ -22,7 +24,9 @@ pub enum PoolError {
     },
     #[error(transparent)]
     Seccomp(#[from] super::super::SeccompError),
-    #[error("landlock is required and this kernel does not offer it")]
+    #[error(
+        "layer `landlock` is missing: landlock_create_ruleset is refused (the kernel lacks landlock, or a seccomp profile such as RuntimeDefault refuses the call)"
+    )]
     NoLandlock,
     #[error(
         "landlock ABI {abi} cannot scope signals and abstract unix sockets to an execution (ABI 6, Linux 6.12); set sandbox.allow_weaker = true to run with the PID namespace and sessions alone"

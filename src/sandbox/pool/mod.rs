@@ -154,6 +154,10 @@ impl Pool {
     pub async fn start(options: PoolOptions) -> Result<Self, PoolError> {
         let settings = options.settings;
         let sandbox = &settings.sandbox;
+        // First, whether the slots can make their namespaces at all (in a pod, the pod's
+        // seccomp profile and user namespace decide): a missing layer is named, not found
+        // failing deep inside a slot's set-up.
+        super::preflight::namespaces()?;
         let mut missing = Vec::new();
         let hierarchy = match Hierarchy::create(
             &sandbox.cgroup_root,
