@@ -92,6 +92,10 @@ done
 if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'prometheus-client==0.*'
 fi
+# tests/deploy.rs reads the rendered manifests with PyYAML.
+if ! python3 -c 'import yaml' >/dev/null 2>&1; then
+    python3 -m pip install --quiet --disable-pip-version-check 'PyYAML==6.*'
+fi
 if ! command -v kubernetes-validate >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.*'
     hash -r
@@ -114,3 +118,6 @@ python3 scripts/soak.py --binary "${CARGO_TARGET_DIR:-target}/debug/pyexec" --sh
 
 step "API contract: schemathesis against every role's OpenAPI document (bounded)"
 ./scripts/api-contract.sh "${CARGO_TARGET_DIR:-target}/debug/pyexec"
+
+step "deployment: the image built and smoke-tested in its root file system, manifests rendered and checked"
+./scripts/deploy-check.sh
