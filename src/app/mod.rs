@@ -428,6 +428,7 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
                 ],
                 max_concurrent: None,
                 rate_per_sec: Some(0.0),
+                delegated: false,
             },
         );
         crate::config::Secret::new(key)

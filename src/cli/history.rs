@@ -157,6 +157,20 @@ pub fn run(sources: &Sources, args: &HistoryArgs) -> anyhow::Result<Outcome> {
     })
 }
 
+/// `text` safe for a terminal: control characters other than newline and tab (escape
+/// sequences a caller's program printed or wrote into its code) shown as `\u{..}`.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 async fn show_one(history: &History, args: &ShowArgs) -> anyhow::Result<Outcome> {
     let rows = history.by_request_id(&args.request_id).await?;
     let Some(row) = rows
@@ -180,18 +194,18 @@ async fn show_one(history: &History, args: &ShowArgs) -> anyhow::Result<Outcome>
                         serde_json::Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    writeln!(out, "{key:<18} {text}")?;
+                    writeln!(out, "{key:<18} {}", printable(&text))?;
                 }
             }
             if let Some(code) = &record.code {
-                writeln!(out, "\n--- code\n{}", code.trim_end())?;
+                writeln!(out, "\n--- code\n{}", printable(code.trim_end()))?;
             }
             if let Some(result) = &record.result {
                 if !result.stdout.is_empty() {
-                    writeln!(out, "\n--- stdout\n{}", result.stdout.trim_end())?;
+                    writeln!(out, "\n--- stdout\n{}", printable(result.stdout.trim_end()))?;
                 }
                 if !result.stderr.is_empty() {
-                    writeln!(out, "\n--- stderr\n{}", result.stderr.trim_end())?;
+                    writeln!(out, "\n--- stderr\n{}", printable(result.stderr.trim_end()))?;
                 }
             }
         }
@@ -224,7 +238,7 @@ async fn list(history: &History, args: &ListArgs) -> anyhow::Result<Outcome> {
                     r.tier.map_or_else(|| "-".to_owned(), |t| t.to_string()),
                     r.status.as_str(),
                     duration,
-                    r.owner
+                    printable(&r.owner)
                 )?;
             }
             if records.is_empty() {

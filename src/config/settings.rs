@@ -49,8 +49,12 @@ pub struct HistorySettings {
     pub flush_interval_ms: u64,
     /// Records older than this many days are deleted (0: kept whatever their age).
     pub retention_days: u32,
-    /// Only the newest this many records are kept (0: no cap).
+    /// Only each caller's newest this many records are kept (0: no cap): one caller's
+    /// volume never evicts another's records.
     pub retention_rows: u64,
+    /// Only the newest this many records of all are kept (0: no cap): the last resort for
+    /// the disk, which may evict any caller's oldest records.
+    pub retention_total_rows: u64,
     /// How often retention runs, in seconds.
     pub retention_interval_secs: u64,
     /// Connections to the database.
@@ -67,7 +71,8 @@ impl Default for HistorySettings {
             batch_size: 500,
             flush_interval_ms: 100,
             retention_days: 30,
-            retention_rows: 1_000_000,
+            retention_rows: 100_000,
+            retention_total_rows: 10_000_000,
             retention_interval_secs: 3600,
             max_connections: 8,
         }

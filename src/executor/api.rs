@@ -163,7 +163,7 @@ async fn execute_snippet(
         Err(message) => return bad_request(message, &assigned.0),
     };
     telemetry::record_request_id(&id);
-    let origin = origin_of(&headers, request.request_id.is_some());
+    let origin = origin_of(&caller, &headers, request.request_id.is_some());
     tracing::info!(caller = %caller.id, code_bytes = request.code.len(), "execute_snippet");
     let response = match state
         .executor
@@ -203,8 +203,16 @@ fn log_user_failure(result: &ExecutionResult) {
 /// caller chose its request id (a header, or `body_id`). The LLM role's ids are its queries':
 /// a query's repairs and a resent query run programs the model wrote anew under the same
 /// id, so they are not answered from the history (the record keeps the query's last run).
-fn origin_of(headers: &HeaderMap, body_id: bool) -> Origin {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+///
+/// Only a delegate acting for a user (the LLM role) is believed about the source and the
+/// attempts: any other caller could otherwise switch its own request ids' checks off.
+fn origin_of(caller: &Caller, headers: &HeaderMap, body_id: bool) -> Origin {
+    let text = |name: &str| {
+        if !caller.delegated {
+            return None;
+        }
+        headers.get(name).and_then(|v| v.to_str().ok())
+    };
     let source = match text(SOURCE_HEADER) {
         Some("llm") => Source::Llm,
         _ => Source::Rest,
@@ -379,7 +387,7 @@ async fn create_heavy_job(
         Err(message) => return bad_request(message, &assigned.0),
     };
     telemetry::record_request_id(&id);
-    let origin = origin_of(&headers, request.request_id.is_some());
+    let origin = origin_of(&caller, &headers, request.request_id.is_some());
     let submitted = state
         .executor
         .submit(&caller, request, id.clone(), Route::Job, origin)
@@ -514,6 +522,25 @@ struct HistoryQuery {
 
 impl HistoryQuery {
     fn filter(self, jobs_only: bool) -> Result<crate::history::Filter, String> {
+        // No control character reaches the database (PostgreSQL refuses NUL in text: that
+        // would be an outage answer for a bad request).
+        for (name, value) in [
+            ("status", &self.status),
+            ("tier", &self.tier),
+            ("source", &self.source),
+            ("since", &self.since),
+            ("until", &self.until),
+            ("request_id_prefix", &self.request_id_prefix),
+            ("owner", &self.owner),
+            ("cursor", &self.cursor),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|v| v.chars().any(char::is_control))
+            {
+                return Err(format!("{name} holds a control character"));
+            }
+        }
         let time = |name: &str, value: Option<String>| -> Result<Option<i64>, String> {
             value
                 .map(|v| {
@@ -536,8 +563,12 @@ impl HistoryQuery {
                         )
                     })
                 })
-                .collect::<Result<_, _>>()?,
+                .collect::<Result<Vec<_>, _>>()?,
         };
+        // Each status once: the query names at most every status there is.
+        let mut statuses = statuses;
+        statuses.sort_by_key(|s| s.as_str());
+        statuses.dedup();
         let tier = match self.tier.as_deref() {
             None => None,
             Some("lightweight") => Some(Tier::Lightweight),

@@ -457,6 +457,15 @@ impl Executor {
         wait: Option<std::time::Duration>,
     ) -> Result<Option<JobRecord>, Failure> {
         let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        // Only a job id (a DNS label) can name a job: anything else is looked up nowhere.
+        if job_id.is_empty()
+            || job_id.len() > 63
+            || !job_id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Ok(None);
+        }
         // Ownership first: another caller's job is not waited on either.
         let record = match jobs.get(job_id) {
             Some(record) => record,
@@ -531,6 +540,10 @@ impl Executor {
         request_id: &str,
     ) -> Result<Option<ExecutionRecord>, Failure> {
         let history = self.history_or_fail()?;
+        // Only a request id can name a record: anything else is looked up nowhere.
+        if !crate::models::sane_request_id(request_id) {
+            return Ok(None);
+        }
         let fail =
             |e: crate::history::HistoryError| Failure::History(crate::telemetry::error_chain(&e));
         let own = history
@@ -597,6 +610,9 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
         .collect();
     let text = String::from_utf8(bytes?).ok()?;
     let (at, id) = text.split_once('.')?;
+    if id.chars().any(char::is_control) {
+        return None;
+    }
     Some((at.parse().ok()?, id.to_owned()))
 }
 

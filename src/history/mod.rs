@@ -34,6 +34,28 @@ use crate::models::JobRecord;
 /// The most records one page of the query API returns.
 pub const MAX_PAGE: usize = 500;
 
+impl HistoryError {
+    /// The database refused a statement for what it holds (a constraint, an encoding), as
+    /// opposed to a connection or pool failure: retrying the same record cannot help.
+    pub fn is_refused_data(&self) -> bool {
+        let HistoryError::Database(sqlx::Error::Database(err)) = self else {
+            return false;
+        };
+        let Some(code) = err.code() else {
+            return false;
+        };
+        // PostgreSQL: SQLSTATE classes 22 (data exception: an encoding, a value out of
+        // range) and 23 (integrity constraint). SQLite: the primary result codes TOOBIG,
+        // CONSTRAINT, MISMATCH and RANGE. Anything else (busy, locked, a lost connection,
+        // a shutdown) may pass.
+        if code.starts_with("22") || code.starts_with("23") {
+            return true;
+        }
+        code.parse::<i64>()
+            .is_ok_and(|c| matches!(c & 0xff, 18 | 19 | 20 | 25))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     #[error("invalid history.url: {0}")]
@@ -64,6 +86,8 @@ pub enum Claim {
 #[derive(Debug)]
 pub struct ClaimGuard {
     key: String,
+    /// Which claim of the key this is: a later one is never removed by this one's drop.
+    token: u64,
     history: Arc<Inner>,
     done: watch::Sender<Option<Arc<Row>>>,
 }
@@ -80,7 +104,8 @@ impl ClaimGuard {
 impl Drop for ClaimGuard {
     fn drop(&mut self) {
         if let Ok(mut keys) = self.history.keys.lock() {
-            if matches!(keys.get(&self.key), Some(Entry::Running { .. })) {
+            if matches!(keys.get(&self.key), Some(Entry::Running { token, .. }) if *token == self.token)
+            {
                 keys.remove(&self.key);
             }
         }
@@ -90,6 +115,7 @@ impl Drop for ClaimGuard {
 /// A key the database may not have yet.
 enum Entry {
     Running {
+        token: u64,
         code_sha256: String,
         heavy: bool,
         done: watch::Receiver<Option<Arc<Row>>>,
@@ -106,6 +132,8 @@ struct Inner {
     pending: AtomicUsize,
     drained: Notify,
     keys: Mutex<HashMap<String, Entry>>,
+    /// Numbers the claims ([`ClaimGuard`]).
+    tokens: std::sync::atomic::AtomicU64,
     metrics: Option<Arc<Metrics>>,
     /// The last database error, while it lasts (readiness).
     failing: Mutex<Option<String>>,
@@ -140,6 +168,7 @@ impl History {
             pending: AtomicUsize::new(0),
             drained: Notify::new(),
             keys: Mutex::new(HashMap::new()),
+            tokens: std::sync::atomic::AtomicU64::new(0),
             metrics,
             failing: Mutex::new(None),
             reachable: AtomicBool::new(true),
@@ -200,6 +229,7 @@ impl History {
                         code_sha256,
                         heavy: running_heavy,
                         done,
+                        ..
                     }) => {
                         if *code_sha256 != received.code_sha256 || *running_heavy != heavy {
                             Step::Done(Claim::Conflict(conflict(received)))
@@ -211,9 +241,11 @@ impl History {
                         // Not in memory (or only a refusal, which settles nothing): the
                         // database decides. Marked running first, so that a twin waits.
                         let (done, rx) = watch::channel(None);
+                        let token = self.inner.tokens.fetch_add(1, Ordering::Relaxed);
                         keys.insert(
                             received.id.clone(),
                             Entry::Running {
+                                token,
                                 code_sha256: received.code_sha256.clone(),
                                 heavy,
                                 done: rx,
@@ -221,6 +253,7 @@ impl History {
                         );
                         Step::Look(ClaimGuard {
                             key: received.id.clone(),
+                            token,
                             history: Arc::clone(&self.inner),
                             done,
                         })
@@ -270,7 +303,7 @@ impl History {
 
     /// Records a heavy job's request before its creation is answered.
     pub async fn record_job(&self, row: &Row) -> Result<(), HistoryError> {
-        let result = self.inner.store.merge_request(row).await;
+        let result = self.inner.store.merge_request(&row.cleaned()).await;
         self.inner.note(&result);
         result
     }
@@ -317,10 +350,11 @@ impl History {
         self.inner.store.by_request_id(request_id).await
     }
 
-    /// Records matching `filter`, newest first; the limit is capped at [`MAX_PAGE`].
+    /// Records matching `filter` (without their program and result), newest first; the
+    /// limit is capped at [`MAX_PAGE`] and one more (to tell whether a next page exists).
     pub async fn list(&self, filter: &Filter) -> Result<Vec<Row>, HistoryError> {
         let mut filter = filter.clone();
-        filter.limit = filter.limit.clamp(1, MAX_PAGE);
+        filter.limit = filter.limit.clamp(1, MAX_PAGE + 1);
         self.inner.store.list(&filter).await
     }
 
@@ -372,8 +406,18 @@ fn conflict(received: &Received) -> String {
 
 impl Inner {
     fn enqueue(&self, row: Arc<Row>) {
+        let row = if row.needs_cleaning() {
+            Arc::new(row.cleaned())
+        } else {
+            row
+        };
         if let Ok(mut keys) = self.keys.lock() {
-            keys.insert(row.id.clone(), Entry::Queued(Arc::clone(&row)));
+            // A refusal settles nothing: it never stands in for a run in progress or one
+            // not yet written (the database keeps the same rule).
+            let refusal = row.status == crate::models::RunStatus::Refused;
+            if !(refusal && keys.contains_key(&row.id)) {
+                keys.insert(row.id.clone(), Entry::Queued(Arc::clone(&row)));
+            }
         }
         self.pending.fetch_add(1, Ordering::Relaxed);
         match self.queue.try_send(row) {
@@ -425,12 +469,53 @@ impl Inner {
         }
     }
 
+    /// Writes `rows` one transaction each; a row the database refuses is dropped, counted
+    /// and logged; a lost connection is retried.
+    async fn write_one_by_one(&self, rows: &[&Row]) {
+        for row in rows {
+            let mut delay = Duration::from_millis(50);
+            loop {
+                let result = self.store.upsert(&[row]).await;
+                self.note(&result);
+                match result {
+                    Ok(()) => {
+                        if let Some(metrics) = &self.metrics {
+                            metrics.history_written(1, Duration::ZERO);
+                        }
+                    }
+                    Err(err) if err.is_refused_data() => {
+                        if let Some(metrics) = &self.metrics {
+                            metrics.history_dropped();
+                        }
+                        tracing::error!(
+                            request_id = %row.request_id,
+                            owner = %row.owner,
+                            error = %crate::telemetry::error_chain(&err),
+                            "the history database refused this record: it is NOT recorded (counted in pyexec_history_dropped_total)"
+                        );
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %crate::telemetry::error_chain(&err), "cannot write a history record; retrying");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                }
+                break;
+            }
+        }
+    }
+
     async fn retain(&self) -> Result<u64, HistoryError> {
         let days = self.settings.retention_days;
         let before = (days > 0).then(|| now_ms() - i64::from(days) * 86_400_000);
         let deleted = self
             .store
-            .retain(before, self.settings.retention_rows)
+            .retain(
+                before,
+                self.settings.retention_rows,
+                self.settings.retention_total_rows,
+            )
             .await;
         self.note(&deleted);
         let deleted = deleted?;
@@ -476,6 +561,13 @@ async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Arc<Row>>) {
                     if let Some(metrics) = &inner.metrics {
                         metrics.history_written(rows.len(), started.elapsed());
                     }
+                    break;
+                }
+                Err(err) if err.is_refused_data() => {
+                    // The database refused what one record holds, not the connection:
+                    // write them one by one and set aside those it refuses, so that one
+                    // record never holds everyone else's back.
+                    inner.write_one_by_one(&rows).await;
                     break;
                 }
                 Err(err) => {

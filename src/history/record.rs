@@ -185,6 +185,26 @@ impl Row {
         row
     }
 
+    /// Whether a text column holds a NUL character, which PostgreSQL cannot store (a
+    /// refused program may hold one: that is why it was refused).
+    pub fn needs_cleaning(&self) -> bool {
+        [&self.code, &self.error, &self.result_location]
+            .into_iter()
+            .flatten()
+            .any(|text| text.contains('\0'))
+    }
+
+    /// This row with every NUL in its free-text columns replaced by U+FFFD.
+    pub fn cleaned(&self) -> Self {
+        let clean = |text: &Option<String>| text.as_ref().map(|t| t.replace('\0', "\u{fffd}"));
+        Self {
+            code: clean(&self.code),
+            error: clean(&self.error),
+            result_location: clean(&self.result_location),
+            ..self.clone()
+        }
+    }
+
     /// The API's view; `full` adds the program and the whole result.
     pub fn to_record(&self, full: bool) -> ExecutionRecord {
         ExecutionRecord {

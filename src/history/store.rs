@@ -20,6 +20,14 @@ const COLUMNS: &str = "id, request_id, owner, source, tier, tier_reasons, status
     stdout_bytes, stderr_bytes, stdout_truncated, stderr_truncated, result_location, findings, \
     attempts, code_sha256, code, error, job_id, traceparent, result";
 
+/// The columns of a listing: every one but the program and the whole result, which can be
+/// megabytes each (a page of them would be gigabytes).
+const SUMMARY_COLUMNS: &str =
+    "id, request_id, owner, source, tier, tier_reasons, status, received_at, \
+    started_at, finished_at, duration_ms, cpu_ms, peak_memory_kb, exit_code, term_signal, \
+    stdout_bytes, stderr_bytes, stdout_truncated, stderr_truncated, result_location, findings, \
+    attempts, code_sha256, error, job_id, traceparent";
+
 /// The columns a heavy job's progress changes: the job service writes these, the executor
 /// the request's own (`source`, `code`...), in either order.
 const JOB_COLUMNS: [&str; 18] = [
@@ -174,8 +182,11 @@ impl Store {
             .iter()
             .map(|c| format!("{c} = excluded.{c}"))
             .collect();
+        // A refusal settles nothing and never replaces what a request id already holds (a
+        // run, a job): a caller cannot erase its own record by sending a bad request.
         let sql = format!(
-            "INSERT INTO executions ({COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {}",
+            "INSERT INTO executions ({COLUMNS}) VALUES ({}) ON CONFLICT (id) DO UPDATE SET {} \
+             WHERE executions.status = 'refused' OR excluded.status <> 'refused'",
             placeholders(names.len()),
             set.join(", ")
         );
@@ -308,7 +319,7 @@ impl Store {
             format!("WHERE {}", clauses.join(" AND "))
         };
         let sql = format!(
-            "SELECT {COLUMNS} FROM executions {filter_sql} ORDER BY received_at DESC, id DESC LIMIT {limit}"
+            "SELECT {SUMMARY_COLUMNS} FROM executions {filter_sql} ORDER BY received_at DESC, id DESC LIMIT {limit}"
         );
         let mut query = sqlx::query(&sql);
         for value in values {
@@ -321,7 +332,7 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(HistoryError::Database)?;
-        rows.iter().map(decode).collect()
+        rows.iter().map(decode_summary).collect()
     }
 
     /// Heavy jobs still pending or running, received before `before` (ms).
@@ -338,12 +349,32 @@ impl Store {
         rows.iter().map(decode).collect()
     }
 
-    /// Deletes settled rows received before `before` (ms), and the oldest settled rows
-    /// beyond the newest `keep` (0: no cap). Jobs still pending or running are kept.
-    pub async fn retain(&self, before: Option<i64>, keep: u64) -> Result<u64, HistoryError> {
+    /// Deletes settled rows received before `before` (ms), each owner's oldest settled rows
+    /// beyond its newest `keep_per_owner`, then the oldest settled rows beyond the newest
+    /// `keep` of all (0: no cap). Jobs still pending or running are kept.
+    pub async fn retain(
+        &self,
+        before: Option<i64>,
+        keep_per_owner: u64,
+        keep: u64,
+    ) -> Result<u64, HistoryError> {
         let mut deleted = 0;
         if let Some(before) = before {
             deleted += self.delete_settled_before(before - 1).await?;
+        }
+        if keep_per_owner > 0 {
+            // Each caller's own oldest beyond its cap: one caller's volume never evicts
+            // another's records.
+            deleted += sqlx::query(
+                "DELETE FROM executions WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER \
+                 (PARTITION BY owner ORDER BY received_at DESC, id DESC) AS n FROM executions \
+                 WHERE status NOT IN ('pending', 'running')) AS ranked WHERE n > $1)",
+            )
+            .bind(i64::try_from(keep_per_owner).unwrap_or(i64::MAX))
+            .execute(&self.pool)
+            .await
+            .map_err(HistoryError::Database)?
+            .rows_affected();
         }
         if keep > 0 {
             // The received_at of the newest row beyond the cap; everything at or before it
@@ -441,6 +472,15 @@ fn bind_row<'q>(
 }
 
 fn decode(row: &AnyRow) -> Result<Row, HistoryError> {
+    decode_columns(row, true)
+}
+
+/// A row of [`SUMMARY_COLUMNS`]: no program, no result.
+fn decode_summary(row: &AnyRow) -> Result<Row, HistoryError> {
+    decode_columns(row, false)
+}
+
+fn decode_columns(row: &AnyRow, full: bool) -> Result<Row, HistoryError> {
     let bad = |what: &str, value: &str| HistoryError::Corrupt(format!("{what} {value:?}"));
     let text = |name: &str| row.try_get::<String, _>(name);
     let opt_text = |name: &str| row.try_get::<Option<String>, _>(name);
@@ -452,7 +492,11 @@ fn decode(row: &AnyRow) -> Result<Row, HistoryError> {
     let source = text("source").map_err(HistoryError::Database)?;
     let status = text("status").map_err(HistoryError::Database)?;
     let tier = opt_text("tier").map_err(HistoryError::Database)?;
-    let result = opt_text("result").map_err(HistoryError::Database)?;
+    let result = if full {
+        opt_text("result").map_err(HistoryError::Database)?
+    } else {
+        None
+    };
     let db = HistoryError::Database;
     Ok(Row {
         id: text("id").map_err(db)?,
@@ -495,7 +539,11 @@ fn decode(row: &AnyRow) -> Result<Row, HistoryError> {
             .map_err(db)?
             .and_then(|v| v.try_into().ok()),
         code_sha256: text("code_sha256").map_err(db)?,
-        code: opt_text("code").map_err(db)?,
+        code: if full {
+            opt_text("code").map_err(db)?
+        } else {
+            None
+        },
         error: opt_text("error").map_err(db)?,
         job_id: opt_text("job_id").map_err(db)?,
         traceparent: opt_text("traceparent").map_err(db)?,

@@ -136,6 +136,7 @@ impl Authenticator {
                     scopes: entry.scopes,
                     max_concurrent: entry.max_concurrent,
                     rate_per_sec: entry.rate_per_sec,
+                    delegated: false,
                 },
             );
         }

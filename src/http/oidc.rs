@@ -145,6 +145,7 @@ impl Oidc {
             scopes,
             max_concurrent: None,
             rate_per_sec: None,
+            delegated: false,
         })
     }
 

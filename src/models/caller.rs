@@ -85,6 +85,9 @@ pub struct Caller {
     /// Per-caller overrides of the admission limits (from the API key's configuration).
     pub max_concurrent: Option<usize>,
     pub rate_per_sec: Option<f64>,
+    /// Acting for a user on a delegate's behalf ([`Caller::acting_for`]): only such a
+    /// caller is believed when it says where a request came from (the LLM role's queries).
+    pub delegated: bool,
 }
 
 impl Caller {
@@ -95,6 +98,7 @@ impl Caller {
             scopes: Scope::ALL.to_vec(),
             max_concurrent: None,
             rate_per_sec: None,
+            delegated: false,
         }
     }
 
@@ -127,6 +131,7 @@ impl Caller {
             scopes,
             max_concurrent: None,
             rate_per_sec: self.rate_per_sec,
+            delegated: true,
         }
     }
 
