@@ -203,8 +203,8 @@ fn parse(
     max_bytes: usize,
 ) -> Result<(CodeExecutionRequest, String), (Option<String>, String)> {
     let header_id = message_id
-        .or(correlation_id)
         .filter(|id| sane_request_id(id))
+        .or(correlation_id.filter(|id| sane_request_id(id)))
         .map(str::to_owned);
     let bytes = body.map_err(|why| (header_id.clone(), why))?;
     if bytes.len() > max_bytes {
@@ -265,7 +265,7 @@ mod tests {
             None,
             1000,
         )
-        .unwrap();
+        .expect("parsed");
         assert_eq!(id, "b-1");
         let (_, id) = parse(
             body(r#"{"code":"print(1)"}"#),
@@ -273,9 +273,10 @@ mod tests {
             Some("c-1"),
             1000,
         )
-        .unwrap();
+        .expect("parsed");
         assert_eq!(id, "m-1");
-        let (_, id) = parse(body(r#"{"code":"print(1)"}"#), None, Some("c-1"), 1000).unwrap();
+        let (_, id) =
+            parse(body(r#"{"code":"print(1)"}"#), None, Some("c-1"), 1000).expect("parsed");
         assert_eq!(id, "c-1");
         let (_, id) = parse(
             body(r#"{"code":"print(1)"}"#),
@@ -283,25 +284,27 @@ mod tests {
             Some("c-1"),
             1000,
         )
-        .unwrap();
+        .expect("parsed");
         assert_eq!(id, "c-1", "an insane message id is passed over");
     }
 
     #[test]
     fn malformed_bodies_say_why_and_where() {
-        let (_, why) = parse(body(r#"{"code": 1}"#), Some("m"), None, 1000).unwrap_err();
+        let (_, why) = parse(body(r#"{"code": 1}"#), Some("m"), None, 1000).expect_err("malformed");
         assert!(why.contains("line 1 column"), "{why}");
-        let (id, why) = parse(body(r#"{"cod":"x"}"#), Some("m"), None, 1000).unwrap_err();
+        let (id, why) =
+            parse(body(r#"{"cod":"x"}"#), Some("m"), None, 1000).expect_err("malformed");
         assert_eq!(id.as_deref(), Some("m"));
         assert!(
             why.contains("unknown field") || why.contains("missing field"),
             "{why}"
         );
-        let (_, why) = parse(Ok(vec![b'{', 0xff, b'}']), None, None, 1000).unwrap_err();
+        let (_, why) = parse(Ok(vec![b'{', 0xff, b'}']), None, None, 1000).expect_err("malformed");
         assert!(why.contains("offset 1"), "{why}");
-        let (_, why) = parse(body(&"x".repeat(20)), None, None, 10).unwrap_err();
+        let (_, why) = parse(body(&"x".repeat(20)), None, None, 10).expect_err("malformed");
         assert!(why.contains("20 bytes"), "{why}");
-        let (id, why) = parse(body(r#"{"code":"print(1)"}"#), None, None, 1000).unwrap_err();
+        let (id, why) =
+            parse(body(r#"{"code":"print(1)"}"#), None, None, 1000).expect_err("malformed");
         assert!(id.is_none() && why.contains("no request id"), "{why}");
         let (_, why) = parse(
             body(r#"{"code":"print(1)","request_id":"../etc"}"#),
@@ -309,7 +312,7 @@ mod tests {
             None,
             1000,
         )
-        .unwrap_err();
+        .expect_err("malformed");
         assert!(why.contains("not a sane id"), "{why}");
     }
 }

@@ -244,18 +244,6 @@ impl Row {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{parse_time, rfc3339};
-
-    #[test]
-    fn times_round_trip_through_rfc3339() {
-        let ms = 1_764_590_400_123;
-        assert_eq!(parse_time(&rfc3339(ms)), Some(ms));
-        assert_eq!(parse_time("not a time"), None);
-    }
-}
-
 impl Row {
     /// The completion event of a finished lightweight run, from its record: the same event
     /// (same `event_id`) however often it is built. `None` for a job (its runner publishes),
@@ -279,5 +267,17 @@ impl Row {
             },
             result,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_time, rfc3339};
+
+    #[test]
+    fn times_round_trip_through_rfc3339() {
+        let ms = 1_764_590_400_123;
+        assert_eq!(parse_time(&rfc3339(ms)), Some(ms));
+        assert_eq!(parse_time("not a time"), None);
     }
 }
