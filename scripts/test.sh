@@ -103,6 +103,9 @@ fi
 export AZURITE_BLOB_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1
 export S3_TEST_ENDPOINT=http://127.0.0.1:9000
 
+step "RabbitMQ with the AMQP 1.0 plugin on 127.0.0.1:5672 (tests/events.rs)"
+./scripts/rabbitmq.sh
+
 step "tests"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --no-fail-fast

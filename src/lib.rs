@@ -14,6 +14,7 @@
 //!    Kubernetes backends, the runner); [`storage`], result storage (Azure Blob, S3, a folder);
 //! 7. [`http`], the hardened server loop and JSON answers every role's API uses;
 //! 8. [`executor`], the sandbox service, and [`llm`], the question-to-answer flow;
+//!    [`events`], event triggers and completion events, on top of the executor;
 //! 9. [`app`], where configuration is turned into what the layers below need;
 //! 10. [`cli`], the commands and roles of the `pyexec` binary.
 
@@ -21,6 +22,7 @@ pub mod app;
 pub mod classifier;
 pub mod cli;
 pub mod config;
+pub mod events;
 pub mod executor;
 pub mod history;
 pub mod http;

@@ -174,6 +174,13 @@ pub struct Metrics {
     llm_duration: Histograms<Outcome>,
     correction_rounds: Histogram,
     llm_tokens: Family<Kind, Counter>,
+    events_consumed: Family<Outcome, Counter>,
+    events_consume_duration: Histograms<Outcome>,
+    events_lag: Histogram,
+    events_published: Counter,
+    events_publish_failures: Counter,
+    events_publish_dropped: Counter,
+    events_publish_queue: Gauge,
     pool: Arc<PoolCollector>,
 }
 
@@ -223,6 +230,13 @@ impl Metrics {
             llm_duration: Family::new_with_constructor(llm_seconds),
             correction_rounds: Histogram::new(linear_buckets(0.0, 1.0, 6)),
             llm_tokens: Family::default(),
+            events_consumed: Family::default(),
+            events_consume_duration: Family::new_with_constructor(seconds),
+            events_lag: seconds(),
+            events_published: Counter::default(),
+            events_publish_failures: Counter::default(),
+            events_publish_dropped: Counter::default(),
+            events_publish_queue: Gauge::default(),
             pool: Arc::default(),
             registry: Registry::default(),
         };
@@ -327,6 +341,43 @@ impl Metrics {
             "Tokens the LLM endpoint reported using, by kind (prompt, completion)",
             m.llm_tokens.clone(),
         );
+        r.register(
+            "events_consumed",
+            "Event-source messages settled, by outcome (accepted, released, rejected)",
+            m.events_consumed.clone(),
+        );
+        r.register_with_unit(
+            "events_consume_duration",
+            "Time from receiving an event-source message to settling it, by outcome",
+            Unit::Seconds,
+            m.events_consume_duration.clone(),
+        );
+        r.register_with_unit(
+            "events_lag",
+            "Time from a message's creation (its creation-time property, when the producer set one) to its receipt",
+            Unit::Seconds,
+            m.events_lag.clone(),
+        );
+        r.register(
+            "events_published",
+            "Completion events the sink's broker accepted",
+            m.events_published.clone(),
+        );
+        r.register(
+            "events_publish_failures",
+            "Completion events given up after every retry",
+            m.events_publish_failures.clone(),
+        );
+        r.register(
+            "events_publish_dropped",
+            "Completion events dropped because the publish queue was full",
+            m.events_publish_dropped.clone(),
+        );
+        r.register(
+            "events_publish_queue_depth",
+            "Completion events waiting to be published",
+            m.events_publish_queue.clone(),
+        );
         registry.register_collector(Box::new(Arc::clone(&m.pool)));
         Self { registry, ..m }
     }
@@ -411,6 +462,36 @@ impl Metrics {
         self.heavy_jobs_finished
             .get_or_create(&Status { status })
             .inc();
+    }
+
+    /// An event-source message settled with `outcome` after `took`.
+    pub fn event_consumed(&self, outcome: &'static str, took: Duration) {
+        let labels = Outcome { outcome };
+        self.events_consumed.get_or_create(&labels).inc();
+        self.events_consume_duration
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+    }
+
+    pub fn event_lag(&self, lag: Duration) {
+        self.events_lag.observe(lag.as_secs_f64());
+    }
+
+    pub fn events_published(&self, n: usize) {
+        self.events_published.inc_by(n as u64);
+    }
+
+    pub fn event_publish_failed(&self) {
+        self.events_publish_failures.inc();
+    }
+
+    pub fn event_publish_dropped(&self) {
+        self.events_publish_dropped.inc();
+    }
+
+    pub fn events_publish_queued(&self, depth: usize) {
+        self.events_publish_queue
+            .set(i64::try_from(depth).unwrap_or(i64::MAX));
     }
 
     /// Run-history records waiting to be written now.

@@ -284,6 +284,13 @@ fn entry_span(
     span
 }
 
+/// The span of one event-triggered request (a message from `events.source`), continuing
+/// the trace of the `traceparent` the message carried, when well formed.
+pub fn event_span(request_id: &str, traceparent: Option<&str>) -> tracing::Span {
+    let remote = context::parse(traceparent, None);
+    entry_span(request_id, "event", "consumer", remote)
+}
+
 /// The span a request is handled in outside HTTP (an event, a command): every line logged
 /// inside carries `request_id` and the `trace_id` of the current trace (a new one when
 /// there is none).

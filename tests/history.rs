@@ -698,3 +698,99 @@ fn twins_under_one_request_id_share_one_run_and_a_vanished_client_frees_its_id()
         "{record}"
     );
 }
+
+/// `ClaimGuard::finish_durably`, `History::record_durably` and `History::ensure_durable`
+/// (event triggers settle their message only after these): the row is in the database when
+/// they return, as another connection sees at once; when the database is gone they fail
+/// within their bound, and the row is still answered from memory (a resend does not run
+/// the program again).
+#[test]
+fn durable_writes_are_in_the_database_when_they_return_and_fail_when_it_is_gone() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let within = Duration::from_secs(3);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/h.db", dir.path().display());
+    runtime.block_on(async {
+        let history = History::open(&url, &settings(100), None)
+            .await
+            .expect("open");
+        let other = History::open(&url, &settings(100), None)
+            .await
+            .expect("open");
+        let done = row("d1", pyexec::history::now_ms(), RunStatus::Ok);
+        let received = received_of(&done);
+        let pyexec::history::Claim::New(guard) =
+            history.claim(&received, false).await.expect("claim")
+        else {
+            panic!("a new request id")
+        };
+        guard
+            .finish_durably(done.clone(), within)
+            .await
+            .expect("durable");
+        assert!(
+            other.get("id-d1").await.expect("get").is_some(),
+            "in the database"
+        );
+        let plain = row("d2", pyexec::history::now_ms(), RunStatus::Ok);
+        history
+            .record_durably(plain, within)
+            .await
+            .expect("durable");
+        assert!(other.get("id-d2").await.expect("get").is_some());
+        // Queued by the asynchronous path, then made durable on demand.
+        history.record(row("d3", pyexec::history::now_ms(), RunStatus::Ok));
+        history
+            .ensure_durable("id-d3", within)
+            .await
+            .expect("durable");
+        assert!(other.get("id-d3").await.expect("get").is_some());
+    });
+    let database = Database::new("durable");
+    runtime.block_on(async {
+        let history = History::open(&database.url(), &settings(100), None)
+            .await
+            .expect("open");
+        let lost = row("gone", pyexec::history::now_ms(), RunStatus::Ok);
+        let received = received_of(&lost);
+        let pyexec::history::Claim::New(guard) =
+            history.claim(&received, false).await.expect("claim")
+        else {
+            panic!("a new request id")
+        };
+        psql(&format!("DROP DATABASE {} WITH (FORCE)", database.name)).expect("drop");
+        let started = std::time::Instant::now();
+        let result = guard.finish_durably(lost.clone(), within).await;
+        assert!(result.is_err(), "the database is gone: not durable");
+        assert!(
+            started.elapsed() < within + Duration::from_secs(3),
+            "bounded"
+        );
+        // Still answered from memory: a resend is not run again while this process lives.
+        match history.claim(&received, false).await {
+            Ok(pyexec::history::Claim::Recorded(row)) => assert_eq!(row.request_id, "gone"),
+            other => panic!("answered from memory, got {other:?}"),
+        }
+        assert!(history
+            .ensure_durable("id-gone", Duration::from_millis(500))
+            .await
+            .is_err());
+    });
+}
+
+fn received_of(row: &Row) -> Received {
+    Received {
+        id: row.id.clone(),
+        request_id: row.request_id.clone(),
+        owner: row.owner.clone(),
+        source: Source::Event,
+        received_at: row.received_at,
+        code_sha256: row.code_sha256.clone(),
+        code: None,
+        attempts: None,
+        traceparent: None,
+    }
+}

@@ -515,6 +515,13 @@ fn build(
     let limits = pyexec::jobs::runner::heavy_limits(settings, None, None).expect("limits");
     let mut telemetry = settings.telemetry.clone();
     telemetry.otlp_endpoint = Some("http://otel-collector:4318".to_owned());
+    // The runner announces its end to the completion sink: its settings reach the Job
+    // (the password never does: it comes from jobs.storage_secret).
+    let mut events = settings.events.clone();
+    events.sink.kind = pyexec::config::EventKind::Amqp;
+    events.sink.url = "amqps://broker.example:5671".to_owned();
+    events.sink.username = Some("pyexec".to_owned());
+    events.sink.password = Some(pyexec::config::Secret::new("never-in-the-manifest"));
     build_job(&JobInput {
         job_id: &pyexec::jobs::job_id("snap:1"),
         request_id: "snap:1",
@@ -524,6 +531,8 @@ fn build(
         limits: &limits,
         jobs: &settings.jobs,
         storage: &settings.storage,
+        events: &events,
+        owner: Some("key:snap"),
     })
 }
 
@@ -541,6 +550,10 @@ fn the_job_and_its_code_secret_are_as_reviewed() {
         "heavy-job"
     );
     let objects = json!({"secret": secret, "job": job});
+    assert!(
+        !objects.to_string().contains("never-in-the-manifest"),
+        "the sink's password is not in the Job"
+    );
     validate_strict(&objects["job"]);
     insta::assert_json_snapshot!("job_and_code_secret", objects);
 }

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["sandbox", "jobs", "storage", "history"],
     // shared server infrastructure, just below the services
     &["http"],
-    &["executor", "llm"],
+    &["executor", "llm", "events"],
     // composition of the roles (may not exist yet)
     &["app"],
     // the binary's commands may use everything

@@ -306,9 +306,18 @@ async fn executor_state(
     flags: Flags,
     auth: Arc<Authenticator>,
     metrics: &Arc<Metrics>,
-) -> Result<(Arc<AppState>, Pool, Arc<crate::jobs::JobService>), StartError> {
+) -> Result<ExecutorParts, StartError> {
     let history = open_history(settings, Some(Arc::clone(metrics))).await?;
     let jobs = job_service(settings, sources, history.clone()).await?;
+    // Completion events: every finished request, from any path (events.sink).
+    let publisher = crate::events::publisher(&settings.events, Some(Arc::clone(metrics)))
+        .map_err(|e| StartError::setup("the completion-event sink (events.sink)", e))?;
+    let completions = publisher
+        .clone()
+        .map(|p| p as Arc<dyn crate::models::CompletionSink>);
+    if let Some(completions) = &completions {
+        jobs.publish_in(Arc::clone(completions));
+    }
     let executor = build_executor(
         sources,
         settings,
@@ -318,7 +327,8 @@ async fn executor_state(
         Some(Arc::clone(metrics)),
     )
     .await?
-    .record_in(history);
+    .record_in(history)
+    .publish_in(completions);
     let pool = executor.pool.clone();
     let state = Arc::new(AppState {
         executor,
@@ -326,7 +336,58 @@ async fn executor_state(
         auth,
         metrics: Some(Arc::clone(metrics)),
     });
-    Ok((state, pool, jobs))
+    Ok(ExecutorParts {
+        state,
+        pool,
+        jobs,
+        publisher,
+    })
+}
+
+/// What the executor role is made of.
+struct ExecutorParts {
+    state: Arc<AppState>,
+    pool: Pool,
+    jobs: Arc<crate::jobs::JobService>,
+    publisher: Option<Arc<crate::events::Publisher>>,
+}
+
+/// The event source of `settings` (`events.source`), consuming into `state` until `stop`.
+fn start_events(
+    settings: &Settings,
+    state: &Arc<AppState>,
+    metrics: &Arc<Metrics>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<crate::events::Trigger>, StartError> {
+    crate::events::start_source(
+        Arc::clone(state) as Arc<dyn AsRef<Executor> + Send + Sync>,
+        &settings.events,
+        Some(Arc::clone(metrics)),
+        stop,
+    )
+    .map_err(|e| StartError::setup("the event source (events.source)", e))
+}
+
+/// After the servers stopped: the event source's last messages settled, then the
+/// completion events still queued published.
+async fn finish_events(
+    trigger: Option<crate::events::Trigger>,
+    publisher: Option<&Arc<crate::events::Publisher>>,
+    grace: Duration,
+) {
+    if let Some(trigger) = trigger {
+        trigger.finished(grace + Duration::from_secs(30)).await;
+    }
+    if let Some(publisher) = publisher {
+        let queued = publisher.queued();
+        if !publisher.flush(Duration::from_secs(10)).await {
+            tracing::error!(
+                queued,
+                left = publisher.queued(),
+                "completion events still queued at exit are not published"
+            );
+        }
+    }
 }
 
 async fn serve_executor(
@@ -336,12 +397,18 @@ async fn serve_executor(
 ) -> Result<(), StartError> {
     let auth = Arc::new(authenticator(&settings, &[settings.server.listen])?);
     let metrics = Arc::new(Metrics::new());
-    let (state, pool, jobs) = executor_state(sources, &settings, flags, auth, &metrics).await?;
+    let ExecutorParts {
+        state,
+        pool,
+        jobs,
+        publisher,
+    } = executor_state(sources, &settings, flags, auth, &metrics).await?;
     let listener = bind(settings.server.listen, "executor").await?;
     println!("listening on {}", local_addr(&listener, "executor")?);
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
     let history = state.executor.history().cloned();
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
+    let trigger = start_events(&settings, &state, &metrics, stop.clone())?;
     crate::http::serve(
         listener,
         crate::executor::api::router(state),
@@ -351,6 +418,7 @@ async fn serve_executor(
     .await
     .map_err(|e| StartError::setup("the executor's server failed", e))?;
     let _ = shutdown.await;
+    finish_events(trigger, publisher.as_ref(), grace).await;
     flush_history(history.as_ref()).await;
     tracing::info!("stopped");
     Ok(())
@@ -436,8 +504,12 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     let auth = Arc::new(authenticator);
     // One registry for the process: both addresses serve the same metrics.
     let metrics = Arc::new(Metrics::new());
-    let (executor_state, pool, jobs) =
-        executor_state(sources, &settings, flags, Arc::clone(&auth), &metrics).await?;
+    let ExecutorParts {
+        state: executor_state,
+        pool,
+        jobs,
+        publisher,
+    } = executor_state(sources, &settings, flags, Arc::clone(&auth), &metrics).await?;
     let executor_listener = bind(executor_addr, "executor").await?;
     let executor_url = format!("http://{}", local_addr(&executor_listener, "executor")?);
     let executor_key = internal_key.or_else(|| settings.auth.executor_api_key.clone());
@@ -454,6 +526,7 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
     let history = executor_state.executor.history().cloned();
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
+    let trigger = start_events(&settings, &executor_state, &metrics, stop.clone())?;
     let limits = settings.server.limits(grace);
     let public_work = crate::executor::api::work_routes(Arc::clone(&executor_state));
     let executor_server = tokio::spawn(crate::http::serve(
@@ -482,6 +555,7 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         Err(e) => return Err(StartError::setup("the executor's server task failed", e)),
     }
     let _ = shutdown.await;
+    finish_events(trigger, publisher.as_ref(), grace).await;
     flush_history(history.as_ref()).await;
     tracing::info!("stopped");
     Ok(())

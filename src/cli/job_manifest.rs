@@ -43,6 +43,8 @@ pub fn run(sources: &Sources, args: &JobManifestArgs) -> anyhow::Result<Outcome>
         limits: &limits,
         jobs: &settings.jobs,
         storage: &settings.storage,
+        events: &settings.events,
+        owner: None,
     })?;
     let items = vec![serde_json::to_value(&secret)?, serde_json::to_value(&job)?];
     let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});

@@ -91,9 +91,19 @@ pub fn job_run(sources: &Sources, _args: &JobRunArgs) -> anyhow::Result<Outcome>
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let (request_id, result_key) = (spec.request_id.clone(), spec.result_key.clone());
     let outcome = span.in_scope(|| {
         runtime.block_on(tracing::Instrument::instrument(
-            crate::jobs::runner::run(sources, &settings, spec),
+            async {
+                let outcome = crate::jobs::runner::run(sources, &settings, spec).await;
+                // The completion event leaves from here (the executor announces a job
+                // whose runner wrote no result or could not publish).
+                if let Ok(done) = &outcome {
+                    crate::events::job_run::announce(&settings, &request_id, &result_key, done)
+                        .await;
+                }
+                outcome
+            },
             span.clone(),
         ))
     });

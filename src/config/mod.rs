@@ -3,6 +3,7 @@
 
 mod auth;
 mod embedded;
+mod events;
 mod secret;
 mod settings;
 
@@ -12,6 +13,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 
 pub use auth::{ApiKeySettings, ApiKeysFile, AuthSettings, OidcSettings};
+pub use events::{AmqpEndpoint, EventKind, EventSinkSettings, EventSourceSettings, EventsSettings};
 pub use secret::Secret;
 pub use settings::{
     ClassifierSettings, ExecutorSettings, HistorySettings, JobBackendKind, JobsSettings,

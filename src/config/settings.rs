@@ -23,6 +23,8 @@ pub struct Settings {
     pub jobs: JobsSettings,
     pub storage: StorageSettings,
     pub history: HistorySettings,
+    /// Event triggers and completion events (executor, all, job-run).
+    pub events: super::EventsSettings,
 }
 
 /// The run history (`src/history`): every request that reached the executor, in SQLite

@@ -35,6 +35,13 @@ pub struct AppState {
     pub metrics: Option<Arc<Metrics>>,
 }
 
+/// The executor behind the API, for entry points that share its state (event triggers).
+impl AsRef<Executor> for AppState {
+    fn as_ref(&self) -> &Executor {
+        &self.executor
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(

@@ -11,8 +11,8 @@ use crate::history::{Claim, Filter, History, Received, Row};
 use crate::jobs::{JobService, JobsError};
 use crate::metrics::Metrics;
 use crate::models::{
-    Caller, CodeExecutionRequest, ExecutionError, ExecutionRecord, ExecutionResult, HistoryPage,
-    JobCreated, JobRecord, RunStatus, Source, Tier, TierChoice,
+    Caller, CodeExecutionRequest, CompletionSink, ExecutionError, ExecutionRecord, ExecutionResult,
+    HistoryPage, JobCreated, JobRecord, RunStatus, Source, Tier, TierChoice,
 };
 use crate::sandbox::{Admittee, Job, Pool};
 use crate::validator::Validator;
@@ -61,6 +61,10 @@ pub struct Origin {
     pub id_chosen: bool,
     /// Generation rounds of the LLM query that wrote the program.
     pub attempts: Option<u32>,
+    /// When the request is answered from its record (a resend), publish that record's
+    /// completion event again: a redelivered event message, whose first delivery may have
+    /// ended between the record and the event. The event is the same one (same `event_id`).
+    pub republish: bool,
 }
 
 impl Origin {
@@ -70,6 +74,7 @@ impl Origin {
             received_at: SystemTime::now(),
             id_chosen,
             attempts: None,
+            republish: false,
         }
     }
 }
@@ -141,7 +146,13 @@ pub struct Executor {
     metrics: Option<Arc<Metrics>>,
     /// Where every request is recorded ([`Executor::record_in`]).
     history: Option<History>,
+    /// Where finished requests are announced ([`Executor::publish_in`]).
+    completions: Option<Arc<dyn CompletionSink>>,
 }
+
+/// How long a request that must be recorded durably (an event trigger) waits for the
+/// history database before it is handed back as a transient failure.
+const DURABLE_WRITE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Executor {
     pub fn new(
@@ -159,6 +170,21 @@ impl Executor {
             admission,
             metrics: None,
             history: None,
+            completions: None,
+        }
+    }
+
+    /// Publishes a completion event for every request that finishes here (lightweight runs;
+    /// heavy jobs are announced by their runner, see `crate::jobs`).
+    #[must_use]
+    pub fn publish_in(mut self, completions: Option<Arc<dyn CompletionSink>>) -> Self {
+        self.completions = completions;
+        self
+    }
+
+    fn announce(&self, event: Option<crate::models::CompletionEvent>) {
+        if let (Some(sink), Some(event)) = (&self.completions, event) {
+            sink.publish(event);
         }
     }
 
@@ -261,7 +287,20 @@ impl Executor {
         };
         let heavy = route == Route::Job;
         let (Some(history), Some(received)) = (&self.history, received) else {
-            return self.dispatch(caller, request, request_id, route).await;
+            let outcome = self
+                .dispatch(caller, request, request_id.clone(), route)
+                .await;
+            if let Ok(Submitted::Ran(result)) = &outcome {
+                self.announce(Some(unrecorded_event(caller, &request_id, &origin, result)));
+            }
+            return outcome;
+        };
+        // An event trigger settles its message once this returns Ok: its record must be in
+        // the database by then, and a database that cannot be asked is a transient failure
+        // (the message comes back), never a reason to run the program unchecked.
+        let durable = origin.source == Source::Event;
+        let history_failed = |err: crate::history::HistoryError| {
+            Failure::History(crate::telemetry::error_chain(&err))
         };
         let claim = if origin.id_chosen {
             match history.claim(&received, heavy).await {
@@ -271,6 +310,15 @@ impl Executor {
                         status = row.status.as_str(),
                         "request id already recorded: answering from the history"
                     );
+                    if durable && row.job_id.is_none() {
+                        history
+                            .ensure_durable(&row.id, DURABLE_WRITE_WITHIN)
+                            .await
+                            .map_err(history_failed)?;
+                    }
+                    if origin.republish {
+                        self.announce(row.completion_event());
+                    }
                     // A job as its service sees it now, when this instance follows it.
                     if let Some(record) = row
                         .job_id
@@ -286,6 +334,10 @@ impl Executor {
                     return replay(&row, &request_id);
                 }
                 Ok(Claim::Conflict(message)) => return Err(Failure::Conflict(message)),
+                Err(err) if durable => {
+                    tracing::warn!(error = %crate::telemetry::error_chain(&err), "cannot look the request id up in the history; not running it now");
+                    return Err(history_failed(err));
+                }
                 Err(err) => {
                     // Readiness reports the database; the work itself does not wait for it.
                     tracing::error!(error = %crate::telemetry::error_chain(&err), "cannot look the request id up in the history; running it unchecked");
@@ -300,10 +352,20 @@ impl Executor {
             Ok(Submitted::Ran(result)) => {
                 let mut row = Row::ran(&received, result);
                 row.tier_reasons = reasons;
-                match claim {
-                    Some(guard) => guard.finish(row),
-                    None => history.record(row),
+                let event = row.completion_event();
+                match (claim, durable) {
+                    (Some(guard), false) => guard.finish(row),
+                    (None, false) => history.record(row),
+                    (Some(guard), true) => guard
+                        .finish_durably(row, DURABLE_WRITE_WITHIN)
+                        .await
+                        .map_err(history_failed)?,
+                    (None, true) => history
+                        .record_durably(row, DURABLE_WRITE_WITHIN)
+                        .await
+                        .map_err(history_failed)?,
                 }
+                self.announce(event);
             }
             Ok(Submitted::Job(created)) => {
                 let mut row = Row::new(&received, created.status.into());
@@ -316,6 +378,10 @@ impl Executor {
                 }
                 if let Err(err) = history.record_job(&row).await {
                     tracing::error!(job_id = %created.job_id, error = %crate::telemetry::error_chain(&err), "the job is not in the history");
+                    if durable {
+                        // The job is kept by its backend: a redelivery finds it again.
+                        return Err(history_failed(err));
+                    }
                 }
                 drop(claim);
             }
@@ -614,6 +680,33 @@ pub fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
         return None;
     }
     Some((at.parse().ok()?, id.to_owned()))
+}
+
+/// The completion event of a run no history records.
+fn unrecorded_event(
+    caller: &Caller,
+    request_id: &str,
+    origin: &Origin,
+    result: &ExecutionResult,
+) -> crate::models::CompletionEvent {
+    let finished = crate::history::now_ms();
+    #[allow(clippy::cast_possible_truncation)]
+    let ran = result.duration_ms.max(0.0).round() as i64;
+    crate::models::CompletionEvent::of_run(
+        crate::models::Finished {
+            job_id: &crate::jobs::job_id_for(&caller.id, request_id),
+            request_id,
+            owner: Some(&caller.id),
+            tier: Tier::Lightweight,
+            received_at: Some(crate::history::millis(origin.received_at)),
+            started_at: (result.status != crate::models::ExecutionStatus::Rejected)
+                .then_some(finished - ran),
+            finished_at: finished,
+            result_location: None,
+            traceparent: crate::telemetry::current_traceparent(),
+        },
+        result,
+    )
 }
 
 /// A recorded request as `submit` answers it.

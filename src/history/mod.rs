@@ -66,6 +66,8 @@ pub enum HistoryError {
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("the history database did not answer within 3 s")]
     Timeout,
+    #[error("the history database did not take the record in time")]
+    WriteTimeout,
     #[error("a history record is unreadable: {0}")]
     Corrupt(String),
 }
@@ -98,6 +100,29 @@ impl ClaimGuard {
         let row = Arc::new(row);
         self.history.enqueue(Arc::clone(&row));
         let _ = self.done.send(Some(row));
+    }
+}
+
+impl ClaimGuard {
+    /// The run's record, written through to the database before this returns (retried with
+    /// backoff up to `within`), then handed to the requests that waited on it: for callers
+    /// that must not acknowledge the request before its record is durable (event triggers).
+    /// When the database does not take it in time, the row is queued as by
+    /// [`ClaimGuard::finish`] (so a resend is still answered from it while this process
+    /// lives) and the error is returned: the request is not durably recorded yet.
+    pub async fn finish_durably(self, row: Row, within: Duration) -> Result<(), HistoryError> {
+        let row = Arc::new(row);
+        match self.history.write_through(&row, within).await {
+            Ok(()) => {
+                let _ = self.done.send(Some(row));
+                Ok(())
+            }
+            Err(err) => {
+                self.history.enqueue(Arc::clone(&row));
+                let _ = self.done.send(Some(row));
+                Err(err)
+            }
+        }
     }
 }
 
@@ -301,6 +326,40 @@ impl History {
         self.inner.enqueue(Arc::new(row));
     }
 
+    /// Records a request no claim covers and waits until the database has it (see
+    /// [`ClaimGuard::finish_durably`]); on failure the row is queued as by
+    /// [`History::record`] and the error returned.
+    pub async fn record_durably(&self, row: Row, within: Duration) -> Result<(), HistoryError> {
+        let row = Arc::new(row);
+        let result = self.inner.write_through(&row, within).await;
+        if result.is_err() {
+            self.inner.enqueue(row);
+        }
+        result
+    }
+
+    /// Makes sure the record under `id` is in the database: when it is still only queued
+    /// (finished by [`ClaimGuard::finish`] or a failed durable write, not yet written), it
+    /// is written through now. For answering a resent request from its record only once
+    /// that record is durable.
+    pub async fn ensure_durable(&self, id: &str, within: Duration) -> Result<(), HistoryError> {
+        let queued = match self.inner.keys.lock() {
+            Ok(keys) => match keys.get(id) {
+                Some(Entry::Queued(row)) => Some(Arc::clone(row)),
+                _ => None,
+            },
+            Err(_) => {
+                return Err(HistoryError::Corrupt(
+                    "history key table poisoned".to_owned(),
+                ))
+            }
+        };
+        match queued {
+            Some(row) => self.inner.write_through(&row, within).await,
+            None => Ok(()),
+        }
+    }
+
     /// Records a heavy job's request before its creation is answered.
     pub async fn record_job(&self, row: &Row) -> Result<(), HistoryError> {
         let result = self.inner.store.merge_request(&row.cleaned()).await;
@@ -443,6 +502,38 @@ impl Inner {
                     capacity = self.settings.queue_capacity,
                     "history queue full: this run is NOT recorded (counted in pyexec_history_dropped_total)"
                 );
+            }
+        }
+    }
+
+    /// Writes one row to the database now, retrying with backoff until `within` runs out.
+    /// A row still queued under the same key is left to the writer, which writes the same
+    /// row again (an upsert: harmless).
+    async fn write_through(&self, row: &Row, within: Duration) -> Result<(), HistoryError> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut delay = Duration::from_millis(20);
+        loop {
+            let started = std::time::Instant::now();
+            let result = match tokio::time::timeout_at(deadline, self.store.upsert(&[row])).await {
+                Ok(result) => result,
+                Err(_) => Err(HistoryError::WriteTimeout),
+            };
+            self.note(&result);
+            match result {
+                Ok(()) => {
+                    if let Some(metrics) = &self.metrics {
+                        metrics.history_written(1, started.elapsed());
+                    }
+                    return Ok(());
+                }
+                Err(err) => {
+                    if tokio::time::Instant::now() + delay >= deadline {
+                        return Err(err);
+                    }
+                    tracing::warn!(request_id = %row.request_id, error = %crate::telemetry::error_chain(&err), retry_in_ms = delay.as_millis() as u64, "cannot write the record through; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
             }
         }
     }

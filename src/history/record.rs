@@ -3,7 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::models::{ExecutionRecord, ExecutionResult, JobRecord, RunStatus, Source, Tier};
+use crate::models::{
+    CompletionEvent, ExecutionRecord, ExecutionResult, Finished, JobRecord, RunStatus, Source, Tier,
+};
 
 /// Milliseconds since the Unix epoch.
 pub fn millis(at: SystemTime) -> i64 {
@@ -259,6 +261,32 @@ impl Row {
             result: self.result.clone(),
             error: self.error.clone(),
         })
+    }
+}
+
+impl Row {
+    /// The completion event of a finished lightweight run, from its record: the same event
+    /// (same `event_id`) however often it is built. `None` for a job (its runner publishes),
+    /// a refusal or a run without a result.
+    pub fn completion_event(&self) -> Option<CompletionEvent> {
+        if self.job_id.is_some() {
+            return None;
+        }
+        let result = self.result.as_ref()?;
+        Some(CompletionEvent::of_run(
+            Finished {
+                job_id: &self.id,
+                request_id: &self.request_id,
+                owner: Some(&self.owner),
+                tier: self.tier.unwrap_or(Tier::Lightweight),
+                received_at: Some(self.received_at),
+                started_at: self.started_at,
+                finished_at: self.finished_at.unwrap_or(self.received_at),
+                result_location: Some(format!("/api/v1/executions/{}", self.request_id)),
+                traceparent: self.traceparent.clone(),
+            },
+            result,
+        ))
     }
 }
 

@@ -197,6 +197,18 @@ impl JobService {
             // manager stopping the executor) does not reach it, and the backstop can kill
             // the runner and everything it started at once.
             .process_group(0);
+        if let Some(owner) = &record.owner {
+            command.env("OWNER", owner);
+        }
+        // The runner announces its job's end to the same sink (`events.local` resolved).
+        for (key, value) in super::sink_env(&self.settings.events) {
+            command.env(key, value);
+        }
+        if let Some(password) = self.settings.events.resolved().sink.password {
+            if self.settings.events.resolved().sink.kind != crate::config::EventKind::None {
+                command.env("PYEXEC_EVENTS__SINK__PASSWORD", password.expose());
+            }
+        }
         if let Some(limits) = &stored.limits {
             let json = serde_json::to_string(limits).map_err(StartError::Limits)?;
             command.env("LIMITS", json);
@@ -267,6 +279,7 @@ impl JobService {
             state.remove_code(&job.stored.record.job_id);
         }
         job.tx.send_replace(job.stored.record.clone());
+        self.announce_end(&job.stored.record).await;
         if !wrote_result {
             // A runner that did not finish its work may have left its cgroups and work
             // folder behind.

@@ -77,6 +77,36 @@ impl JobsError {
     }
 }
 
+/// The runner's completion-event sink, as `PYEXEC_EVENTS__*` variables (`events.local`
+/// resolved): kind, URL, address, user and `allow_plaintext`, never the password (the local
+/// backend adds it; a Kubernetes Job gets it from `jobs.storage_secret`, key
+/// `PYEXEC_EVENTS__SINK__PASSWORD`). Nothing when no sink is configured.
+pub fn sink_env(events: &crate::config::EventsSettings) -> Vec<(String, String)> {
+    let events = events.resolved();
+    let sink = &events.sink;
+    if sink.kind == crate::config::EventKind::None {
+        return Vec::new();
+    }
+    let mut env = vec![
+        ("PYEXEC_EVENTS__SINK__KIND".to_owned(), "amqp".to_owned()),
+        ("PYEXEC_EVENTS__SINK__URL".to_owned(), sink.url.clone()),
+        (
+            "PYEXEC_EVENTS__SINK__ADDRESS".to_owned(),
+            sink.address.clone(),
+        ),
+    ];
+    if let Some(user) = &sink.username {
+        env.push(("PYEXEC_EVENTS__SINK__USERNAME".to_owned(), user.clone()));
+    }
+    if events.allow_plaintext {
+        env.push((
+            "PYEXEC_EVENTS__ALLOW_PLAINTEXT".to_owned(),
+            "true".to_owned(),
+        ));
+    }
+    env
+}
+
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_millis(SystemTime::now()).to_string()
 }
@@ -112,7 +142,16 @@ pub struct JobService {
     metrics: std::sync::OnceLock<Arc<crate::metrics::Metrics>>,
     /// Where every job's progress is recorded, when there is a run history.
     history: Option<History>,
+    /// Where a job that ended without its runner announcing it is announced
+    /// ([`JobService::publish_in`]).
+    completions: std::sync::OnceLock<Arc<dyn crate::models::CompletionSink>>,
+    /// Events of jobs that ended at start-up (taken over, reconciled), before
+    /// [`JobService::publish_in`] could be called: published by it.
+    early_ends: Mutex<Vec<crate::models::CompletionEvent>>,
 }
+
+/// The most start-up job ends kept for [`JobService::publish_in`].
+const MAX_EARLY_ENDS: usize = 10_000;
 
 #[derive(Default)]
 struct Table {
@@ -187,10 +226,74 @@ impl JobService {
             kube,
             metrics: std::sync::OnceLock::new(),
             history,
+            completions: std::sync::OnceLock::new(),
+            early_ends: Mutex::new(Vec::new()),
         });
         service.resume().await;
         service.reconcile().await;
         Ok(service)
+    }
+
+    /// Announces, from now on (set once), every job that ends without its runner having
+    /// published its completion event (it died, was killed or cancelled, its Job failed or
+    /// vanished): the runner announces the others itself (`pyexec job-run`), and leaves its
+    /// event beside the result ([`runner::event_marker`]) to say so.
+    pub fn publish_in(&self, completions: Arc<dyn crate::models::CompletionSink>) {
+        let early = self
+            .early_ends
+            .lock()
+            .map(|mut early| std::mem::take(&mut *early))
+            .unwrap_or_default();
+        for event in early {
+            completions.publish(event);
+        }
+        let _ = self.completions.set(completions);
+    }
+
+    /// Publishes the completion event of `record`, which has ended, unless its runner did.
+    async fn announce_end(&self, record: &JobRecord) {
+        if self
+            .storage
+            .read(&runner::event_marker(&record.job_id))
+            .await
+            .is_ok()
+        {
+            tracing::info!("the runner announced the job's end");
+            return;
+        }
+        let event = crate::models::CompletionEvent::of_job(
+            crate::models::Finished {
+                job_id: &record.job_id,
+                request_id: &record.request_id,
+                owner: record.owner.as_deref(),
+                tier: crate::models::Tier::Heavy,
+                received_at: crate::models::CompletionEvent::job_created_ms(record),
+                started_at: None,
+                finished_at: crate::models::CompletionEvent::job_finished_ms(record),
+                result_location: record.result_location.clone(),
+                traceparent: crate::telemetry::current_traceparent(),
+            },
+            record,
+        );
+        let Some(event) = event else {
+            return;
+        };
+        match self.completions.get() {
+            Some(sink) => {
+                tracing::info!(
+                    status = event.status.as_str(),
+                    "the runner did not announce the job's end; announcing it"
+                );
+                sink.publish(event);
+            }
+            None => {
+                if let Ok(mut early) = self.early_ends.lock() {
+                    if early.len() < MAX_EARLY_ENDS {
+                        early.push(event);
+                    }
+                }
+            }
+        }
     }
 
     /// Counts the jobs this service creates in `metrics` from now on (set once).
@@ -331,7 +434,8 @@ impl JobService {
                         }
                     }
                     state.remove_code(job_id);
-                    tx.send_replace(record);
+                    tx.send_replace(record.clone());
+                    self.announce_end(&record).await;
                 } else if let Some(runner) = state.read(job_id).and_then(|s| s.runner) {
                     // Its task sees the runner end and records the job cancelled.
                     local::kill_group(runner.process, "cancelled");

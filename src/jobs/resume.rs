@@ -132,6 +132,7 @@ impl JobService {
                     if let Err(err) = history.end_job(&done).await {
                         tracing::warn!(%job_id, error = %super::chain(&err), "cannot record the job's end");
                     }
+                    self.announce_end(&stored.record).await;
                     ended += 1;
                     continue;
                 }
@@ -145,6 +146,9 @@ impl JobService {
             tracing::warn!(%job_id, error = row.error.as_deref().unwrap_or_default(), "marking a job nobody follows failed");
             if let Err(err) = history.end_job(&row).await {
                 tracing::warn!(%job_id, error = %super::chain(&err), "cannot record the job's end");
+            }
+            if let Some(record) = row.to_job() {
+                self.announce_end(&record).await;
             }
             ended += 1;
         }

@@ -309,13 +309,9 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
                     return Err(RunnerError::OutsideWork { path });
                 };
                 let relative = relative.to_string_lossy().into_owned();
-                if relative == "result.json" {
-                    tracing::warn!(
-                        "the code wrote result.json; it is stored as output-result.json"
-                    );
-                }
-                let name = if relative == "result.json" {
-                    "output-result.json".to_owned()
+                let name = if RESERVED_OUTPUTS.contains(&relative.as_str()) {
+                    tracing::warn!("the code wrote {relative}; it is stored as output-{relative}");
+                    format!("output-{relative}")
                 } else {
                     relative
                 };
@@ -374,6 +370,16 @@ impl Drop for WorkDir {
         }
     }
 }
+
+/// The completion event the runner published, kept beside `result.json` once the sink's
+/// broker accepted it: the executor announces a job that ended without one.
+pub fn event_marker(result_key: &str) -> String {
+    format!("results/{result_key}/event.json")
+}
+
+/// Names the runner keeps for itself in a job's result folder; outputs of the same name are
+/// stored as `output-<name>`.
+const RESERVED_OUTPUTS: [&str; 2] = ["result.json", "event.json"];
 
 /// The exit code for a finished run.
 pub fn exit_code(result: &ExecutionResult) -> u8 {

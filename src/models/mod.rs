@@ -3,6 +3,7 @@
 //! `docs/models.md`.
 
 mod caller;
+mod completion;
 mod errors;
 mod execution;
 mod history;
@@ -10,6 +11,9 @@ mod job;
 mod validation;
 
 pub use caller::{Caller, Scope};
+pub use completion::{
+    failing_line, CompletionError, CompletionEvent, CompletionSink, CompletionStatus, Finished,
+};
 pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError};
 pub use execution::{
     check_source, sane_request_id, CodeExecutionRequest, ExecutionResult, ExecutionStatus,

@@ -15,7 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::security::{self, ManifestError};
 use crate::config::{
-    JobsSettings, LimitSettings, StorageBackend, StorageSettings, TelemetrySettings,
+    EventsSettings, JobsSettings, LimitSettings, StorageBackend, StorageSettings, TelemetrySettings,
 };
 
 /// Everything a Job is made from.
@@ -30,6 +30,11 @@ pub struct JobInput<'a> {
     pub limits: &'a LimitSettings,
     pub jobs: &'a JobsSettings,
     pub storage: &'a StorageSettings,
+    /// The completion-event sink the runner announces the job's end to (its password comes
+    /// from `jobs.storage_secret`).
+    pub events: &'a EventsSettings,
+    /// The caller that owns the job, for its completion event.
+    pub owner: Option<&'a str>,
 }
 
 /// Where the runner's work folder (its `/tmp`) is mounted: a size-limited emptyDir.
@@ -133,6 +138,14 @@ pub fn build_job(input: &JobInput<'_>) -> Result<(Job, Secret), ManifestError> {
     );
     env.extend(
         storage_env(input.storage)
+            .into_iter()
+            .map(|(k, v)| plain(&k, v)),
+    );
+    if let Some(owner) = input.owner {
+        env.push(plain("OWNER", owner.to_owned()));
+    }
+    env.extend(
+        crate::jobs::sink_env(input.events)
             .into_iter()
             .map(|(k, v)| plain(&k, v)),
     );

@@ -40,9 +40,13 @@ impl JobService {
             return;
         };
         let jobs = &self.settings.jobs;
-        let (job_id, request_id) = {
+        let (job_id, request_id, owner) = {
             let record = tx.borrow();
-            (record.job_id.clone(), record.request_id.clone())
+            (
+                record.job_id.clone(),
+                record.request_id.clone(),
+                record.owner.clone(),
+            )
         };
         // The runner continues the job's trace (this runs in the job's span).
         let traceparent = crate::telemetry::current_traceparent();
@@ -55,6 +59,8 @@ impl JobService {
             limits: &limits,
             jobs,
             storage: &self.settings.storage,
+            events: &self.settings.events,
+            owner: owner.as_deref(),
         });
         drop(code);
         let (job, secret) = match built {
@@ -76,6 +82,8 @@ impl JobService {
                 let error = crate::telemetry::error_chain(&err);
                 tracing::error!(error = %error, "Kubernetes Job not created");
                 tx.send_modify(|r| self.end_record(r, JobStatus::Failed, Some(error), None));
+                let record = tx.borrow().clone();
+                self.announce_end(&record).await;
                 return;
             }
         }
@@ -122,6 +130,8 @@ impl JobService {
             Err(err) => (JobStatus::Failed, Some(crate::telemetry::error_chain(err))),
         };
         tx.send_modify(|r| self.end_record(r, status, error, result));
+        let record = tx.borrow().clone();
+        self.announce_end(&record).await;
     }
 }
 

@@ -1,0 +1,212 @@
+//! Event triggers and completion events (`[events]`): where requests come from besides REST
+//! (`events.source`), where a completion event goes for every finished request
+//! (`events.sink`), and who event-triggered requests run as (`events.caller`).
+
+use serde::{Deserialize, Serialize};
+
+use super::Secret;
+
+/// Which broker a source or sink speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// Nothing (the default): no event source, no completion events.
+    #[default]
+    None,
+    /// An AMQP 1.0 queue broker (RabbitMQ with rabbitmq_amqp1_0, Azure Service Bus, ActiveMQ
+    /// Artemis): messages are accepted, released or rejected.
+    Amqp,
+}
+
+/// An AMQP 1.0 endpoint: the broker's URL, the node (queue) address and SASL PLAIN
+/// credentials (the same keys in `events.source` and `events.sink`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AmqpEndpoint {
+    /// `amqp://host:5672` or `amqps://host:5671` (TLS, OpenSSL). Credentials go in
+    /// `username`/`password`, not in the URL.
+    pub url: String,
+    /// The node: `/queue/NAME` on RabbitMQ (created when missing), a queue or topic name
+    /// elsewhere.
+    pub address: String,
+    /// SASL PLAIN user; none: SASL ANONYMOUS.
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Give up connecting (and retry later) after this long.
+    pub connect_timeout_secs: f64,
+}
+
+const LOCAL_URL: &str = "amqp://127.0.0.1:5672";
+
+/// Where event-triggered requests come from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventSourceSettings {
+    pub kind: EventKind,
+    /// `amqp://host:5672` or `amqps://host:5671` (TLS, OpenSSL). Credentials go in
+    /// `username`/`password`, not in the URL.
+    pub url: String,
+    /// The node: `/queue/NAME` on RabbitMQ (created when missing), a queue or topic name
+    /// elsewhere.
+    pub address: String,
+    /// SASL PLAIN user; none: SASL ANONYMOUS.
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Give up connecting (and retry later) after this long.
+    pub connect_timeout_secs: f64,
+    /// Messages in flight at once (the link credit): received and not yet settled.
+    pub max_in_flight: u32,
+    /// A message body larger than this is rejected as malformed.
+    pub max_message_bytes: usize,
+    /// Tries of a request that meets a transient failure (busy, over the caller's limits,
+    /// shutting down, history database down) before its message is released for
+    /// redelivery.
+    pub max_attempts: u32,
+    /// The first wait between tries; doubled each time.
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for EventSourceSettings {
+    fn default() -> Self {
+        Self {
+            kind: EventKind::None,
+            url: LOCAL_URL.to_owned(),
+            address: "/queue/pyexec-requests".to_owned(),
+            username: None,
+            password: None,
+            connect_timeout_secs: 10.0,
+            max_in_flight: 64,
+            max_message_bytes: 1 << 20,
+            max_attempts: 4,
+            retry_backoff_ms: 100,
+        }
+    }
+}
+
+/// Where completion events go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventSinkSettings {
+    pub kind: EventKind,
+    /// `amqp://host:5672` or `amqps://host:5671` (TLS, OpenSSL). Credentials go in
+    /// `username`/`password`, not in the URL.
+    pub url: String,
+    /// The node: `/queue/NAME` on RabbitMQ (created when missing), a queue or topic name
+    /// elsewhere.
+    pub address: String,
+    /// SASL PLAIN user; none: SASL ANONYMOUS.
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// Give up connecting (and retry later) after this long.
+    pub connect_timeout_secs: f64,
+    /// Events waiting to be published; past this, events are dropped and counted
+    /// (`pyexec_events_publish_dropped_total`): the request path never waits.
+    pub queue_capacity: usize,
+    /// Most events sent before waiting for the broker's outcomes.
+    pub max_batch: usize,
+    /// Tries of one event before it is dropped and counted (`pyexec_events_publish_failures_total`).
+    pub max_attempts: u32,
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for EventSinkSettings {
+    fn default() -> Self {
+        Self {
+            kind: EventKind::None,
+            url: LOCAL_URL.to_owned(),
+            address: "/queue/pyexec-completions".to_owned(),
+            username: None,
+            password: None,
+            connect_timeout_secs: 10.0,
+            queue_capacity: 10_000,
+            max_batch: 256,
+            max_attempts: 8,
+            retry_backoff_ms: 200,
+        }
+    }
+}
+
+/// `[events]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsSettings {
+    /// One setting for local development: an AMQP source and sink on the RabbitMQ of this
+    /// machine (`amqp://127.0.0.1:5672`, guest/guest, `/queue/pyexec-requests` in,
+    /// `/queue/pyexec-completions` out) where `source.kind`/`sink.kind` are not set.
+    pub local: bool,
+    /// The caller event-triggered requests run as: admitted, limited and recorded as this
+    /// identity, like any API caller (`event:<name>`).
+    pub caller: String,
+    /// Its per-caller cap on concurrent executions (0: the executor's default).
+    pub caller_max_concurrent: usize,
+    /// Plain `amqp://` to a host that is not loopback (a local emulator on another address):
+    /// off, such a URL stops the start-up.
+    pub allow_plaintext: bool,
+    pub source: EventSourceSettings,
+    pub sink: EventSinkSettings,
+}
+
+impl Default for EventsSettings {
+    fn default() -> Self {
+        Self {
+            local: false,
+            caller: "event:default".to_owned(),
+            caller_max_concurrent: 0,
+            allow_plaintext: false,
+            source: EventSourceSettings::default(),
+            sink: EventSinkSettings::default(),
+        }
+    }
+}
+
+impl EventsSettings {
+    /// The settings with `local` applied: the local broker's source and sink where no kind
+    /// is set.
+    pub fn resolved(&self) -> Self {
+        let mut settings = self.clone();
+        if settings.local {
+            for (kind, username, password) in [
+                (
+                    &mut settings.source.kind,
+                    &mut settings.source.username,
+                    &mut settings.source.password,
+                ),
+                (
+                    &mut settings.sink.kind,
+                    &mut settings.sink.username,
+                    &mut settings.sink.password,
+                ),
+            ] {
+                if *kind == EventKind::None {
+                    *kind = EventKind::Amqp;
+                    username.get_or_insert_with(|| "guest".to_owned());
+                    password.get_or_insert_with(|| Secret::new("guest"));
+                }
+            }
+        }
+        settings
+    }
+}
+
+impl EventSourceSettings {
+    pub fn endpoint(&self) -> AmqpEndpoint {
+        AmqpEndpoint {
+            url: self.url.clone(),
+            address: self.address.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            connect_timeout_secs: self.connect_timeout_secs,
+        }
+    }
+}
+
+impl EventSinkSettings {
+    pub fn endpoint(&self) -> AmqpEndpoint {
+        AmqpEndpoint {
+            url: self.url.clone(),
+            address: self.address.clone(),
+            username: self.username.clone(),
+            password: self.password.clone(),
+            connect_timeout_secs: self.connect_timeout_secs,
+        }
+    }
+}

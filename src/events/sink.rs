@@ -1,0 +1,366 @@
+//! Completion events out: [`Publisher`] takes events from the request path without ever
+//! making it wait (a bounded queue; a full one drops the event and counts it) and one task
+//! publishes them in batches: up to `events.sink.max_batch` messages sent before their
+//! outcomes are awaited together, each event retried with backoff up to
+//! `events.sink.max_attempts` times (then counted as a failure and logged), the connection
+//! opened again after a failure. [`publish_now`] publishes one event and waits for the
+//! broker's outcome (`pyexec job-run`, which exits right after).
+//!
+//! On the wire (AMQP): the event's JSON in a data section, `content-type
+//! application/json`, `message-id` = the event id, `correlation-id` = the request id, the
+//! application properties `request_id`, `status` and `event_type = pyexec.completion`, the
+//! message annotation `x-opt-partition-key` = the request id (Event Hubs' partition key),
+//! durable.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fe2o3_amqp::link::SendError;
+use fe2o3_amqp::types::messaging::{
+    ApplicationProperties, Data, Header, Message, MessageAnnotations, Outcome, Properties,
+};
+use fe2o3_amqp::types::primitives::Binary;
+use fe2o3_amqp::Sender;
+use tokio::sync::{mpsc, Notify};
+
+use super::amqp::{connect, Link};
+use super::EventsError;
+use crate::config::{AmqpEndpoint, EventSinkSettings};
+use crate::metrics::Metrics;
+use crate::models::{CompletionEvent, CompletionSink};
+
+/// The request path's handle on the sink.
+pub struct Publisher {
+    queue: mpsc::Sender<CompletionEvent>,
+    /// Events queued or being published.
+    pending: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
+    metrics: Option<Arc<Metrics>>,
+    capacity: usize,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").finish_non_exhaustive()
+    }
+}
+
+impl CompletionSink for Publisher {
+    fn publish(&self, event: CompletionEvent) {
+        self.pending.fetch_add(1, Ordering::Relaxed);
+        match self.queue.try_send(event) {
+            Ok(()) => {
+                if let Some(metrics) = &self.metrics {
+                    metrics.events_publish_queued(self.pending.load(Ordering::Relaxed));
+                }
+            }
+            Err(err) => {
+                self.done(1);
+                let event = match err {
+                    mpsc::error::TrySendError::Full(e) | mpsc::error::TrySendError::Closed(e) => e,
+                };
+                if let Some(metrics) = &self.metrics {
+                    metrics.event_publish_dropped();
+                }
+                tracing::error!(
+                    request_id = %event.request_id,
+                    status = event.status.as_str(),
+                    capacity = self.capacity,
+                    "completion-event queue full: this event is NOT published (counted in pyexec_events_publish_dropped_total)"
+                );
+            }
+        }
+    }
+}
+
+impl Publisher {
+    /// Starts the publishing task for `settings` (kind `amqp`).
+    pub fn start(
+        settings: &EventSinkSettings,
+        allow_plaintext: bool,
+        metrics: Option<Arc<Metrics>>,
+    ) -> Result<Arc<Self>, EventsError> {
+        super::amqp::check_url(&settings.url, allow_plaintext)?;
+        let capacity = settings.queue_capacity.max(1);
+        let (queue, rx) = mpsc::channel(capacity);
+        let publisher = Arc::new(Self {
+            queue,
+            pending: Arc::new(AtomicUsize::new(0)),
+            drained: Arc::new(Notify::new()),
+            metrics,
+            capacity,
+        });
+        let task = Task {
+            endpoint: settings.endpoint(),
+            allow_plaintext,
+            max_batch: settings.max_batch.max(1),
+            max_attempts: settings.max_attempts.max(1),
+            backoff: Duration::from_millis(settings.retry_backoff_ms.max(1)),
+            pending: Arc::clone(&publisher.pending),
+            drained: Arc::clone(&publisher.drained),
+            metrics: publisher.metrics.clone(),
+        };
+        tracing::info!(url = %settings.url, address = %settings.address, "completion events: publishing");
+        tokio::spawn(task.run(rx));
+        Ok(publisher)
+    }
+
+    fn done(&self, n: usize) {
+        done(&self.pending, &self.drained, self.metrics.as_deref(), n);
+    }
+
+    /// Events queued or in the publisher's hands.
+    pub fn queued(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    /// Waits until every queued event is published (or given up), or `within` runs out.
+    pub async fn flush(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.drained.notified();
+            if self.queued() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.queued() == 0;
+            }
+        }
+    }
+}
+
+fn done(pending: &AtomicUsize, drained: &Notify, metrics: Option<&Metrics>, n: usize) {
+    let left = pending.fetch_sub(n, Ordering::Relaxed).saturating_sub(n);
+    if let Some(metrics) = metrics {
+        metrics.events_publish_queued(left);
+    }
+    if left == 0 {
+        drained.notify_waiters();
+    }
+}
+
+struct Task {
+    endpoint: AmqpEndpoint,
+    allow_plaintext: bool,
+    max_batch: usize,
+    max_attempts: u32,
+    backoff: Duration,
+    pending: Arc<AtomicUsize>,
+    drained: Arc<Notify>,
+    metrics: Option<Arc<Metrics>>,
+}
+
+/// An open sender link with its connection.
+struct Open {
+    link: Link,
+    sender: Sender,
+}
+
+impl Task {
+    async fn run(self, mut rx: mpsc::Receiver<CompletionEvent>) {
+        let mut open: Option<Open> = None;
+        let mut batch: Vec<CompletionEvent> = Vec::with_capacity(self.max_batch);
+        loop {
+            if rx.recv_many(&mut batch, self.max_batch).await == 0 {
+                break;
+            }
+            let count = batch.len();
+            let mut attempts = vec![0u32; count];
+            let mut todo: Vec<(usize, CompletionEvent)> = batch.drain(..).enumerate().collect();
+            let mut delay = self.backoff;
+            while !todo.is_empty() {
+                let (sent, failed) = self.send_batch(&mut open, todo).await;
+                if let Some(metrics) = &self.metrics {
+                    metrics.events_published(sent);
+                }
+                done(&self.pending, &self.drained, self.metrics.as_deref(), sent);
+                todo = Vec::new();
+                for (i, event, why) in failed {
+                    attempts[i] += 1;
+                    if attempts[i] >= self.max_attempts {
+                        if let Some(metrics) = &self.metrics {
+                            metrics.event_publish_failed();
+                        }
+                        tracing::error!(request_id = %event.request_id, event_id = %event.event_id, attempts = attempts[i], error = %why, "completion event NOT published: every attempt failed (counted in pyexec_events_publish_failures_total)");
+                        done(&self.pending, &self.drained, self.metrics.as_deref(), 1);
+                    } else {
+                        todo.push((i, event));
+                    }
+                }
+                if !todo.is_empty() {
+                    tracing::warn!(
+                        events = todo.len(),
+                        retry_in_ms = delay.as_millis() as u64,
+                        "completion events not published yet; retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(10));
+                }
+            }
+        }
+        if let Some(open) = open {
+            let _ = tokio::time::timeout(Duration::from_secs(2), open.sender.detach()).await;
+            open.link.close().await;
+        }
+    }
+
+    /// Sends `events` (each unsettled, not waiting), then awaits their outcomes: how many
+    /// the broker accepted, and the others with why.
+    async fn send_batch(
+        &self,
+        open: &mut Option<Open>,
+        events: Vec<(usize, CompletionEvent)>,
+    ) -> (usize, Vec<(usize, CompletionEvent, String)>) {
+        if open.is_none() {
+            match self.open().await {
+                Ok(o) => *open = Some(o),
+                Err(err) => {
+                    let why = crate::telemetry::error_chain(&err);
+                    return (
+                        0,
+                        events
+                            .into_iter()
+                            .map(|(i, e)| (i, e, why.clone()))
+                            .collect(),
+                    );
+                }
+            }
+        }
+        let Some(link) = open.as_mut() else {
+            return (0, Vec::new());
+        };
+        let mut futures = Vec::with_capacity(events.len());
+        let mut failed = Vec::new();
+        let mut broken = false;
+        for (i, event) in events {
+            if broken {
+                failed.push((i, event, "the link failed".to_owned()));
+                continue;
+            }
+            let message = match message_of(&event) {
+                Ok(m) => m,
+                Err(why) => {
+                    failed.push((i, event, why));
+                    continue;
+                }
+            };
+            match link.sender.send_batchable(message).await {
+                Ok(fut) => futures.push((i, event, fut)),
+                Err(e) => {
+                    broken = true;
+                    failed.push((i, event, e.to_string()));
+                }
+            }
+        }
+        let mut sent = 0;
+        for (i, event, fut) in futures {
+            match fut.await {
+                Ok(Outcome::Accepted(_)) => sent += 1,
+                Ok(other) => failed.push((i, event, format!("the broker answered {other:?}"))),
+                Err(e) => {
+                    if matches!(e, SendError::LinkStateError(_)) {
+                        broken = true;
+                    }
+                    failed.push((i, event, e.to_string()));
+                }
+            }
+        }
+        if broken {
+            if let Some(o) = open.take() {
+                o.link.close().await;
+            }
+        }
+        (sent, failed)
+    }
+
+    async fn open(&self) -> Result<Open, EventsError> {
+        open_sender(&self.endpoint, self.allow_plaintext).await
+    }
+}
+
+async fn open_sender(endpoint: &AmqpEndpoint, allow_plaintext: bool) -> Result<Open, EventsError> {
+    let mut link = connect(endpoint, allow_plaintext, "sink").await?;
+    match Sender::attach(
+        &mut link.session,
+        format!("pyexec-sink-{}", uuid::Uuid::new_v4().simple()),
+        endpoint.address.as_str(),
+    )
+    .await
+    {
+        Ok(sender) => Ok(Open { link, sender }),
+        Err(e) => {
+            link.close().await;
+            Err(EventsError::Link(Box::new(e)))
+        }
+    }
+}
+
+/// The AMQP message of `event` (see the module's documentation).
+fn message_of(event: &CompletionEvent) -> Result<Message<Data>, String> {
+    let json = serde_json::to_vec(event).map_err(|e| format!("cannot encode the event: {e}"))?;
+    let properties = Properties {
+        message_id: Some(event.event_id.clone().into()),
+        correlation_id: Some(event.request_id.clone().into()),
+        content_type: Some("application/json".into()),
+        subject: Some("pyexec.completion".to_owned()),
+        ..Properties::default()
+    };
+    let application = ApplicationProperties::builder()
+        .insert("request_id", event.request_id.clone())
+        .insert("status", event.status.as_str())
+        .insert("event_type", "pyexec.completion")
+        .build();
+    let annotations = MessageAnnotations::builder()
+        .insert("x-opt-partition-key", event.request_id.clone())
+        .build();
+    Ok(Message::builder()
+        .header(Header {
+            durable: true,
+            ..Header::default()
+        })
+        .properties(properties)
+        .application_properties(application)
+        .message_annotations(annotations)
+        .data(Binary::from(json))
+        .build())
+}
+
+/// Publishes one event now and waits for the broker to accept it, retrying with backoff
+/// until `within` runs out: for `pyexec job-run`, which exits once it has said its piece.
+pub async fn publish_now(
+    settings: &EventSinkSettings,
+    allow_plaintext: bool,
+    event: &CompletionEvent,
+    within: Duration,
+) -> Result<(), EventsError> {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut delay = Duration::from_millis(settings.retry_backoff_ms.max(1));
+    loop {
+        let attempt = async {
+            let mut open = open_sender(&settings.endpoint(), allow_plaintext).await?;
+            let message = message_of(event).map_err(EventsError::Publish)?;
+            let outcome = open.sender.send(message).await;
+            let _ = tokio::time::timeout(Duration::from_secs(2), open.sender.detach()).await;
+            open.link.close().await;
+            match outcome {
+                Ok(Outcome::Accepted(_)) => Ok(()),
+                Ok(other) => Err(EventsError::Publish(format!(
+                    "the broker answered {other:?}"
+                ))),
+                Err(e) => Err(EventsError::Link(Box::new(e))),
+            }
+        };
+        let err = match tokio::time::timeout_at(deadline, attempt).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(err)) => err,
+            Err(_) => EventsError::Publish(format!("not accepted within {within:?}")),
+        };
+        if tokio::time::Instant::now() + delay >= deadline {
+            return Err(err);
+        }
+        tracing::warn!(error = %crate::telemetry::error_chain(&err), retry_in_ms = delay.as_millis() as u64, "completion event not published yet; retrying");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
