@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use common::app::{spawn, App, Options, Role, Workspace};
 use common::poll;
+use common::postgres::Database;
 use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -23,63 +24,6 @@ const RANDOM: &str = "import random\nprint(random.random())\n";
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-/// A PostgreSQL database made for one test and dropped after it.
-struct Database {
-    name: String,
-}
-
-fn psql(sql: &str) -> Result<(), String> {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ])
-        .output()
-        .map_err(|e| format!("psql: {e}"))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
-impl Database {
-    fn new(tag: &str) -> Self {
-        let name = format!(
-            "pyexec_attack_{tag}_{}_{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .as_nanos()
-        );
-        psql(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("PostgreSQL on 127.0.0.1:5432: {e}"));
-        Self { name }
-    }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:5432/{}", self.name)
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        let _ = psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
 
 /// The callers of these tests: two ordinary callers, an attacker, an admin, two delegates.
 fn keys() -> String {

@@ -6,6 +6,7 @@ pub mod executor;
 pub mod fake_executor;
 pub mod fake_kube;
 pub mod fake_llm;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
