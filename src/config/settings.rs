@@ -59,7 +59,7 @@ pub struct HistorySettings {
     pub retention_total_rows: u64,
     /// How often retention runs, in seconds.
     pub retention_interval_secs: u64,
-    /// Connections to the database.
+    /// Connections to the database, all opened at start-up and kept.
     pub max_connections: u32,
 }
 

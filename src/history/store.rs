@@ -139,8 +139,14 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| HistoryError::Url(crate::telemetry::error_chain(&e)))?;
+        // Every connection opened at start-up and kept: a fixed number of files and sockets
+        // (the process's descriptor count does not creep up under load), and no connection
+        // set-up on a request's path.
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
+            .min_connections(max_connections.max(1))
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
