@@ -289,8 +289,11 @@ checkov_scan() {
         fail "checkov on $what"
     fi
     rm -rf "$dir"
-    echo "$out" | grep -qE 'Passed checks: [1-9]' || fail "checkov checked nothing in $what"
-    echo "checkov, $what: $(echo "$out" | grep -m1 -E 'Passed checks')" >&2
+    # A here-string, not a pipe: grep -q stops reading at its match, and with pipefail the
+    # writer's SIGPIPE (checkov's report on the overlays is larger than a pipe's buffer) would
+    # read as "nothing checked".
+    grep -qE 'Passed checks: [1-9]' <<<"$out" || fail "checkov checked nothing in $what"
+    echo "checkov, $what: $(grep -m1 -E 'Passed checks' <<<"$out")" >&2
 }
 # checkov recognises a Dockerfile by its name; the copy keeps the line numbers.
 cp Containerfile "$work/Dockerfile"
