@@ -36,17 +36,17 @@ fi
 
 if ! port_open; then
     as_root rabbitmq-plugins enable --offline rabbitmq_amqp1_0 >>"$log" 2>&1
-    timeout 60 as_root service rabbitmq-server start >>"$log" 2>&1 < /dev/null \
+    as_root timeout 60 service rabbitmq-server start >>"$log" 2>&1 < /dev/null \
         || as_root setsid rabbitmq-server -detached >>"$log" 2>&1 < /dev/null
     wait_for_amqp10 || true
 fi
 if ! amqp10_answers; then
     # Running without the plugin: enabling it online starts it on the running node.
-    timeout 60 as_root rabbitmq-plugins enable rabbitmq_amqp1_0 >>"$log" 2>&1 < /dev/null || true
+    as_root timeout 60 rabbitmq-plugins enable rabbitmq_amqp1_0 >>"$log" 2>&1 < /dev/null || true
     if ! wait_for_amqp10; then
         # Enabled (e.g. offline) but not live: restart the node's application.
-        timeout 60 as_root rabbitmqctl stop_app >>"$log" 2>&1 < /dev/null || true
-        timeout 60 as_root rabbitmqctl start_app >>"$log" 2>&1 < /dev/null || true
+        as_root timeout 60 rabbitmqctl stop_app >>"$log" 2>&1 < /dev/null || true
+        as_root timeout 60 rabbitmqctl start_app >>"$log" 2>&1 < /dev/null || true
         wait_for_amqp10 || true
     fi
 fi
