@@ -297,9 +297,33 @@ fn poison_messages_are_rejected_without_blocking_the_queue() {
             ),
         ],
     );
-    let events = receive_until(&completions, WAIT, |got| !got.is_empty());
-    assert_eq!(events.len(), 1, "{events:#?}");
-    assert_eq!(events[0]["request_id"], json!("p-good"));
+    // One event each for the good request and the five poison messages that name a request
+    // id (`rejected`, with why); the sixth names none, so there is no one to tell.
+    let events = receive_until(&completions, WAIT, |got| got.len() >= 6);
+    let events = by_request_id(&events);
+    assert_eq!(
+        events.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["p-big", "p-field", "p-good", "p-json", "p-nul", "p-utf8"],
+        "{events:#?}"
+    );
+    assert_eq!(events["p-good"].len(), 1);
+    assert_eq!(events["p-good"][0]["status"], json!("succeeded"));
+    for (id, why) in [
+        ("p-json", "EOF while parsing"),
+        ("p-utf8", "not UTF-8"),
+        ("p-big", "a request is at most 4096"),
+        ("p-field", "unknown field `cod`"),
+        ("p-nul", "NUL byte"),
+    ] {
+        assert_eq!(events[id].len(), 1, "{id}: {events:#?}");
+        let event = &events[id][0];
+        assert_eq!(event["status"], json!("rejected"), "{event}");
+        assert_eq!(event["detail"], json!("refused"), "{event}");
+        assert_eq!(event["owner"], json!("event:tests"), "{event}");
+        assert!(is_rfc3339(&event["finished_at"]), "{event}");
+        let message = event["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(why), "{id}: {message}");
+    }
     assert_eq!(
         record(&app, "p-good")["result"]["stdout"],
         json!("after the poison\n")
@@ -348,7 +372,7 @@ fn poison_messages_are_rejected_without_blocking_the_queue() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("pyexec_events_published_total 1"),
+        metrics.contains("pyexec_events_published_total 6"),
         "{metrics}"
     );
 }

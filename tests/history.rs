@@ -720,6 +720,49 @@ fn durable_writes_are_in_the_database_when_they_return_and_fail_when_it_is_gone(
     });
 }
 
+/// Group commit: durable writes that wait at the same time share transactions (event
+/// triggers settle a burst of messages without one transaction each), and every one of them
+/// is in the database when it returns.
+#[test]
+fn durable_writes_waiting_together_share_transactions() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/h.db", dir.path().display());
+    let metrics = Arc::new(pyexec::metrics::Metrics::new());
+    runtime.block_on(async {
+        let history = History::open(&url, &settings(1000), Some(Arc::clone(&metrics)))
+            .await
+            .expect("open");
+        let now = pyexec::history::now_ms();
+        let writes = (0..300).map(|i| {
+            let history = history.clone();
+            async move {
+                history
+                    .record_durably(row(&format!("g{i}"), now, RunStatus::Ok), WAIT)
+                    .await
+            }
+        });
+        for result in futures::future::join_all(writes).await {
+            result.expect("durable");
+        }
+        assert_eq!(history.count().await.expect("count"), 300);
+        let text = metrics.encode(false).expect("encode");
+        assert!(text.contains("pyexec_history_written_total 300"), "{text}");
+        let transactions: u64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("pyexec_history_write_duration_seconds_count "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the write-duration histogram's count");
+        assert!(
+            (1..=30).contains(&transactions),
+            "300 writes waiting together took {transactions} transactions"
+        );
+    });
+}
+
 fn received_of(row: &Row) -> Received {
     Received {
         id: row.id.clone(),

@@ -81,6 +81,9 @@ impl Consumer {
                     error = %why,
                     "event message is malformed: rejected (dead-lettered)"
                 );
+                if let Some(request_id) = &request_id {
+                    self.announce_refused(request_id, &why, traceparent.as_deref());
+                }
                 (request_id, Settlement::Poison(why), "malformed".to_owned())
             }
             Ok((request, request_id)) => {
@@ -98,6 +101,7 @@ impl Consumer {
                         error = %why,
                         "event request cannot be processed: rejected (dead-lettered)"
                     );
+                    self.announce_refused(&request_id, why, traceparent.as_deref());
                 }
                 (Some(request_id), settlement, outcome)
             }
@@ -118,6 +122,30 @@ impl Consumer {
             metrics.event_consumed(settlement.label(), took);
         }
         let _ = settle.send(settlement);
+    }
+
+    /// A dead-lettered message whose request id is known ends with a `rejected` completion
+    /// event, so that whoever sent it hears why (a message without a usable id has no one to
+    /// tell: it is only logged).
+    fn announce_refused(&self, request_id: &str, why: &str, traceparent: Option<&str>) {
+        // The message's trace when it carries a valid one (a new trace when not).
+        let _span = crate::telemetry::event_span(request_id, traceparent).entered();
+        let now = crate::history::now_ms();
+        let event = crate::models::CompletionEvent::refused(
+            crate::models::Finished {
+                job_id: &crate::jobs::job_id_for(&self.caller.id, request_id),
+                request_id,
+                owner: Some(&self.caller.id),
+                tier: crate::models::Tier::Lightweight,
+                received_at: Some(now),
+                started_at: None,
+                finished_at: now,
+                result_location: None,
+                traceparent: crate::telemetry::current_traceparent(),
+            },
+            why,
+        );
+        (*self.executor).as_ref().announce(Some(event));
     }
 
     /// Submits with retries; the settlement and what the request became.

@@ -182,7 +182,8 @@ impl Executor {
         self
     }
 
-    fn announce(&self, event: Option<crate::models::CompletionEvent>) {
+    /// Publishes `event` to the completion sink, when there is one.
+    pub fn announce(&self, event: Option<crate::models::CompletionEvent>) {
         if let (Some(sink), Some(event)) = (&self.completions, event) {
             sink.publish(event);
         }

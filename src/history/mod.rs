@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 
 pub use record::{code_hash, millis, now_ms, parse_time, Received, Row};
 use store::Store;
@@ -137,6 +137,12 @@ impl Drop for ClaimGuard {
     }
 }
 
+/// A row to commit before its writer answers.
+struct Durable {
+    row: Arc<Row>,
+    done: oneshot::Sender<Result<(), HistoryError>>,
+}
+
 /// A key the database may not have yet.
 enum Entry {
     Running {
@@ -153,6 +159,8 @@ struct Inner {
     store: Store,
     settings: HistorySettings,
     queue: mpsc::Sender<Arc<Row>>,
+    /// Rows someone waits on until they are committed ([`Inner::write_through`]).
+    durable: mpsc::Sender<Durable>,
     /// Rows on the queue or in the writer's hands.
     pending: AtomicUsize,
     drained: Notify,
@@ -186,10 +194,12 @@ impl History {
     ) -> Result<Self, HistoryError> {
         let store = Store::open(url, settings.max_connections).await?;
         let (queue, rx) = mpsc::channel(settings.queue_capacity.max(1));
+        let (durable, durable_rx) = mpsc::channel(settings.batch_size.max(1));
         let inner = Arc::new(Inner {
             store,
             settings: settings.clone(),
             queue,
+            durable,
             pending: AtomicUsize::new(0),
             drained: Notify::new(),
             keys: Mutex::new(HashMap::new()),
@@ -199,6 +209,7 @@ impl History {
             reachable: AtomicBool::new(true),
         });
         tokio::spawn(writer(Arc::clone(&inner), rx));
+        tokio::spawn(durable_writer(Arc::clone(&inner), durable_rx));
         tokio::spawn(retention(Arc::downgrade(&inner)));
         tokio::spawn(health_check(Arc::downgrade(&inner)));
         tracing::info!(
@@ -506,35 +517,29 @@ impl Inner {
         }
     }
 
-    /// Writes one row to the database now, retrying with backoff until `within` runs out.
-    /// A row still queued under the same key is left to the writer, which writes the same
-    /// row again (an upsert: harmless).
-    async fn write_through(&self, row: &Row, within: Duration) -> Result<(), HistoryError> {
+    /// Writes one row to the database before `within` runs out: handed to the durable
+    /// writer, which commits whatever rows are waiting in one transaction (group commit)
+    /// and retries with backoff while anyone still waits. A row still queued under the same
+    /// key is left to the batched writer, which writes the same row again (an upsert:
+    /// harmless).
+    async fn write_through(&self, row: &Arc<Row>, within: Duration) -> Result<(), HistoryError> {
         let deadline = tokio::time::Instant::now() + within;
-        let mut delay = Duration::from_millis(20);
-        loop {
-            let started = std::time::Instant::now();
-            let result = match tokio::time::timeout_at(deadline, self.store.upsert(&[row])).await {
-                Ok(result) => result,
-                Err(_) => Err(HistoryError::WriteTimeout),
-            };
-            self.note(&result);
-            match result {
-                Ok(()) => {
-                    if let Some(metrics) = &self.metrics {
-                        metrics.history_written(1, started.elapsed());
-                    }
-                    return Ok(());
-                }
-                Err(err) => {
-                    if tokio::time::Instant::now() + delay >= deadline {
-                        return Err(err);
-                    }
-                    tracing::warn!(request_id = %row.request_id, error = %crate::telemetry::error_chain(&err), retry_in_ms = delay.as_millis() as u64, "cannot write the record through; retrying");
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
-                }
-            }
+        let (done, answer) = oneshot::channel();
+        let row = if row.needs_cleaning() {
+            Arc::new(row.cleaned())
+        } else {
+            Arc::clone(row)
+        };
+        let durable = Durable { row, done };
+        match tokio::time::timeout_at(deadline, self.durable.send(durable)).await {
+            Ok(Ok(())) => {}
+            // The writer is gone (never while this process serves): nothing was written.
+            Ok(Err(_)) => return Err(HistoryError::WriteTimeout),
+            Err(_) => return Err(HistoryError::WriteTimeout),
+        }
+        match tokio::time::timeout_at(deadline, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) | Err(_) => Err(HistoryError::WriteTimeout),
         }
     }
 
@@ -681,6 +686,81 @@ async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Arc<Row>>) {
         }
         batch.clear();
         inner.drained.notify_waiters();
+    }
+}
+
+/// Commits the rows callers wait on. Group commit: the rows that arrived while the last
+/// transaction ran share the next one, so a burst of event requests costs a few
+/// transactions rather than one each, with no lingering (a lone row is written at once). A
+/// failing database is retried with backoff while anyone still waits; a waiter that gave up
+/// has queued its row for the batched writer ([`ClaimGuard::finish_durably`]). A batch the
+/// database refuses for its data is written row by row, each waiter told its own outcome.
+async fn durable_writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Durable>) {
+    let batch_size = inner.settings.batch_size.max(1);
+    let mut batch: Vec<Durable> = Vec::with_capacity(batch_size);
+    loop {
+        if rx.recv_many(&mut batch, batch_size).await == 0 {
+            return;
+        }
+        let mut delay = Duration::from_millis(20);
+        loop {
+            batch.retain(|d| !d.done.is_closed());
+            if batch.is_empty() {
+                break;
+            }
+            // The same key twice: the later row wins (the earlier waiter is answered too).
+            let mut latest: HashMap<&str, &Row> = HashMap::new();
+            for d in &batch {
+                latest.insert(d.row.id.as_str(), &d.row);
+            }
+            let rows: Vec<&Row> = latest.into_values().collect();
+            let started = std::time::Instant::now();
+            let result = inner.store.upsert(&rows).await;
+            inner.note(&result);
+            match result {
+                Ok(()) => {
+                    if let Some(metrics) = &inner.metrics {
+                        metrics.history_written(rows.len(), started.elapsed());
+                    }
+                    for d in batch.drain(..) {
+                        let _ = d.done.send(Ok(()));
+                    }
+                    break;
+                }
+                Err(err) if err.is_refused_data() && batch.len() > 1 => {
+                    for d in batch.drain(..) {
+                        let result = inner.store.upsert(&[&d.row]).await;
+                        inner.note(&result);
+                        if result.is_ok() {
+                            if let Some(metrics) = &inner.metrics {
+                                metrics.history_written(1, Duration::ZERO);
+                            }
+                        }
+                        let _ = d.done.send(result);
+                    }
+                    break;
+                }
+                Err(err) if err.is_refused_data() => {
+                    if let Some(d) = batch.pop() {
+                        let _ = d.done.send(Err(err));
+                    }
+                    batch.clear();
+                    break;
+                }
+                Err(err) => {
+                    tracing::warn!(records = rows.len(), error = %crate::telemetry::error_chain(&err), retry_in_ms = delay.as_millis() as u64, "cannot write records through; retrying while their requests wait");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                    // Whoever came meanwhile joins the retry.
+                    while batch.len() < batch_size {
+                        match rx.try_recv() {
+                            Ok(d) => batch.push(d),
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -203,6 +203,25 @@ impl CompletionEvent {
         ))
     }
 
+    /// The event of a request refused before anything ran (an event message dead-lettered
+    /// for what it asks: a request id used for another program, limits above the maximums,
+    /// code no interpreter takes, heavy code where no jobs run): status `rejected`, detail
+    /// `refused`, `why` as its error.
+    pub fn refused(finished: Finished<'_>, why: &str) -> Self {
+        Self::build(
+            finished,
+            CompletionStatus::Rejected,
+            "refused".to_owned(),
+            0.0,
+            None,
+            Some(CompletionError {
+                message: why.to_owned(),
+                line: None,
+                code: None,
+            }),
+        )
+    }
+
     fn build(
         finished: Finished<'_>,
         status: CompletionStatus,
