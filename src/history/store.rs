@@ -139,6 +139,22 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url)
             .map_err(|e| HistoryError::Url(crate::telemetry::error_chain(&e)))?;
+        if kind == Kind::Sqlite {
+            // WAL (readers never wait for the writer), set once on one connection before the
+            // pool opens its connections together: switching a database to WAL takes an
+            // exclusive lock, and connections racing to do it fail with "database is
+            // locked". The mode is kept in the file.
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect_with(&options)
+                .await
+                .map_err(HistoryError::Database)?;
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&mut conn)
+                .await
+                .map_err(HistoryError::Database)?;
+            sqlx::Connection::close(conn)
+                .await
+                .map_err(HistoryError::Database)?;
+        }
         // Every connection opened at start-up and kept: a fixed number of files and sockets
         // (the process's descriptor count does not creep up under load), and no connection
         // set-up on a request's path.
@@ -151,15 +167,12 @@ impl Store {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if kind == Kind::Sqlite {
-                        // WAL: readers never wait for the writer; NORMAL is durable across
-                        // process crashes (a power loss may lose the last transactions).
-                        sqlx::query("PRAGMA journal_mode = WAL")
-                            .execute(&mut *conn)
-                            .await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL")
-                            .execute(&mut *conn)
-                            .await?;
                         sqlx::query("PRAGMA busy_timeout = 5000")
+                            .execute(&mut *conn)
+                            .await?;
+                        // NORMAL is durable across process crashes in WAL mode (a power
+                        // loss may lose the last transactions).
+                        sqlx::query("PRAGMA synchronous = NORMAL")
                             .execute(&mut *conn)
                             .await?;
                     }
