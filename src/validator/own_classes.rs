@@ -205,12 +205,12 @@ pub(crate) fn analyse<'a>(
         classes.remove(name);
     }
     // Candidates: one class statement, nothing else binding the name.
-    let candidates: FxHashSet<&str> = classes
+    let candidates: Vec<&str> = classes
         .keys()
         .copied()
         .filter(|n| bound.names.get(n) == Some(&1) && bindings.imports(n).is_empty())
         .collect();
-    for name in candidates.iter().copied().collect::<Vec<_>>() {
+    for name in &candidates {
         let Some(class) = classes.get_mut(name) else {
             continue;
         };
@@ -294,7 +294,7 @@ pub(crate) fn analyse<'a>(
     // own class-level state (`Account._count += 1`).
     let mut ownership = Ownership::default();
     let mut class_state = PrivateUses {
-        names: &eligible,
+        names: &eligible.iter().copied().collect::<Vec<_>>(),
         attributes,
         found: Vec::new(),
     };
@@ -315,7 +315,7 @@ pub(crate) fn analyse<'a>(
                 continue;
             }
             let mut finder = PrivateUses {
-                names: &method.privileged.iter().copied().collect(),
+                names: &method.privileged,
                 attributes,
                 found: Vec::new(),
             };
@@ -720,7 +720,7 @@ fn isinstance_guard<'a>(stmt: &'a Stmt, names: &Names<'_, '_>) -> Option<(&'a st
 
 /// `name._x` in a method body, for the method's privileged names.
 struct PrivateUses<'m, 'a> {
-    names: &'m FxHashSet<&'a str>,
+    names: &'m [&'a str],
     attributes: &'m AttributePolicy,
     found: Vec<TextRange>,
 }
