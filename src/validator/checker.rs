@@ -59,8 +59,6 @@ pub(crate) struct Checker<'a, 'b> {
     in_annotation: u32,
     /// Set when the budget ran out: the walk stops, and the program is rejected (PX004).
     pub exhausted: Option<String>,
-    /// `self._x` attribute nodes that are the program's own state (`own_classes`).
-    pub own_private: FxHashSet<TextRange>,
 }
 
 /// How long and how much a validation may work.
@@ -127,7 +125,6 @@ impl<'a, 'b> Checker<'a, 'b> {
             expressions: 0,
             top: ruff_text_size::TextSize::default(),
             exhausted: None,
-            own_private: FxHashSet::default(),
         }
     }
 
@@ -389,15 +386,11 @@ impl<'a, 'b> Checker<'a, 'b> {
             let private = name.starts_with('_') && !crate::policy::is_dunder(name);
             let module_path =
                 on_module && matches!(inner.value.as_ref(), Expr::Name(_) | Expr::Attribute(_));
-            if private
-                && !module_path
-                && !NAMEDTUPLE_API.contains(&name)
-                && !self.own_private.contains(&inner.range)
-            {
+            if private && !module_path && !NAMEDTUPLE_API.contains(&name) {
                 self.report(
                     &rules::DUNDER_ACCESS,
                     inner.attr.range,
-                    format!("private attribute `{name}` of a value: library objects keep their internals there; use public names. Your own classes may use private attributes through `self` (and `cls`) in their methods, and through another parameter after `if not isinstance(other, YourClass): return NotImplemented`"),
+                    format!("private attribute `{name}` of a value: library objects keep their internals there; use public names (name your own attributes without a leading underscore)"),
                 );
             }
             current = &inner.value;

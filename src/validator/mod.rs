@@ -3,7 +3,6 @@
 
 mod checker;
 mod nesting;
-mod own_classes;
 pub mod rules;
 
 use std::time::Instant;
@@ -213,9 +212,6 @@ impl Validator {
                 max_work: self.settings.max_work,
             },
         );
-        let own = own_classes::analyse(source, &module.body, &bindings, &self.policy.attributes);
-        checker.own_private = own.allowed;
-        checker.findings.extend(own.findings);
         for stmt in &module.body {
             checker.top = stmt.start();
             checker.visit_stmt(stmt);

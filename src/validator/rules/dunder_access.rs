@@ -12,16 +12,6 @@ declare_rule! {
     /// `__match_args__` or `attrgetter` would be handed). Both lists live in
     /// `roles/policy/attributes.toml`.
     ///
-    /// Private attributes (`obj._x`) of values are flagged too: library objects keep modules,
-    /// frames and the real builtins there (`warnings.catch_warnings()._module`). A program's
-    /// own classes may keep their state in them: `self._x` (and `cls._x`, `Class._x`) in the
-    /// methods of a class the program defines once, on its own or builtin bases, and
-    /// `other._x` after `if not isinstance(other, Class): return NotImplemented`. So that
-    /// such a method only ever runs on its class's instances, a class with such methods may
-    /// then be called, subclassed, compared, or named in `isinstance`, `except` and
-    /// annotations, but not passed around as a value (`Class.method` as a key function,
-    /// `type(obj).method`, `cls.method` in a classmethod are flagged).
-    ///
     /// ## Why is this bad
     /// The dunder protocol connects every object to every other: `().__class__.__base__
     /// .__subclasses__()` lists every class in the interpreter, and any function's
