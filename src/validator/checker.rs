@@ -438,6 +438,67 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// `_x: T` in a class body: were the class made a dataclass (by decorator, by a later
+    /// `dataclass(C)` call, through an alias), `_x` would be a field and its name would go
+    /// into the generated `__match_args__`, which positional class patterns (`case C(m)`)
+    /// read from any instance, a subclass mixing in a library class included. Allowed where
+    /// it cannot become an `__init__` field: `ClassVar[...]`, `KW_ONLY`, and
+    /// `field(..., init=False)`.
+    fn check_private_fields(&mut self, body: &'a [Stmt]) {
+        for stmt in body {
+            let Stmt::AnnAssign(assign) = stmt else {
+                continue;
+            };
+            let Expr::Name(target) = assign.target.as_ref() else {
+                continue;
+            };
+            let name = target.id.as_str();
+            if !name.starts_with('_') || crate::policy::is_dunder(name) {
+                continue;
+            }
+            let annotation = match assign.annotation.as_ref() {
+                Expr::Subscript(s) => s.value.as_ref(),
+                other => other,
+            };
+            // Only names no assignment rebinds (`field = my_field` would not make a Field).
+            let unassigned = |expr: &Expr| {
+                let mut root = expr;
+                while let Expr::Attribute(a) = root {
+                    root = &a.value;
+                }
+                matches!(root, Expr::Name(n) if self.bindings.assignments(n.id.as_str()).is_none_or(<[_]>::is_empty))
+            };
+            let not_init = unassigned(annotation)
+                && self.resolve(annotation).iter().any(|r| {
+                    matches!(
+                        r.path.as_str(),
+                        "typing.ClassVar" | "dataclasses.KW_ONLY" | "typing_extensions.ClassVar"
+                    )
+                })
+                || assign.value.as_deref().is_some_and(|value| {
+                    let Expr::Call(call) = value else {
+                        return false;
+                    };
+                    unassigned(&call.func)
+                        && self
+                            .resolve(&call.func)
+                            .iter()
+                            .all(|r| r.path == "dataclasses.field")
+                        && call.arguments.keywords.iter().any(|k| {
+                            k.arg.as_ref().is_some_and(|a| a.id.as_str() == "init")
+                                && matches!(&k.value, Expr::BooleanLiteral(b) if !b.value)
+                        })
+                });
+            if !not_init {
+                self.report(
+                    &rules::MATCH_CLASS_DUNDER,
+                    target.range,
+                    format!("class attribute `{name}: ...` would be a dataclass field whose name goes into `__match_args__`, which class patterns read from any instance; name it without a leading underscore, or make it `ClassVar[...]` or `field(init=False)`"),
+                );
+            }
+        }
+    }
+
     /// A function's decorators, defaults and annotations in the enclosing scope, then its
     /// body in its own.
     fn visit_function(&mut self, def: &'a StmtFunctionDef) {
@@ -669,6 +730,7 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                 if let Some(arguments) = &class.arguments {
                     self.visit_arguments(arguments);
                 }
+                self.check_private_fields(&class.body);
                 let (bound, globals) = scopes::body_names(None, &class.body);
                 self.scopes.push(Scope {
                     class: true,
