@@ -160,6 +160,35 @@ impl Storage {
         Ok(buffer.to_vec())
     }
 
+    /// The size of `path` in bytes; `None` when there is no such object.
+    pub async fn size(&self, path: &str) -> Result<Option<u64>, StorageError> {
+        match self.op.stat(path).await {
+            Ok(meta) => Ok(Some(meta.content_length())),
+            Err(err) if err.kind() == opendal::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(StorageError::Read {
+                location: self.location(path),
+                source,
+            }),
+        }
+    }
+
+    /// The bytes `range` of `path`, as a stream of chunks (nothing held whole in memory).
+    pub async fn stream(
+        &self,
+        path: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
+        StorageError,
+    > {
+        let failed = |source| StorageError::Read {
+            location: self.location(path),
+            source,
+        };
+        let reader = self.op.reader(path).await.map_err(failed)?;
+        reader.into_bytes_stream(range).await.map_err(failed)
+    }
+
     /// Where `path` is, as pandas/fsspec takes it.
     pub fn location(&self, path: &str) -> String {
         join(&self.base, path)

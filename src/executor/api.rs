@@ -21,8 +21,8 @@ use crate::http::{
 use crate::metrics::Metrics;
 use crate::models::{
     sane_request_id, ApiError, Caller, CodeExecutionRequest, ErrorKind, ExecutionError,
-    ExecutionRecord, ExecutionResult, HistoryPage, JobCreated, JobRecord, RunStatus, Scope, Source,
-    Tier,
+    ExecutionRecord, ExecutionResult, HistoryPage, JobCreated, JobOutputs, JobRecord, OutputFile,
+    RunStatus, Scope, Source, Tier,
 };
 use crate::sandbox::Health;
 use crate::telemetry;
@@ -48,8 +48,8 @@ impl AsRef<Executor> for AppState {
         title = "pyexec executor API",
         description = "Validated Python run in a warm OS-level sandbox; heavy jobs. Every non-2xx answer is an ApiError with the request id."
     ),
-    paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, list_executions, get_execution, health, ready, live),
-    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
+    paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, job_outputs, job_output, list_executions, get_execution, health, ready, live),
+    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -73,6 +73,8 @@ pub fn work_routes(state: Arc<AppState>) -> Router {
         .merge(group(
             Router::new()
                 .route("/api/v1/jobs/{job_id}", get(get_job))
+                .route("/api/v1/jobs/{job_id}/outputs", get(job_outputs))
+                .route("/api/v1/jobs/{job_id}/outputs/{*name}", get(job_output))
                 .route("/api/v1/jobs", get(list_jobs))
                 .route("/api/v1/executions", get(list_executions))
                 .route("/api/v1/executions/{request_id}", get(get_execution)),
@@ -483,6 +485,241 @@ async fn cancel_job(
     };
     let outcome = state.executor.cancel_job(&caller, &job_id).await;
     found(&state, outcome, || format!("no job {job_id}"), &id)
+}
+
+/// The files a finished job of the caller's wrote to its output folder (any job's with
+/// `admin`): name, size, SHA-256 and content type of each.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}/outputs",
+    params(("job_id" = String, Path, description = "From create_heavy_job")),
+    security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
+    responses(
+        (status = 200, description = "The job's output files (none when it wrote none)", body = JobOutputs),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
+        (status = 404, description = "No such job, or another caller's", body = ApiError),
+        (status = 409, description = "The job has not finished", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+        (status = 503, description = "The result storage could not be read", body = ApiError),
+    )
+)]
+async fn job_outputs(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let id = assigned.0;
+    let Ok(Path(job_id)) = job_id else {
+        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
+    };
+    let outcome = state.executor.job_outputs(&caller, &job_id).await;
+    found(&state, outcome, || format!("no job {job_id}"), &id)
+}
+
+/// One output file of a finished job of the caller's, streamed, as an attachment. A `Range:
+/// bytes=...` header with one range gets 206 and that part (416 when it lies past the end);
+/// the ETag is the file's SHA-256. Only names the job's listing shows are served.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}/outputs/{name}",
+    params(
+        ("job_id" = String, Path, description = "From create_heavy_job"),
+        ("name" = String, Path, description = "A file name as GET /api/v1/jobs/{job_id}/outputs lists it (may contain `/`)"),
+    ),
+    security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "A name that climbs out of the output folder (`..`, an absolute path)", body = ApiError),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
+        (status = 404, description = "No such job or file, or another caller's job", body = ApiError),
+        (status = 409, description = "The job has not finished", body = ApiError),
+        (status = 416, description = "The range lies past the end of the file", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+        (status = 503, description = "The result storage could not be read", body = ApiError),
+    )
+)]
+async fn job_output(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let id = assigned.0;
+    let Ok(Path((job_id, name))) = path else {
+        return bad_request("the job id or file name is not valid UTF-8".to_owned(), &id);
+    };
+    if let Err(why) = output_name(&name) {
+        return bad_request(why, &id);
+    }
+    // The size first (from the listing), then the range asked for.
+    let listing = match state.executor.job_outputs(&caller, &job_id).await {
+        Ok(Some(listing)) => listing,
+        outcome => return found(&state, outcome, || format!("no job {job_id}"), &id),
+    };
+    let Some(size) = listing
+        .files
+        .iter()
+        .find(|f| f.name == name)
+        .map(|f| f.size)
+    else {
+        return error(
+            StatusCode::NOT_FOUND,
+            ApiError::new(
+                ErrorKind::NotFound,
+                format!("job {job_id} wrote no file {name:?}"),
+            ),
+            &id,
+        );
+    };
+    let range = match byte_range(headers.get(axum::http::header::RANGE), size) {
+        Ok(range) => range,
+        Err(()) => {
+            let mut response = error(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ApiError::new(
+                    ErrorKind::BadRequest,
+                    format!("the range lies past the end of {name:?} ({size} bytes)"),
+                ),
+                &id,
+            );
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::CONTENT_RANGE, value);
+            }
+            return response;
+        }
+    };
+    let (file, stream) = match state
+        .executor
+        .job_output(&caller, &job_id, &name, range.clone())
+        .await
+    {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                ApiError::new(
+                    ErrorKind::NotFound,
+                    format!("job {job_id} wrote no file {name:?}"),
+                ),
+                &id,
+            )
+        }
+        Err(failure) => return failure_response(&state, failure, &id),
+    };
+    let (status, length) = match &range {
+        Some(r) => (StatusCode::PARTIAL_CONTENT, r.end - r.start),
+        None => (StatusCode::OK, file.size),
+    };
+    let base = file.name.rsplit('/').next().unwrap_or("output");
+    let safe: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = axum::response::Response::new(axum::body::Body::from_stream(stream));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    let mut set = |name: axum::http::HeaderName, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    };
+    use axum::http::header;
+    // An attachment, never rendered: the bytes are whatever the job's code wrote.
+    set(header::CONTENT_TYPE, file.content_type.clone());
+    set(
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{safe}\""),
+    );
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned());
+    set(header::CONTENT_LENGTH, length.to_string());
+    set(header::ACCEPT_RANGES, "bytes".to_owned());
+    set(header::ETAG, format!("\"{}\"", file.sha256));
+    if let Some(r) = &range {
+        set(
+            header::CONTENT_RANGE,
+            format!("bytes {}-{}/{}", r.start, r.end - 1, file.size),
+        );
+    }
+    with_id(response, &id)
+}
+
+/// A file name under a job's output folder: relative, no `..`, no empty or odd segments.
+fn output_name(name: &str) -> Result<(), String> {
+    let bad = name.is_empty()
+        || name.len() > 1024
+        || name.starts_with('/')
+        || name.contains('\\')
+        || name.contains('\0')
+        || name
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..");
+    if bad {
+        return Err(format!(
+            "{name:?} is not a file of the job's output folder (a relative path without `..`, as the listing shows it)"
+        ));
+    }
+    Ok(())
+}
+
+/// The one byte range of a `Range` header, within a file of `size` bytes: `Ok(None)` for the
+/// whole file (no header, or one this server ignores: other units, several ranges, malformed,
+/// as RFC 9110 allows), `Err` when it cannot be satisfied.
+fn byte_range(header: Option<&HeaderValue>, size: u64) -> Result<Option<std::ops::Range<u64>>, ()> {
+    let Some(spec) = header
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.trim().strip_prefix("bytes="))
+    else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Ok(None);
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let range = if first.is_empty() {
+        // The last N bytes.
+        let Ok(n) = last.parse::<u64>() else {
+            return Ok(None);
+        };
+        if n == 0 {
+            return Err(());
+        }
+        size.saturating_sub(n)..size
+    } else {
+        let Ok(start) = first.parse::<u64>() else {
+            return Ok(None);
+        };
+        let end = if last.is_empty() {
+            size
+        } else {
+            match last.parse::<u64>() {
+                Ok(last) if last >= start => last.saturating_add(1).min(size),
+                _ => return Ok(None),
+            }
+        };
+        start..end
+    };
+    if range.start >= size || range.is_empty() {
+        return Err(());
+    }
+    Ok(Some(range))
 }
 
 /// 200 with what was found, 404 saying what was not, or the failure's answer.

@@ -517,6 +517,76 @@ impl Executor {
     /// A job `caller` may see: its own, or any with `admin`; `Ok(None)` for one that does
     /// not exist or is another caller's (the two are not told apart). With `wait`, the job
     /// once done or as it is when `wait` runs out.
+    /// The files a job of the caller's wrote (any job's with `admin`): `Ok(None)` for no
+    /// such job; `Failure::Conflict` while it has not finished.
+    pub async fn job_outputs(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+    ) -> Result<Option<crate::models::JobOutputs>, Failure> {
+        let Some(record) = self.job(caller, job_id, None).await? else {
+            return Ok(None);
+        };
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        let files = jobs
+            .outputs(&record.job_id)
+            .await
+            .map_err(|e| Failure::Jobs(crate::telemetry::error_chain(&e)))?;
+        match files {
+            Some(files) => Ok(Some(crate::models::JobOutputs {
+                job_id: record.job_id,
+                files,
+            })),
+            None if matches!(
+                record.status,
+                crate::models::JobStatus::Pending | crate::models::JobStatus::Running
+            ) =>
+            {
+                Err(Failure::Conflict(format!(
+                    "job {} has not finished: its outputs are listed once it ends",
+                    record.job_id
+                )))
+            }
+            // Ended without writing outputs (rejected, failed before its code ran, or
+            // finished before outputs were listed).
+            None => Ok(Some(crate::models::JobOutputs {
+                job_id: record.job_id,
+                files: Vec::new(),
+            })),
+        }
+    }
+
+    /// One output of a job of the caller's: its listing entry and a stream of `range` of its
+    /// bytes (`None` for the whole file; clamped by the caller against its size). `Ok(None)`
+    /// when the job or the name is unknown: only names the job's manifest lists are served.
+    pub async fn job_output(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        name: &str,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<
+        Option<(
+            crate::models::OutputFile,
+            impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
+        )>,
+        Failure,
+    > {
+        let Some(outputs) = self.job_outputs(caller, job_id).await? else {
+            return Ok(None);
+        };
+        let Some(file) = outputs.files.into_iter().find(|f| f.name == name) else {
+            return Ok(None);
+        };
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        let range = range.unwrap_or(0..file.size);
+        let stream = jobs
+            .output_stream(&outputs.job_id, &file.name, range)
+            .await
+            .map_err(|e| Failure::Jobs(crate::telemetry::error_chain(&e)))?;
+        Ok(Some((file, stream)))
+    }
+
     pub async fn job(
         &self,
         caller: &Caller,

@@ -29,7 +29,12 @@ pub fn parse_time(text: &str) -> Option<i64> {
 
 /// SHA-256 of a program, hex.
 pub fn code_hash(code: &str) -> String {
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(code.as_bytes());
+    sha256_hex(code.as_bytes())
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -561,6 +561,44 @@ impl JobService {
         );
     }
 
+    /// The files job `job_id` wrote, from the manifest its runner keeps beside them; `None`
+    /// when there is none (the job has not finished, or ended before writing outputs).
+    pub async fn outputs(
+        &self,
+        job_id: &str,
+    ) -> Result<Option<Vec<crate::models::OutputFile>>, JobsError> {
+        let path = runner::outputs_manifest(&format!("results/{job_id}"));
+        match self.storage.size(&path).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Ok(None),
+            Err(err) => return Err(JobsError::setup("cannot read the job's outputs", err)),
+        }
+        let bytes = self
+            .storage
+            .read(&path)
+            .await
+            .map_err(|e| JobsError::setup("cannot read the job's outputs", e))?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| JobsError::setup(format!("the outputs manifest {path} is unreadable"), e))
+    }
+
+    /// The bytes `range` of output `name` of job `job_id` (a name its manifest lists).
+    pub async fn output_stream(
+        &self,
+        job_id: &str,
+        name: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
+        JobsError,
+    > {
+        self.storage
+            .stream(&format!("results/{job_id}/{name}"), range)
+            .await
+            .map_err(|e| JobsError::setup("cannot read the job's output", e))
+    }
+
     /// The `result.json` the runner wrote, if it wrote one.
     /// The result the runner of job `job_id` wrote (under its own folder: never another
     /// job's, whatever request id either used).

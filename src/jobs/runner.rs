@@ -296,7 +296,7 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
         move |source| RunnerError::ReadOutput { path, source }
     };
     let mut stack = vec![work.to_owned()];
-    let mut count = 0usize;
+    let mut files: Vec<crate::models::OutputFile> = Vec::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).map_err(read_error(&dir))? {
             let entry = entry.map_err(read_error(&dir))?;
@@ -316,14 +316,31 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
                     relative
                 };
                 let bytes = std::fs::read(&path).map_err(read_error(&path))?;
+                let sha256 = crate::history::sha256_hex(&bytes);
+                files.push(crate::models::OutputFile {
+                    content_type: crate::models::OutputFile::content_type_of(&name).to_owned(),
+                    size: bytes.len() as u64,
+                    sha256,
+                    name: name.clone(),
+                });
                 storage.write(&format!("{prefix}/{name}"), bytes).await?;
-                count += 1;
             }
             // Symlinks and special files are not outputs; they are left behind and removed.
         }
     }
+    // The manifest the executor lists and serves outputs from (sizes and checksums as
+    // written, and only these names: nothing else under the prefix is served).
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let count = files.len();
+    let manifest = serde_json::to_vec_pretty(&files).map_err(RunnerError::Encode)?;
+    storage.write(&outputs_manifest(prefix), manifest).await?;
     tracing::info!(files = count, "outputs written");
     Ok(())
+}
+
+/// The list of a job's outputs, beside them: `results/{job_id}/outputs.json`.
+pub fn outputs_manifest(prefix: &str) -> String {
+    format!("{prefix}/outputs.json")
 }
 
 /// The runner's temporary output folder, owned by the sandbox's uid; removed on drop.
@@ -379,7 +396,7 @@ pub fn event_marker(result_key: &str) -> String {
 
 /// Names the runner keeps for itself in a job's result folder; outputs of the same name are
 /// stored as `output-<name>`.
-const RESERVED_OUTPUTS: [&str; 2] = ["result.json", "event.json"];
+const RESERVED_OUTPUTS: [&str; 3] = ["result.json", "event.json", "outputs.json"];
 
 /// The exit code for a finished run.
 pub fn exit_code(result: &ExecutionResult) -> u8 {

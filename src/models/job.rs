@@ -57,3 +57,57 @@ pub struct JobCreated {
     pub status: JobStatus,
     pub created_at: String,
 }
+
+/// A file a heavy job wrote to its output folder, as `GET /api/v1/jobs/{job_id}/outputs`
+/// lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputFile {
+    /// The path relative to the output folder (`summary.csv`, `parts/p0.parquet`).
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// From the file name's extension (`text/csv`, `application/vnd.apache.parquet`, ...;
+    /// `application/octet-stream` when unknown).
+    pub content_type: String,
+}
+
+/// `GET /api/v1/jobs/{job_id}/outputs` answers this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobOutputs {
+    pub job_id: String,
+    pub files: Vec<OutputFile>,
+}
+
+impl OutputFile {
+    /// The content type of a file named `name`, by its extension.
+    pub fn content_type_of(name: &str) -> &'static str {
+        let extension = name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        match extension.as_str() {
+            "csv" => "text/csv",
+            "tsv" => "text/tab-separated-values",
+            "txt" | "log" => "text/plain; charset=utf-8",
+            "md" => "text/markdown; charset=utf-8",
+            "json" => "application/json",
+            "jsonl" | "ndjson" => "application/x-ndjson",
+            "html" | "htm" => "text/html; charset=utf-8",
+            "xml" => "application/xml",
+            "parquet" => "application/vnd.apache.parquet",
+            "arrow" | "feather" | "ipc" => "application/vnd.apache.arrow.file",
+            "png" => "image/png",
+            "jpg" | "jpeg" => "image/jpeg",
+            "svg" => "image/svg+xml",
+            "pdf" => "application/pdf",
+            "zip" => "application/zip",
+            "gz" => "application/gzip",
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            _ => "application/octet-stream",
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! A heavy job's outputs through the API (issue 16, point 3): the real executor runs a pandas
+//! job on the local backend; `GET /api/v1/jobs/{id}/outputs` lists what it wrote (sizes and
+//! SHA-256 checked against the bytes in the storage folder), `GET .../outputs/{name}` streams
+//! one whole or by byte range, and names outside the listing, traversal and another caller
+//! get clear 4xx answers.
+
+mod common;
+
+use std::io::Read;
+use std::time::Duration;
+
+use common::app::{spawn, App, Options, Role};
+use serde_json::{json, Value};
+
+fn keys() -> String {
+    let all = ["execute", "jobs:read", "jobs:write"];
+    let mut text = String::from("[auth]\nrate_per_sec = 0\n");
+    for entry in [
+        common::api_key("alice", &all, ""),
+        common::api_key("mallory", &all, ""),
+    ] {
+        text.push_str(&entry);
+    }
+    text
+}
+
+/// Status, headers asked for, and the body's bytes.
+fn fetch(
+    app: &App,
+    key: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut request = ureq::get(&app.url(path)).set("authorization", &format!("Bearer {key}-key"));
+    for (k, v) in headers {
+        request = request.set(k, v);
+    }
+    let response = match request.call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(err) => panic!("transport error: {err}"),
+    };
+    let status = response.status();
+    let names = [
+        "content-type",
+        "content-length",
+        "content-range",
+        "content-disposition",
+        "etag",
+        "accept-ranges",
+        "x-content-type-options",
+    ];
+    let seen = names
+        .iter()
+        .filter_map(|n| response.header(n).map(|v| ((*n).to_owned(), v.to_owned())))
+        .collect();
+    let mut body = Vec::new();
+    response.into_reader().read_to_end(&mut body).expect("body");
+    (status, seen, body)
+}
+
+fn json_of(body: &[u8]) -> Value {
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into()))
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    pyexec::history::sha256_hex(bytes)
+}
+
+#[test]
+fn a_jobs_outputs_are_listed_with_checksums_and_served_whole_or_by_range() {
+    let app = spawn(Role::Executor, Options::default().config(keys()));
+    let created = ureq::post(&app.url("/api/v1/create_heavy_job"))
+        .set("authorization", "Bearer alice-key")
+        .send_json(json!({
+            "request_id": "outputs-1",
+            "code": r#"import pandas as pd
+import numpy as np
+rng = np.random.default_rng(7)
+df = pd.DataFrame({"region": ["north", "south", "east"] * 400, "amount": rng.integers(0, 1000, 1200)})
+summary = df.groupby("region", as_index=False)["amount"].sum()
+summary.to_csv(f"{OUTPUT_DIR}/summary.csv", index=False)
+df.to_parquet(f"{OUTPUT_DIR}/all.parquet")
+with open(f"{OUTPUT_DIR}/result.json", "w") as f:
+    f.write("{}")
+print(len(df))
+"#,
+        }))
+        .expect("created")
+        .into_json::<Value>()
+        .expect("json");
+    let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+
+    // Done: the job's record, then its listing.
+    let record = common::poll(Duration::from_secs(240), Duration::from_millis(200), || {
+        let (status, _, body) = fetch(
+            &app,
+            "alice",
+            &format!("/api/v1/jobs/{job_id}?wait_secs=5"),
+            &[],
+        );
+        let record = json_of(&body);
+        match record["status"].as_str() {
+            Some("succeeded" | "failed" | "cancelled") if status == 200 => Ok(record),
+            _ => Err(format!("{status} {record}")),
+        }
+    });
+    assert_eq!(record["status"], "succeeded", "{record}");
+    let folder = std::path::PathBuf::from(record["result_location"].as_str().expect("location"));
+
+    let (status, _, body) = fetch(
+        &app,
+        "alice",
+        &format!("/api/v1/jobs/{job_id}/outputs"),
+        &[],
+    );
+    assert_eq!(status, 200, "{}", json_of(&body));
+    let listing = json_of(&body);
+    assert_eq!(listing["job_id"], json!(job_id));
+    let files = listing["files"].as_array().expect("files");
+    let names: Vec<&str> = files.iter().filter_map(|f| f["name"].as_str()).collect();
+    // The code's own result.json is kept under another name (the runner's is reserved).
+    assert_eq!(
+        names,
+        ["all.parquet", "output-result.json", "summary.csv"],
+        "{listing}"
+    );
+    for file in files {
+        let name = file["name"].as_str().expect("name");
+        let on_disk = std::fs::read(folder.join(name)).expect("the file in the storage folder");
+        assert_eq!(file["size"], json!(on_disk.len()), "{name}");
+        assert_eq!(file["sha256"], json!(sha256(&on_disk)), "{name}");
+    }
+    assert_eq!(files[2]["content_type"], "text/csv");
+    assert_eq!(files[0]["content_type"], "application/vnd.apache.parquet");
+
+    // Whole files, byte for byte, as attachments.
+    for name in ["summary.csv", "all.parquet"] {
+        let on_disk = std::fs::read(folder.join(name)).expect("file");
+        let (status, headers, body) = fetch(
+            &app,
+            "alice",
+            &format!("/api/v1/jobs/{job_id}/outputs/{name}"),
+            &[],
+        );
+        assert_eq!(status, 200, "{name}");
+        assert_eq!(body, on_disk, "{name}");
+        assert_eq!(
+            header(&headers, "etag"),
+            Some(format!("\"{}\"", sha256(&on_disk)).as_str())
+        );
+        assert_eq!(header(&headers, "accept-ranges"), Some("bytes"));
+        assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+        assert!(
+            header(&headers, "content-disposition").is_some_and(|d| d.starts_with("attachment"))
+        );
+    }
+
+    // Ranges: first bytes, an open end, the last bytes; past the end is 416.
+    let parquet = std::fs::read(folder.join("all.parquet")).expect("file");
+    let size = parquet.len();
+    let path = format!("/api/v1/jobs/{job_id}/outputs/all.parquet");
+    for (range, expected) in [
+        ("bytes=0-3", 0..4),
+        (&*format!("bytes={}-", size - 10), size - 10..size),
+        ("bytes=-8", size - 8..size),
+        (&*format!("bytes=5-{}", size + 100), 5..size),
+    ] {
+        let (status, headers, body) = fetch(&app, "alice", &path, &[("range", range)]);
+        assert_eq!(status, 206, "{range}");
+        assert_eq!(body, parquet[expected.clone()], "{range}");
+        assert_eq!(
+            header(&headers, "content-range"),
+            Some(format!("bytes {}-{}/{size}", expected.start, expected.end - 1).as_str()),
+            "{range}"
+        );
+    }
+    assert_eq!(&parquet[..4], b"PAR1");
+    let (status, headers, body) = fetch(
+        &app,
+        "alice",
+        &path,
+        &[("range", &format!("bytes={size}-"))],
+    );
+    assert_eq!(status, 416, "{}", json_of(&body));
+    assert_eq!(
+        header(&headers, "content-range"),
+        Some(format!("bytes */{size}").as_str())
+    );
+    assert_eq!(json_of(&body)["error"]["kind"], "bad_request");
+
+    // Names outside the listing, traversal, and another caller.
+    for (name, expected) in [
+        ("result.json", 404),
+        ("outputs.json", 404),
+        ("missing.csv", 404),
+        ("..%2F..%2Fjobs", 400),
+        ("x%2F..%2Fsummary.csv", 400),
+        ("x%2F%2Fall.parquet", 400),
+        ("%2Fetc%2Fpasswd", 400),
+    ] {
+        let (status, _, body) = fetch(
+            &app,
+            "alice",
+            &format!("/api/v1/jobs/{job_id}/outputs/{name}"),
+            &[],
+        );
+        assert_eq!(status, expected, "{name}: {}", json_of(&body));
+        assert!(json_of(&body)["error"]["message"].is_string(), "{name}");
+    }
+    let (status, _, _) = fetch(
+        &app,
+        "mallory",
+        &format!("/api/v1/jobs/{job_id}/outputs"),
+        &[],
+    );
+    assert_eq!(status, 404, "another caller's job is not found");
+    let (status, _, _) = fetch(
+        &app,
+        "mallory",
+        &format!("/api/v1/jobs/{job_id}/outputs/summary.csv"),
+        &[],
+    );
+    assert_eq!(status, 404);
+    let (status, _, _) = fetch(&app, "alice", "/api/v1/jobs/no-such-job/outputs", &[]);
+    assert_eq!(status, 404);
+}
+
+#[test]
+fn a_running_jobs_outputs_are_not_listed_yet() {
+    let app = spawn(Role::Executor, Options::default().config(keys()));
+    let created = ureq::post(&app.url("/api/v1/create_heavy_job"))
+        .set("authorization", "Bearer alice-key")
+        .send_json(json!({"request_id": "outputs-slow", "code": "import time\nimport pandas\ntime.sleep(30)\n"}))
+        .expect("created")
+        .into_json::<Value>()
+        .expect("json");
+    let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+    let (status, _, body) = fetch(
+        &app,
+        "alice",
+        &format!("/api/v1/jobs/{job_id}/outputs"),
+        &[],
+    );
+    assert_eq!(status, 409, "{}", json_of(&body));
+    assert!(json_of(&body)["error"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("has not finished")));
+    // Cancelled: it ended without outputs, and says so with an empty listing.
+    let cancelled = ureq::delete(&app.url(&format!("/api/v1/jobs/{job_id}")))
+        .set("authorization", "Bearer alice-key")
+        .call()
+        .expect("cancel")
+        .into_json::<Value>()
+        .expect("json");
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    let (status, _, body) = fetch(
+        &app,
+        "alice",
+        &format!("/api/v1/jobs/{job_id}/outputs"),
+        &[],
+    );
+    assert_eq!(status, 200, "{}", json_of(&body));
+    assert_eq!(json_of(&body)["files"], json!([]));
+}
