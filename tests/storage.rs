@@ -6,6 +6,10 @@ mod common;
 
 use std::process::Command;
 
+use futures::StreamExt as _;
+use pyexec::config::{Secret, StorageBackend, StorageSettings};
+use pyexec::models::OutputFile;
+use pyexec::storage::Storage;
 use serde_json::Value;
 
 /// Azurite's well-known development account.
@@ -51,6 +55,45 @@ fn job_run(request_id: &str, env: &[(&str, String)]) -> Value {
     serde_json::from_slice(&output.stdout).expect("the result on stdout")
 }
 
+/// The outputs manifest the runner wrote under `prefix`, checked against the object store
+/// through the executor's own storage layer: sizes, SHA-256 of the whole file, and a byte
+/// range streamed (what `GET /api/v1/jobs/{id}/outputs/{name}` serves).
+fn check_outputs(settings: StorageSettings, prefix: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let storage = Storage::from_settings(&settings).expect("storage");
+        let manifest = storage
+            .read(&format!("{prefix}/outputs.json"))
+            .await
+            .expect("outputs.json");
+        let files: Vec<OutputFile> = serde_json::from_slice(&manifest).expect("manifest");
+        assert_eq!(files.len(), 1, "{files:?}");
+        let file = &files[0];
+        assert_eq!(file.name, "weather.parquet");
+        let path = format!("{prefix}/{}", file.name);
+        let whole = storage.read(&path).await.expect("read");
+        assert_eq!(pyexec::history::sha256_hex(&whole), file.sha256);
+        assert_eq!(storage.size(&path).await.expect("stat"), Some(file.size));
+        assert_eq!(whole.len() as u64, file.size);
+        let mut part = Vec::new();
+        let mut stream = Box::pin(storage.stream(&path, 4..40).await.expect("stream"));
+        while let Some(chunk) = stream.next().await {
+            part.extend_from_slice(&chunk.expect("chunk"));
+        }
+        assert_eq!(part, whole[4..40]);
+        assert_eq!(
+            storage
+                .size(&format!("{prefix}/no-such-file"))
+                .await
+                .expect("stat"),
+            None
+        );
+    });
+}
+
 #[test]
 fn results_land_in_azure_blob_and_pandas_reads_them() {
     let endpoint = endpoint("AZURITE_BLOB_ENDPOINT");
@@ -85,6 +128,18 @@ print(df["temp"].max(), stored["status"], stored["stdout"].strip())
 "#
     ));
     assert_eq!(read, "31.25 ok 31.25\n");
+    check_outputs(
+        StorageSettings {
+            backend: StorageBackend::Azblob,
+            root: "pyexec".to_owned(),
+            container: Some(container),
+            endpoint: Some(endpoint),
+            account_name: Some(ACCOUNT.to_owned()),
+            account_key: Some(Secret::new(KEY)),
+            ..StorageSettings::default()
+        },
+        &format!("results/{request_id}"),
+    );
 }
 
 #[test]
@@ -119,4 +174,17 @@ print(df["temp"].max(), stored["status"])
 "#
     ));
     assert_eq!(read, "31.25 ok\n");
+    check_outputs(
+        StorageSettings {
+            backend: StorageBackend::S3,
+            root: "pyexec".to_owned(),
+            container: Some(bucket),
+            endpoint: Some(endpoint),
+            region: Some("us-east-1".to_owned()),
+            access_key_id: Some("test".to_owned()),
+            secret_access_key: Some(Secret::new("test")),
+            ..StorageSettings::default()
+        },
+        &format!("results/{request_id}"),
+    );
 }
