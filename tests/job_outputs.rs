@@ -271,3 +271,100 @@ fn a_running_jobs_outputs_are_not_listed_yet() {
     assert_eq!(status, 200, "{}", json_of(&body));
     assert_eq!(json_of(&body)["files"], json!([]));
 }
+
+/// Reads server-sent events until `end` (or the stream closes): (event, data) pairs, and the
+/// lines of stdout seen before the job had ended (by its status at that moment).
+fn follow(app: &App, key: &str, job_id: &str) -> Vec<(String, Value)> {
+    use std::io::BufRead as _;
+    let response = ureq::get(&app.url(&format!("/api/v1/jobs/{job_id}/logs?follow=true")))
+        .set("authorization", &format!("Bearer {key}-key"))
+        .call()
+        .expect("follow");
+    assert_eq!(response.status(), 200);
+    assert!(response
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/event-stream")));
+    let mut events = Vec::new();
+    let mut name = String::new();
+    for line in std::io::BufReader::new(response.into_reader()).lines() {
+        let line = line.expect("line");
+        if let Some(event) = line.strip_prefix("event: ") {
+            name = event.to_owned();
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            let value: Value = serde_json::from_str(data).unwrap_or(Value::String(data.into()));
+            let end = name == "end";
+            // What the job's record said when this event arrived.
+            let (_, _, body) = fetch(app, key, &format!("/api/v1/jobs/{job_id}"), &[]);
+            let status = json_of(&body)["status"].clone();
+            events.push((name.clone(), json!({"data": value, "job_status": status})));
+            if end {
+                break;
+            }
+        }
+    }
+    events
+}
+
+#[test]
+fn a_running_jobs_output_is_followed_as_it_comes() {
+    let app = spawn(Role::Executor, Options::default().config(keys()));
+    let code = r#"import time
+import sys
+import pandas as pd
+for i in range(4):
+    print(f"step {i}: {pd.Series(range(i + 1)).sum()}")
+    time.sleep(1.5)
+print("warning: almost done", file=sys.stderr)
+print("done")
+"#;
+    let created = ureq::post(&app.url("/api/v1/create_heavy_job"))
+        .set("authorization", "Bearer alice-key")
+        .send_json(json!({"request_id": "logs-1", "code": code}))
+        .expect("created")
+        .into_json::<Value>()
+        .expect("json");
+    let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+    // Another caller sees nothing of it.
+    let (status, _, _) = fetch(&app, "mallory", &format!("/api/v1/jobs/{job_id}/logs"), &[]);
+    assert_eq!(status, 404);
+    let events = follow(&app, "alice", &job_id);
+    let stdout: String = events
+        .iter()
+        .filter(|(n, _)| n == "stdout")
+        .filter_map(|(_, v)| v["data"]["text"].as_str())
+        .collect();
+    assert_eq!(
+        stdout, "step 0: 0\nstep 1: 1\nstep 2: 3\nstep 3: 6\ndone\n",
+        "{events:#?}"
+    );
+    let stderr: String = events
+        .iter()
+        .filter(|(n, _)| n == "stderr")
+        .filter_map(|(_, v)| v["data"]["text"].as_str())
+        .collect();
+    assert_eq!(stderr, "warning: almost done\n", "{events:#?}");
+    // The first lines came while the job was still running, one event at a time.
+    let early = events
+        .iter()
+        .filter(|(n, v)| n == "stdout" && v["job_status"] == "running")
+        .count();
+    assert!(early >= 2, "output arrived only at the end: {events:#?}");
+    let (last, end) = events.last().expect("events");
+    assert_eq!(last, "end");
+    assert_eq!(end["data"]["status"], "succeeded", "{events:#?}");
+    assert_eq!(end["data"]["complete"], true);
+    // Afterwards, the whole output at once.
+    let (status, _, body) = fetch(&app, "alice", &format!("/api/v1/jobs/{job_id}/logs"), &[]);
+    assert_eq!(status, 200);
+    let logs = json_of(&body);
+    assert_eq!(logs["complete"], true);
+    assert_eq!(logs["stdout"], json!(stdout));
+    assert_eq!(logs["stderr"], json!(stderr));
+    let (status, _, body) = fetch(
+        &app,
+        "alice",
+        &format!("/api/v1/jobs/{job_id}/logs?follow=maybe"),
+        &[],
+    );
+    assert_eq!(status, 400, "{}", json_of(&body));
+}

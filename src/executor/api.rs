@@ -21,8 +21,8 @@ use crate::http::{
 use crate::metrics::Metrics;
 use crate::models::{
     sane_request_id, ApiError, Caller, CodeExecutionRequest, ErrorKind, ExecutionError,
-    ExecutionRecord, ExecutionResult, HistoryPage, JobCreated, JobOutputs, JobRecord, OutputFile,
-    RunStatus, Scope, Source, Tier,
+    ExecutionRecord, ExecutionResult, HistoryPage, JobCreated, JobLogs, JobOutputs, JobRecord,
+    OutputFile, RunStatus, Scope, Source, Tier,
 };
 use crate::sandbox::Health;
 use crate::telemetry;
@@ -48,8 +48,8 @@ impl AsRef<Executor> for AppState {
         title = "pyexec executor API",
         description = "Validated Python run in a warm OS-level sandbox; heavy jobs. Every non-2xx answer is an ApiError with the request id."
     ),
-    paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, job_outputs, job_output, list_executions, get_execution, health, ready, live),
-    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
+    paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, job_logs, job_outputs, job_output, list_executions, get_execution, health, ready, live),
+    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobLogs, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -73,6 +73,7 @@ pub fn work_routes(state: Arc<AppState>) -> Router {
         .merge(group(
             Router::new()
                 .route("/api/v1/jobs/{job_id}", get(get_job))
+                .route("/api/v1/jobs/{job_id}/logs", get(job_logs))
                 .route("/api/v1/jobs/{job_id}/outputs", get(job_outputs))
                 .route("/api/v1/jobs/{job_id}/outputs/{*name}", get(job_output))
                 .route("/api/v1/jobs", get(list_jobs))
@@ -485,6 +486,143 @@ async fn cancel_job(
     };
     let outcome = state.executor.cancel_job(&caller, &job_id).await;
     found(&state, outcome, || format!("no job {job_id}"), &id)
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LogsQuery {
+    /// `true`: server-sent events (`stdout` and `stderr` events with `{"text"}` as the
+    /// output comes, then `end` with `{"status"}`) until the job ends.
+    follow: Option<bool>,
+}
+
+/// How long one `?follow=true` stream lasts at most (a job's own limit is far shorter).
+const FOLLOW_LIMIT: Duration = Duration::from_secs(6 * 3600);
+/// How often a followed job's output is looked at.
+const FOLLOW_EVERY: Duration = Duration::from_millis(250);
+
+/// The output of a heavy job of the caller's so far (any job's with `admin`), or with
+/// `?follow=true` as server-sent events until it ends.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}/logs",
+    params(("job_id" = String, Path, description = "From create_heavy_job"), LogsQuery),
+    security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
+    responses(
+        (status = 200, description = "The output so far (`complete` once the job has ended); with follow=true an event stream", content(
+            (JobLogs = "application/json"),
+            (String = "text/event-stream"),
+        )),
+        (status = 400, description = "A malformed query", body = ApiError),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
+        (status = 404, description = "No such job, or another caller's", body = ApiError),
+        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
+        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+    )
+)]
+async fn job_logs(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    query: Result<Query<LogsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let id = assigned.0;
+    let Ok(Path(job_id)) = job_id else {
+        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
+    };
+    let Ok(Query(query)) = query else {
+        return bad_request("follow must be true or false".to_owned(), &id);
+    };
+    let first = match state.executor.job_logs(&caller, &job_id).await {
+        Ok(Some(logs)) if query.follow == Some(true) => logs,
+        outcome => return found(&state, outcome, || format!("no job {job_id}"), &id),
+    };
+    struct Follow {
+        state: Arc<AppState>,
+        caller: Caller,
+        job_id: String,
+        next: Option<JobLogs>,
+        sent: [usize; 2],
+        until: tokio::time::Instant,
+        done: bool,
+    }
+    let follow = Follow {
+        state: Arc::clone(&state),
+        caller,
+        job_id,
+        next: Some(first),
+        sent: [0, 0],
+        until: tokio::time::Instant::now() + FOLLOW_LIMIT,
+        done: false,
+    };
+    use futures_util::StreamExt as _;
+    let events = futures_util::stream::unfold(follow, |mut f| async move {
+        if f.done {
+            return None;
+        }
+        loop {
+            let logs = match f.next.take() {
+                Some(logs) => logs,
+                None => {
+                    tokio::time::sleep(FOLLOW_EVERY).await;
+                    match f.state.executor.job_logs(&f.caller, &f.job_id).await {
+                        Ok(Some(logs)) => logs,
+                        Ok(None) | Err(_) => {
+                            f.done = true;
+                            let event = Event::default()
+                                .event("error")
+                                .data("the job can no longer be read");
+                            return Some((vec![event], f));
+                        }
+                    }
+                }
+            };
+            let mut events = Vec::new();
+            for (index, (name, text)) in [("stdout", &logs.stdout), ("stderr", &logs.stderr)]
+                .into_iter()
+                .enumerate()
+            {
+                let sent = f.sent[index];
+                // New text only; a result whose text is not what was relayed (decoded
+                // differently, cut at the limit) adds nothing more.
+                if text.len() > sent && text.is_char_boundary(sent) {
+                    if let Ok(event) = Event::default()
+                        .event(name)
+                        .json_data(serde_json::json!({"text": &text[sent..]}))
+                    {
+                        events.push(event);
+                    }
+                    f.sent[index] = text.len();
+                }
+            }
+            let out_of_time = tokio::time::Instant::now() >= f.until;
+            if logs.complete || out_of_time {
+                let status = serde_json::to_value(logs.status).unwrap_or_default();
+                if let Ok(event) = Event::default()
+                    .event("end")
+                    .json_data(serde_json::json!({"status": status, "complete": logs.complete}))
+                {
+                    events.push(event);
+                }
+                f.done = true;
+            }
+            if !events.is_empty() {
+                return Some((events, f));
+            }
+        }
+    })
+    .flat_map(|events| {
+        futures_util::stream::iter(events.into_iter().map(Ok::<_, std::convert::Infallible>))
+    });
+    with_id(
+        Sse::new(events)
+            .keep_alive(KeepAlive::default())
+            .into_response(),
+        &id,
+    )
 }
 
 /// The files a finished job of the caller's wrote to its output folder (any job's with

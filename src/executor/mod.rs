@@ -473,6 +473,7 @@ impl Executor {
             request_id: request_id.clone(),
             code: request.code,
             limits,
+            progress: None,
         };
         let outcome = self.pool.execute_for(&self.admittee(caller), job).await;
         if let Some(metrics) = &self.metrics {
@@ -517,6 +518,19 @@ impl Executor {
     /// A job `caller` may see: its own, or any with `admin`; `Ok(None)` for one that does
     /// not exist or is another caller's (the two are not told apart). With `wait`, the job
     /// once done or as it is when `wait` runs out.
+    /// The output so far of a job of the caller's (any job's with `admin`).
+    pub async fn job_logs(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+    ) -> Result<Option<crate::models::JobLogs>, Failure> {
+        let Some(record) = self.job(caller, job_id, None).await? else {
+            return Ok(None);
+        };
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        Ok(Some(jobs.logs(&record)))
+    }
+
     /// The files a job of the caller's wrote (any job's with `admin`): `Ok(None)` for no
     /// such job; `Failure::Conflict` while it has not finished.
     pub async fn job_outputs(

@@ -561,6 +561,42 @@ impl JobService {
         );
     }
 
+    /// The output of job `record` so far: its result's once it has ended, else what its
+    /// runner relayed to its log (local backend; nothing yet on Kubernetes).
+    pub fn logs(&self, record: &JobRecord) -> crate::models::JobLogs {
+        let ended = !matches!(record.status, JobStatus::Pending | JobStatus::Running);
+        if let (true, Some(result)) = (ended, &record.result) {
+            return crate::models::JobLogs {
+                job_id: record.job_id.clone(),
+                status: record.status,
+                stdout: result.stdout.clone(),
+                stderr: result.stderr.clone(),
+                complete: true,
+            };
+        }
+        let (mut stdout, mut stderr) = (String::new(), String::new());
+        if let Some(state) = &self.state {
+            if let Ok(log) = std::fs::read_to_string(state.log_file(&record.job_id)) {
+                for line in log.lines() {
+                    if let Ok(piece) = serde_json::from_str::<runner::OutputLine>(line) {
+                        match piece.pyexec_output.as_str() {
+                            "stdout" => stdout.push_str(&piece.text),
+                            "stderr" => stderr.push_str(&piece.text),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        crate::models::JobLogs {
+            job_id: record.job_id.clone(),
+            status: record.status,
+            stdout,
+            stderr,
+            complete: ended,
+        }
+    }
+
     /// The files job `job_id` wrote, from the manifest its runner keeps beside them; `None`
     /// when there is none (the job has not finished, or ended before writing outputs).
     pub async fn outputs(

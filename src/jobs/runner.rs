@@ -271,13 +271,20 @@ async fn execute(
     .map_err(RunnerError::SandboxStart)?;
     // The output folder, under the name the heavy policy knows.
     let code = format!("OUTPUT_DIR = \"/work\"\n{}", spec.code);
+    // The output as it comes, to this runner's standard error (the local backend's
+    // `runner.log`, a pod's log), where `GET /api/v1/jobs/{id}/logs` reads it.
+    let (progress, chunks) = tokio::sync::mpsc::unbounded_channel();
+    let relay = tokio::spawn(relay_output(chunks));
     let outcome = pool
         .execute(Job {
             request_id: spec.request_id.clone(),
             code,
             limits: limits.clone(),
+            progress: Some(progress),
         })
         .await;
+    // The pool dropped its sender with the run: the relay ends once it has written all.
+    let _ = relay.await;
     pool.shutdown(Duration::ZERO).await;
     let result = match outcome {
         Ok(result) => result,
@@ -287,6 +294,53 @@ async fn execute(
         Err(err) => return Err(RunnerError::Sandbox(err)),
     };
     Ok(result)
+}
+
+/// Writes the program's output, as it is read, to standard error as [`OutputLine`]s; text
+/// is decoded per stream, a UTF-8 character split between chunks carried to the next.
+async fn relay_output(
+    mut chunks: tokio::sync::mpsc::UnboundedReceiver<(crate::sandbox::OutputStream, Vec<u8>)>,
+) {
+    use std::io::Write as _;
+    let mut carry: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    while let Some((stream, bytes)) = chunks.recv().await {
+        let (index, name) = match stream {
+            crate::sandbox::OutputStream::Stdout => (0, "stdout"),
+            crate::sandbox::OutputStream::Stderr => (1, "stderr"),
+        };
+        let pending = &mut carry[index];
+        pending.extend_from_slice(&bytes);
+        let complete = match std::str::from_utf8(pending) {
+            Ok(_) => pending.len(),
+            // An incomplete character at the end waits for the rest; anything else invalid
+            // is replaced.
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => pending.len(),
+        };
+        let text = String::from_utf8_lossy(&pending[..complete]).into_owned();
+        pending.drain(..complete);
+        if text.is_empty() {
+            continue;
+        }
+        let line = OutputLine {
+            pyexec_output: name.to_owned(),
+            text,
+        };
+        if let Ok(json) = serde_json::to_string(&line) {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{json}");
+        }
+    }
+}
+
+/// One piece of a heavy job's output in its runner's log: a JSON line of its own (the
+/// program's text is escaped in it, so no output can pass for another line).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputLine {
+    /// `stdout` or `stderr`.
+    pub pyexec_output: String,
+    pub text: String,
 }
 
 /// Every regular file under `work`, written to `prefix/<relative path>`.

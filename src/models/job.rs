@@ -111,3 +111,17 @@ impl OutputFile {
         }
     }
 }
+
+/// `GET /api/v1/jobs/{job_id}/logs` answers this: the program's output so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobLogs {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub stdout: String,
+    pub stderr: String,
+    /// `true` once the job has ended: the text is its result's (all of the output, up to
+    /// the output limit). While it runs: the output its runner has relayed so far (the local
+    /// backend; on the Kubernetes backend the output is known when the job ends).
+    pub complete: bool,
+}

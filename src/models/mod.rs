@@ -20,5 +20,5 @@ pub use execution::{
     ResourceLimits,
 };
 pub use history::{ExecutionRecord, HistoryPage, RunStatus, Source};
-pub use job::{JobCreated, JobOutputs, JobRecord, JobStatus, OutputFile};
+pub use job::{JobCreated, JobLogs, JobOutputs, JobRecord, JobStatus, OutputFile};
 pub use validation::{Finding, ReasonKind, Tier, TierChoice, TierReason, ValidationResult};

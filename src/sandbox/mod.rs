@@ -24,7 +24,7 @@ pub use cgroup::{CgroupError, Version as CgroupVersion};
 pub use init::InitError;
 pub use pool::{resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolError, PoolOptions};
 pub use preflight::PreflightError;
-pub use slot::SlotError;
+pub use slot::{OutputStream, Progress, SlotError};
 
 /// The fork server, the per-execution lockdown and the Python guards, written into each
 /// slot's root.

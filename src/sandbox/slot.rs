@@ -64,7 +64,19 @@ pub struct Request {
     pub code: String,
     pub max_output: u64,
     pub limits: Limits,
+    /// Where the output goes as it is read, besides the result (heavy jobs' live logs).
+    pub progress: Option<Progress>,
 }
+
+/// One of the two output streams of an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputStream {
+    Stdout,
+    Stderr,
+}
+
+/// Output as it is read: the same bytes the result keeps (nothing past the output cap).
+pub type Progress = tokio::sync::mpsc::UnboundedSender<(OutputStream, Vec<u8>)>;
 
 /// How an execution ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -450,7 +462,8 @@ impl Slot {
         let cap = usize::try_from(request.max_output).unwrap_or(usize::MAX);
         let timeout = Duration::try_from_secs_f64(request.limits.timeout)
             .unwrap_or(Duration::from_secs(3600));
-        let mut run = Run::new(handles, cap).map_err(|e| ExecuteError::AfterCode(e.into()))?;
+        let mut run = Run::new(handles, cap, request.progress.as_ref())
+            .map_err(|e| ExecuteError::AfterCode(e.into()))?;
         let bounds = Bounds::of(&request.limits, self.plan_settings);
         let ended = {
             let done = run.until_done(request.code.as_bytes(), started + timeout, bounds);
@@ -643,6 +656,8 @@ struct Capture {
     cap: usize,
     truncated: bool,
     eof: bool,
+    /// Where kept bytes are copied as they come.
+    tee: Option<(OutputStream, Progress)>,
 }
 
 impl Capture {
@@ -652,7 +667,13 @@ impl Capture {
             cap,
             truncated: false,
             eof: false,
+            tee: None,
         }
+    }
+
+    fn tee(mut self, stream: OutputStream, progress: Option<Progress>) -> Self {
+        self.tee = progress.map(|p| (stream, p));
+        self
     }
 
     fn keep(&mut self, chunk: &[u8]) {
@@ -661,7 +682,12 @@ impl Capture {
             return;
         }
         let room = self.cap.saturating_sub(self.data.len());
-        self.data.extend_from_slice(&chunk[..room.min(chunk.len())]);
+        let kept = &chunk[..room.min(chunk.len())];
+        self.data.extend_from_slice(kept);
+        if let (Some((stream, progress)), false) = (&self.tee, kept.is_empty()) {
+            // A listener that went away costs nothing: the result keeps everything anyway.
+            let _ = progress.send((*stream, kept.to_vec()));
+        }
         if chunk.len() > room {
             self.truncated = true;
         }
@@ -714,7 +740,7 @@ struct Run {
 }
 
 impl Run {
-    fn new(handles: Handles, cap: usize) -> std::io::Result<Self> {
+    fn new(handles: Handles, cap: usize, progress: Option<&Progress>) -> std::io::Result<Self> {
         Ok(Self {
             code: Some(pipe::Sender::from_owned_fd(handles.code)?),
             out: pipe::Receiver::from_owned_fd(handles.stdout)?,
@@ -724,8 +750,8 @@ impl Run {
             // the AsyncFd (which owns the OwnedFd) is dropped.
             pidfd: unsafe { AsyncFd::register_with_interest(handles.pidfd, Interest::READABLE) }
                 .map_err(|e| e.into_parts().1)?,
-            stdout: Capture::new(cap),
-            stderr: Capture::new(cap),
+            stdout: Capture::new(cap).tee(OutputStream::Stdout, progress.cloned()),
+            stderr: Capture::new(cap).tee(OutputStream::Stderr, progress.cloned()),
             status: Capture::new(STATUS_CAP),
         })
     }

@@ -85,6 +85,8 @@ pub struct Job {
     pub request_id: String,
     pub code: String,
     pub limits: LimitSettings,
+    /// Receives the output as it is read (heavy jobs' live logs); `None` for most.
+    pub progress: Option<crate::sandbox::Progress>,
 }
 
 /// The pool as health and readiness see it.
@@ -328,6 +330,7 @@ impl Pool {
             request_id: "startup-self-test".to_owned(),
             code: "print(6 * 7)".to_owned(),
             limits: pool.inner.settings.default_limits.clone(),
+            progress: None,
         };
         // Within a request (a job's runner) it is a span of its own in the trace.
         let span = if crate::telemetry::in_request() {
@@ -506,6 +509,7 @@ impl Pool {
             code: job.code,
             max_output: job.limits.max_output_bytes,
             limits: limits::slot_limits(&job.limits, inner.guards),
+            progress: job.progress,
         };
         let backstop = Duration::from_secs_f64(job.limits.timeout_secs) + BACKSTOP;
         let mut phase = inner.admission.phase.subscribe();

@@ -259,8 +259,15 @@ def main():
             pass
     global STDOUT, STDERR, GUARDED_BUILTINS, TRUSTED, USER_STR, ORIGINAL_HANDLERS
     # Built once here, copied into every child by fork.
-    STDOUT = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-    STDERR = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+    # A heavy job's output is followed while it runs (GET /api/v1/jobs/{id}/logs): written
+    # line by line, as on a terminal. A lightweight run's is read whole when it ends.
+    buffering = 1 if HEAVY else -1
+    STDOUT = open(
+        1, "w", buffering, encoding="utf-8", errors="backslashreplace", closefd=False
+    )
+    STDERR = open(
+        2, "w", buffering, encoding="utf-8", errors="backslashreplace", closefd=False
+    )
     GUARDED_BUILTINS = guards.guarded_builtins(
         CONFIG["allowed_imports"], HEAVY, CONFIG.get("restricted_imports")
     )
