@@ -368,3 +368,100 @@ print("done")
     );
     assert_eq!(status, 400, "{}", json_of(&body));
 }
+
+/// `pyexec job ...` against the executor, as `alice` (PYEXEC_API_KEY) unless `key` differs.
+fn cli(app: &App, key: &str, args: &[&str]) -> (Option<i32>, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"))
+        .arg("job")
+        .args(args)
+        .env("PYEXEC_EXECUTOR_URL", app.url(""))
+        .env("PYEXEC_API_KEY", format!("{key}-key"))
+        .output()
+        .expect("pyexec job runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_job_command_submits_follows_and_downloads() {
+    let app = spawn(Role::Executor, Options::default().config(keys()));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let program = dir.path().join("report.py");
+    std::fs::write(
+        &program,
+        "import pandas as pd\ndf = pd.DataFrame({'k': [1, 1, 2], 'v': [3, 4, 5]})\nprint('rows', len(df))\ndf.groupby('k').sum().to_csv(f'{OUTPUT_DIR}/by_k.csv')\n",
+    )
+    .expect("write");
+    let program = program.display().to_string();
+    let (code, stdout, stderr) = cli(
+        &app,
+        "alice",
+        &["submit", &program, "--request-id", "cli-1", "--wait"],
+    );
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout, "rows 3\n", "{stderr}");
+    assert!(stderr.contains("succeeded"), "{stderr}");
+    // The same program under the same id is the same job: its id, printed alone.
+    let (code, job_id, stderr) = cli(
+        &app,
+        "alice",
+        &["submit", &program, "--request-id", "cli-1"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let job_id = job_id.trim().to_owned();
+    assert!(job_id.starts_with("pyexec-cli-1-"), "{job_id}");
+    let (code, status, _) = cli(&app, "alice", &["status", &job_id, "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let status: Value = serde_json::from_str(&status).expect("json");
+    assert_eq!(status["status"], "succeeded", "{status}");
+    let folder = std::path::PathBuf::from(status["result_location"].as_str().expect("location"));
+    let download = dir.path().join("out");
+    let (code, stdout, stderr) = cli(
+        &app,
+        "alice",
+        &[
+            "outputs",
+            &job_id,
+            "--download",
+            &download.display().to_string(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        download.join("by_k.csv").display().to_string()
+    );
+    assert_eq!(
+        std::fs::read(download.join("by_k.csv")).expect("downloaded"),
+        std::fs::read(folder.join("by_k.csv")).expect("stored")
+    );
+    let (code, logs, _) = cli(&app, "alice", &["logs", &job_id]);
+    assert_eq!((code, logs.as_str()), (Some(0), "rows 3\n"));
+    // A failing program: its traceback on stderr, exit 1.
+    std::fs::write(
+        dir.path().join("fail.py"),
+        "import pandas as pd\nraise ValueError('no data')\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = cli(
+        &app,
+        "alice",
+        &[
+            "submit",
+            &dir.path().join("fail.py").display().to_string(),
+            "--wait",
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("ValueError: no data"), "{stderr}");
+    // Another caller, and a name that is no job id.
+    let (code, _, stderr) = cli(&app, "mallory", &["status", &job_id]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("404"), "{stderr}");
+    let (code, _, stderr) = cli(&app, "alice", &["outputs", "../etc"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("not a job id"), "{stderr}");
+}

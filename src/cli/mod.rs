@@ -6,6 +6,7 @@ mod auth;
 mod config_show;
 mod exec;
 mod history;
+mod job;
 mod job_manifest;
 mod rules;
 mod serve;
@@ -69,6 +70,9 @@ pub enum Command {
     /// Print the Kubernetes objects (the Secret holding the code, and the Job) a heavy request
     /// creates.
     JobManifest(job_manifest::JobManifestArgs),
+    /// Heavy jobs through a running executor: submit, status, logs, outputs, cancel
+    /// (PYEXEC_EXECUTOR_URL, PYEXEC_API_KEY).
+    Job(job::JobArgs),
     /// Check a Python program against the validator's rules and print the verdict.
     Validate(validate::ValidateArgs),
     /// Print the documentation of a rule.
@@ -176,6 +180,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Exec(args) => exec::run(&sources, &args),
         Command::Ask(args) => ask::run(&sources, &args),
         Command::JobManifest(args) => job_manifest::run(&sources, &args),
+        Command::Job(args) => job::run(&args),
         Command::Validate(args) => validate::run(&sources, &args),
         Command::Explain(args) => rules::explain(&args),
         Command::Rules(args) => rules::list(&args),

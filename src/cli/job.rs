@@ -1,0 +1,434 @@
+//! `pyexec job`: heavy jobs from a terminal, through a running executor's API (submit,
+//! status, logs, outputs, cancel). Human output by default, `--format json` for scripts.
+//! The credential comes from `PYEXEC_API_KEY` (never from an argument, which `ps` shows).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context as _};
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::Outcome;
+use crate::models::{JobCreated, JobLogs, JobOutputs, JobRecord, JobStatus};
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    #[command(subcommand)]
+    pub command: JobCommand,
+    /// The executor's base URL.
+    #[arg(
+        long,
+        global = true,
+        env = "PYEXEC_EXECUTOR_URL",
+        default_value = "http://127.0.0.1:8081"
+    )]
+    pub executor_url: String,
+    /// The API key (`Authorization: Bearer`), from the environment only.
+    #[arg(
+        long,
+        global = true,
+        env = "PYEXEC_API_KEY",
+        hide_env_values = true,
+        hide = true
+    )]
+    pub api_key: Option<String>,
+    /// `text` for people, `json` for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Submit a Python file as a heavy job; prints its id, or with --wait its output as it
+    /// comes and how it ended (exit code as `pyexec exec`'s).
+    Submit(SubmitArgs),
+    /// A job's status and result.
+    Status(IdArgs),
+    /// A job's output so far; with --follow, as it comes until the job ends.
+    Logs(LogsArgs),
+    /// The files a finished job wrote; with --download DIR, fetched and checked against
+    /// their SHA-256.
+    Outputs(OutputsArgs),
+    /// Stop a job.
+    Cancel(IdArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The Python program (`-` for standard input).
+    pub file: PathBuf,
+    /// The request id (idempotent: the same program under the same id is the same job).
+    #[arg(long)]
+    pub request_id: Option<String>,
+    /// Follow the job's output until it ends.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The job id (`job submit` prints it).
+    pub job_id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The job id (`job submit` prints it).
+    pub job_id: String,
+    /// Print the output as it comes, until the job ends.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputsArgs {
+    /// The job id (`job submit` prints it).
+    pub job_id: String,
+    /// Download every file into this folder (created when missing).
+    #[arg(long)]
+    pub download: Option<PathBuf>,
+}
+
+/// The executor's API, as this command uses it.
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    key: Option<String>,
+}
+
+impl Api {
+    fn new(args: &JobArgs) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .context("cannot build the HTTP client")?;
+        Ok(Self {
+            http,
+            base: args.executor_url.trim_end_matches('/').to_owned(),
+            key: args.api_key.clone().filter(|k| !k.is_empty()),
+        })
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.http.request(method, format!("{}{path}", self.base));
+        match &self.key {
+            Some(key) => request.bearer_auth(key),
+            None => request,
+        }
+    }
+
+    /// Sends `request`; a non-2xx answer becomes an error with the server's message.
+    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<reqwest::Response> {
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the executor at {}", self.base))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or("no message")
+            .to_owned();
+        bail!("the executor answered {status}: {message}")
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> anyhow::Result<T> {
+        self.send(request)
+            .await?
+            .json()
+            .await
+            .context("the executor's answer is not what this command expects")
+    }
+}
+
+pub fn run(args: &JobArgs) -> anyhow::Result<Outcome> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let api = Api::new(args)?;
+        match &args.command {
+            JobCommand::Submit(submit) => submit_job(&api, submit, args.format).await,
+            JobCommand::Status(id) => {
+                let record: JobRecord = api
+                    .json(api.request(reqwest::Method::GET, &job_path(&id.job_id)?))
+                    .await?;
+                print_record(&record, args.format)?;
+                Ok(outcome_of(&record))
+            }
+            JobCommand::Cancel(id) => {
+                let record: JobRecord = api
+                    .json(api.request(reqwest::Method::DELETE, &job_path(&id.job_id)?))
+                    .await?;
+                print_record(&record, args.format)?;
+                Ok(Outcome::Success)
+            }
+            JobCommand::Logs(logs) if logs.follow => {
+                let status = follow(&api, &logs.job_id, args.format).await?;
+                Ok(outcome_of_status(status))
+            }
+            JobCommand::Logs(logs) => {
+                let found: JobLogs = api
+                    .json(api.request(
+                        reqwest::Method::GET,
+                        &format!("{}/logs", job_path(&logs.job_id)?),
+                    ))
+                    .await?;
+                match args.format {
+                    Format::Json => println!("{}", serde_json::to_string(&found)?),
+                    Format::Text => {
+                        print!("{}", found.stdout);
+                        eprint!("{}", found.stderr);
+                    }
+                }
+                Ok(Outcome::Success)
+            }
+            JobCommand::Outputs(outputs) => list_outputs(&api, outputs, args.format).await,
+        }
+    })
+}
+
+/// `/api/v1/jobs/{id}` for an id that can only be a job id (a DNS label).
+fn job_path(job_id: &str) -> anyhow::Result<String> {
+    let label = !job_id.is_empty()
+        && job_id.len() <= 63
+        && job_id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !label {
+        bail!(
+            "{job_id:?} is not a job id (lowercase letters, digits and -, as `job submit` prints)"
+        );
+    }
+    Ok(format!("/api/v1/jobs/{job_id}"))
+}
+
+async fn submit_job(api: &Api, args: &SubmitArgs, format: Format) -> anyhow::Result<Outcome> {
+    let code = if args.file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin()).context("cannot read the program from stdin")?
+    } else {
+        std::fs::read_to_string(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?
+    };
+    let mut body = serde_json::json!({ "code": code, "tier": "heavy" });
+    if let Some(id) = &args.request_id {
+        body["request_id"] = serde_json::Value::String(id.clone());
+    }
+    let created: JobCreated = api
+        .json(
+            api.request(reqwest::Method::POST, "/api/v1/create_heavy_job")
+                .json(&body),
+        )
+        .await?;
+    if !args.wait {
+        match format {
+            Format::Json => println!("{}", serde_json::to_string(&created)?),
+            Format::Text => println!("{}", created.job_id),
+        }
+        return Ok(Outcome::Success);
+    }
+    if format == Format::Text {
+        eprintln!("job {} {}", created.job_id, status_word(created.status));
+    }
+    follow(api, &created.job_id, format).await?;
+    let record: JobRecord = api
+        .json(api.request(reqwest::Method::GET, &job_path(&created.job_id)?))
+        .await?;
+    match format {
+        Format::Json => println!("{}", serde_json::to_string(&record)?),
+        Format::Text => eprintln!("{}", summary(&record)),
+    }
+    Ok(outcome_of(&record))
+}
+
+/// Prints the job's output as it comes (server-sent events) until it ends; its last status.
+async fn follow(api: &Api, job_id: &str, format: Format) -> anyhow::Result<JobStatus> {
+    let mut response = api
+        .send(api.request(
+            reqwest::Method::GET,
+            &format!("{}/logs?follow=true", job_path(job_id)?),
+        ))
+        .await?;
+    let mut pending = Vec::new();
+    let mut event = String::new();
+    let mut status = JobStatus::Running;
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .context("the executor's event stream broke off")?
+    {
+        pending.extend_from_slice(&chunk);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            let line = String::from_utf8_lossy(&line);
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_owned();
+            } else if let Some(data) = line.strip_prefix("data:") {
+                let data: serde_json::Value = serde_json::from_str(data.trim()).unwrap_or_default();
+                if format == Format::Json {
+                    println!("{}", serde_json::json!({"event": event, "data": data}));
+                }
+                match event.as_str() {
+                    "stdout" if format == Format::Text => {
+                        print!("{}", data["text"].as_str().unwrap_or_default());
+                        let _ = std::io::stdout().flush();
+                    }
+                    "stderr" if format == Format::Text => {
+                        eprint!("{}", data["text"].as_str().unwrap_or_default());
+                    }
+                    "end" => {
+                        status = serde_json::from_value(data["status"].clone())
+                            .unwrap_or(JobStatus::Failed);
+                        return Ok(status);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(status)
+}
+
+async fn list_outputs(api: &Api, args: &OutputsArgs, format: Format) -> anyhow::Result<Outcome> {
+    let path = format!("{}/outputs", job_path(&args.job_id)?);
+    let outputs: JobOutputs = api.json(api.request(reqwest::Method::GET, &path)).await?;
+    let Some(folder) = &args.download else {
+        match format {
+            Format::Json => println!("{}", serde_json::to_string(&outputs)?),
+            Format::Text => {
+                for file in &outputs.files {
+                    println!(
+                        "{:>12}  {}  {}",
+                        file.size,
+                        &file.sha256[..12.min(file.sha256.len())],
+                        file.name
+                    );
+                }
+            }
+        }
+        return Ok(Outcome::Success);
+    };
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    for file in &outputs.files {
+        // The server lists only its own relative names; refuse anything else all the same.
+        if file
+            .name
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+        {
+            bail!("the executor listed an unsafe file name {:?}", file.name);
+        }
+        let target = folder.join(&file.name);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut response = api
+            .send(api.request(reqwest::Method::GET, &format!("{path}/{}", file.name)))
+            .await?;
+        let partial = target.with_extension("pyexec-part");
+        let mut out = std::fs::File::create(&partial)
+            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let mut digest = <sha2::Sha256 as sha2::Digest>::new();
+        let mut size = 0u64;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .with_context(|| format!("the download of {} broke off", file.name))?
+        {
+            sha2::Digest::update(&mut digest, &chunk);
+            size += chunk.len() as u64;
+            out.write_all(&chunk)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            if format == Format::Text {
+                eprint!("\r{}: {} / {} bytes", file.name, size, file.size);
+            }
+        }
+        if format == Format::Text {
+            eprintln!();
+        }
+        let sha256: String = sha2::Digest::finalize(digest)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if sha256 != file.sha256 || size != file.size {
+            let _ = std::fs::remove_file(&partial);
+            bail!(
+                "{} arrived damaged ({size} bytes, sha256 {sha256}; expected {} bytes, {})",
+                file.name,
+                file.size,
+                file.sha256
+            );
+        }
+        std::fs::rename(&partial, &target)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        if format == Format::Json {
+            println!(
+                "{}",
+                serde_json::json!({"name": file.name, "path": target, "size": size, "sha256": sha256})
+            );
+        } else {
+            println!("{}", target.display());
+        }
+    }
+    Ok(Outcome::Success)
+}
+
+fn status_word(status: JobStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn summary(record: &JobRecord) -> String {
+    let mut text = format!("job {} {}", record.job_id, status_word(record.status));
+    if let Some(result) = &record.result {
+        text.push_str(&format!(" · {:.1} s", result.duration_ms / 1000.0));
+    }
+    if let Some(location) = &record.result_location {
+        text.push_str(&format!(" · results in {location}"));
+    }
+    if let Some(error) = &record.error {
+        text.push_str(&format!(" · {error}"));
+    }
+    text
+}
+
+fn print_record(record: &JobRecord, format: Format) -> anyhow::Result<()> {
+    match format {
+        Format::Json => println!("{}", serde_json::to_string(record)?),
+        Format::Text => println!("{}", summary(record)),
+    }
+    Ok(())
+}
+
+fn outcome_of(record: &JobRecord) -> Outcome {
+    match &record.result {
+        Some(result) => Outcome::of_execution(result.status),
+        None => outcome_of_status(record.status),
+    }
+}
+
+fn outcome_of_status(status: JobStatus) -> Outcome {
+    match status {
+        JobStatus::Succeeded | JobStatus::Pending | JobStatus::Running => Outcome::Success,
+        JobStatus::Failed | JobStatus::Cancelled => Outcome::Negative,
+    }
+}
