@@ -427,24 +427,17 @@ struct JobQuery {
     responses(
         (status = 200, description = "The job", body = JobRecord),
         (status = 400, description = "A malformed query", body = ApiError),
-        (status = 401, description = "No valid credential", body = ApiError),
-        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
-        (status = 404, description = "No such job, or another caller's", body = ApiError),
-        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
-        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+        JobReadErrors,
     )
 )]
 async fn get_job(
     State(state): State<Arc<AppState>>,
     Extension(assigned): Extension<RequestId>,
     Extension(caller): Extension<Caller>,
-    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    JobId(job_id): JobId,
     query: Result<Query<JobQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let id = assigned.0;
-    let Ok(Path(job_id)) = job_id else {
-        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
-    };
     let Ok(Query(query)) = query else {
         return bad_request("wait_secs must be a number of seconds".to_owned(), &id);
     };
@@ -478,12 +471,9 @@ async fn cancel_job(
     State(state): State<Arc<AppState>>,
     Extension(assigned): Extension<RequestId>,
     Extension(caller): Extension<Caller>,
-    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    JobId(job_id): JobId,
 ) -> Response {
     let id = assigned.0;
-    let Ok(Path(job_id)) = job_id else {
-        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
-    };
     let outcome = state.executor.cancel_job(&caller, &job_id).await;
     found(&state, outcome, || format!("no job {job_id}"), &id)
 }
@@ -514,25 +504,18 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(250);
             (String = "text/event-stream"),
         )),
         (status = 400, description = "A malformed query", body = ApiError),
-        (status = 401, description = "No valid credential", body = ApiError),
-        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
-        (status = 404, description = "No such job, or another caller's", body = ApiError),
-        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
-        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+        JobReadErrors,
     )
 )]
 async fn job_logs(
     State(state): State<Arc<AppState>>,
     Extension(assigned): Extension<RequestId>,
     Extension(caller): Extension<Caller>,
-    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    JobId(job_id): JobId,
     query: Result<Query<LogsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     let id = assigned.0;
-    let Ok(Path(job_id)) = job_id else {
-        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
-    };
     let Ok(Query(query)) = query else {
         return bad_request("follow must be true or false".to_owned(), &id);
     };
@@ -634,25 +617,18 @@ async fn job_logs(
     security(("bearer" = ["jobs:read"]), ("api_key" = ["jobs:read"])),
     responses(
         (status = 200, description = "The job's output files (none when it wrote none)", body = JobOutputs),
-        (status = 401, description = "No valid credential", body = ApiError),
-        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
-        (status = 404, description = "No such job, or another caller's", body = ApiError),
         (status = 409, description = "The job has not finished", body = ApiError),
-        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
-        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
         (status = 503, description = "The result storage could not be read", body = ApiError),
+        JobReadErrors,
     )
 )]
 async fn job_outputs(
     State(state): State<Arc<AppState>>,
     Extension(assigned): Extension<RequestId>,
     Extension(caller): Extension<Caller>,
-    job_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    JobId(job_id): JobId,
 ) -> Response {
     let id = assigned.0;
-    let Ok(Path(job_id)) = job_id else {
-        return bad_request("the job id is not valid UTF-8".to_owned(), &id);
-    };
     let outcome = state.executor.job_outputs(&caller, &job_id).await;
     found(&state, outcome, || format!("no job {job_id}"), &id)
 }
@@ -672,14 +648,10 @@ async fn job_outputs(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 206, description = "The range asked for", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 400, description = "A name that climbs out of the output folder (`..`, an absolute path)", body = ApiError),
-        (status = 401, description = "No valid credential", body = ApiError),
-        (status = 403, description = "The credential lacks the `jobs:read` scope", body = ApiError),
-        (status = 404, description = "No such job or file, or another caller's job", body = ApiError),
         (status = 409, description = "The job has not finished", body = ApiError),
         (status = 416, description = "The range lies past the end of the file", body = ApiError),
-        (status = 429, description = "The caller's rate limit (Retry-After)", body = ApiError),
-        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
         (status = 503, description = "The result storage could not be read", body = ApiError),
+        JobReadErrors,
     )
 )]
 async fn job_output(
@@ -858,6 +830,51 @@ fn byte_range(header: Option<&HeaderValue>, size: u64) -> Result<Option<std::ops
         return Err(());
     }
     Ok(Some(range))
+}
+
+/// The `{job_id}` of a job path: one that is not UTF-8 is a 400 in the error contract.
+struct JobId(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for JobId {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Response> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(job_id)) => Ok(JobId(job_id)),
+            Err(_) => {
+                let id = parts
+                    .extensions
+                    .get::<RequestId>()
+                    .map(|r| r.0.clone())
+                    .unwrap_or_default();
+                Err(bad_request("the job id is not valid UTF-8".to_owned(), &id))
+            }
+        }
+    }
+}
+
+/// What every endpoint reading a job may answer besides its own answers.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // a description for the OpenAPI document, never built
+enum JobReadErrors {
+    /// No valid credential
+    #[response(status = 401)]
+    Unauthorized(ApiError),
+    /// The credential lacks the `jobs:read` scope
+    #[response(status = 403)]
+    Forbidden(ApiError),
+    /// No such job (or output file), or another caller's job
+    #[response(status = 404)]
+    NotFound(ApiError),
+    /// The caller's rate limit (Retry-After)
+    #[response(status = 429)]
+    TooManyRequests(ApiError),
+    /// This executor does not run heavy jobs
+    #[response(status = 501)]
+    NoJobs(ApiError),
 }
 
 /// 200 with what was found, 404 saying what was not, or the failure's answer.
