@@ -543,6 +543,20 @@ impl Inner {
         }
     }
 
+    /// Writes `rows` in one transaction, noting the outcome (readiness) and counting what
+    /// was written.
+    async fn commit(&self, rows: &[&Row]) -> Result<(), HistoryError> {
+        let started = std::time::Instant::now();
+        let result = self.store.upsert(rows).await;
+        self.note(&result);
+        if result.is_ok() {
+            if let Some(metrics) = &self.metrics {
+                metrics.history_written(rows.len(), started.elapsed());
+            }
+        }
+        result
+    }
+
     fn note<T>(&self, result: &Result<T, HistoryError>) {
         match result {
             Ok(_) => {
@@ -571,14 +585,8 @@ impl Inner {
         for row in rows {
             let mut delay = Duration::from_millis(50);
             loop {
-                let result = self.store.upsert(&[row]).await;
-                self.note(&result);
-                match result {
-                    Ok(()) => {
-                        if let Some(metrics) = &self.metrics {
-                            metrics.history_written(1, Duration::ZERO);
-                        }
-                    }
+                match self.commit(&[row]).await {
+                    Ok(()) => {}
                     Err(err) if err.is_refused_data() => {
                         if let Some(metrics) = &self.metrics {
                             metrics.history_dropped();
@@ -622,6 +630,15 @@ impl Inner {
     }
 }
 
+/// One row per key, the later row winning where a batch holds a key twice.
+fn latest<'r>(rows: impl Iterator<Item = &'r Row>) -> Vec<&'r Row> {
+    let mut latest: HashMap<&str, &Row> = HashMap::new();
+    for row in rows {
+        latest.insert(row.id.as_str(), row);
+    }
+    latest.into_values().collect()
+}
+
 /// Empties the queue in batches, one transaction each; a failed batch is kept and retried.
 async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Arc<Row>>) {
     let batch_size = inner.settings.batch_size.max(1);
@@ -641,24 +658,11 @@ async fn writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Arc<Row>>) {
                 Ok(_) => {}
             }
         }
-        // The same key twice in a batch: the later row wins.
-        let mut latest: HashMap<&str, &Row> = HashMap::new();
-        for row in &batch {
-            latest.insert(row.id.as_str(), row);
-        }
-        let rows: Vec<&Row> = latest.into_values().collect();
+        let rows = latest(batch.iter().map(|r| &**r));
         let mut delay = Duration::from_millis(50);
         loop {
-            let started = std::time::Instant::now();
-            let result = inner.store.upsert(&rows).await;
-            inner.note(&result);
-            match result {
-                Ok(()) => {
-                    if let Some(metrics) = &inner.metrics {
-                        metrics.history_written(rows.len(), started.elapsed());
-                    }
-                    break;
-                }
+            match inner.commit(&rows).await {
+                Ok(()) => break,
                 Err(err) if err.is_refused_data() => {
                     // The database refused what one record holds, not the connection:
                     // write them one by one and set aside those it refuses, so that one
@@ -708,20 +712,10 @@ async fn durable_writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Durable>) {
             if batch.is_empty() {
                 break;
             }
-            // The same key twice: the later row wins (the earlier waiter is answered too).
-            let mut latest: HashMap<&str, &Row> = HashMap::new();
-            for d in &batch {
-                latest.insert(d.row.id.as_str(), &d.row);
-            }
-            let rows: Vec<&Row> = latest.into_values().collect();
-            let started = std::time::Instant::now();
-            let result = inner.store.upsert(&rows).await;
-            inner.note(&result);
-            match result {
+            // (Every waiter of a key written twice is answered.)
+            let rows = latest(batch.iter().map(|d| &*d.row));
+            match inner.commit(&rows).await {
                 Ok(()) => {
-                    if let Some(metrics) = &inner.metrics {
-                        metrics.history_written(rows.len(), started.elapsed());
-                    }
                     for d in batch.drain(..) {
                         let _ = d.done.send(Ok(()));
                     }
@@ -729,13 +723,7 @@ async fn durable_writer(inner: Arc<Inner>, mut rx: mpsc::Receiver<Durable>) {
                 }
                 Err(err) if err.is_refused_data() && batch.len() > 1 => {
                     for d in batch.drain(..) {
-                        let result = inner.store.upsert(&[&d.row]).await;
-                        inner.note(&result);
-                        if result.is_ok() {
-                            if let Some(metrics) = &inner.metrics {
-                                metrics.history_written(1, Duration::ZERO);
-                            }
-                        }
+                        let result = inner.commit(&[&d.row]).await;
                         let _ = d.done.send(result);
                     }
                     break;
