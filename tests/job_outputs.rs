@@ -239,7 +239,7 @@ fn a_running_jobs_outputs_are_not_listed_yet() {
     let app = spawn(Role::Executor, Options::default().config(keys()));
     let created = ureq::post(&app.url("/api/v1/create_heavy_job"))
         .set("authorization", "Bearer alice-key")
-        .send_json(json!({"request_id": "outputs-slow", "code": "import time\nimport pandas\ntime.sleep(30)\n"}))
+        .send_json(json!({"request_id": "outputs-slow", "code": "import time\nimport pandas\ntime.sleep(120)\n"}))
         .expect("created")
         .into_json::<Value>()
         .expect("json");
@@ -254,6 +254,38 @@ fn a_running_jobs_outputs_are_not_listed_yet() {
     assert!(json_of(&body)["error"]["message"]
         .as_str()
         .is_some_and(|m| m.contains("has not finished")));
+    // Follow streams are bounded per caller: four held open, a fifth is 429 until one closes.
+    let follow_url = app.url(&format!("/api/v1/jobs/{job_id}/logs?follow=true"));
+    let open = |key: &str| match ureq::get(&follow_url)
+        .set("authorization", &format!("Bearer {key}-key"))
+        .call()
+    {
+        Ok(r) => (r.status(), Some(r)),
+        Err(ureq::Error::Status(code, _)) => (code, None),
+        Err(err) => panic!("transport error: {err}"),
+    };
+    let mut held: Vec<ureq::Response> = (0..4)
+        .map(|_| {
+            let (status, response) = open("alice");
+            assert_eq!(status, 200);
+            response.expect("a stream")
+        })
+        .collect();
+    assert_eq!(open("alice").0, 429, "a fifth stream of one caller");
+    drop(held.pop());
+    // Its place comes back once the server sees it closed (at its next event or keep-alive).
+    common::poll(
+        Duration::from_secs(60),
+        Duration::from_millis(500),
+        || match open("alice") {
+            (200, Some(r)) => {
+                held.push(r);
+                Ok(())
+            }
+            (status, _) => Err(format!("still {status}")),
+        },
+    );
+    drop(held);
     // Cancelled: it ended without outputs, and says so with an empty listing.
     let cancelled = ureq::delete(&app.url(&format!("/api/v1/jobs/{job_id}")))
         .set("authorization", "Bearer alice-key")

@@ -335,6 +335,7 @@ async fn executor_state(
         body: settings.server.body_limits(),
         auth,
         metrics: Some(Arc::clone(metrics)),
+        follows: Default::default(),
     });
     Ok(ExecutorParts {
         state,

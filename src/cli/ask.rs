@@ -70,6 +70,7 @@ pub fn run(sources: &Sources, args: &AskArgs) -> anyhow::Result<Outcome> {
                     body: settings.server.body_limits(),
                     auth: Arc::new(crate::http::Authenticator::open()),
                     metrics: None,
+                    follows: Default::default(),
                 });
                 let limits = settings.server.limits(Duration::ZERO);
                 let (_stop, stopped) = tokio::sync::watch::channel(false);

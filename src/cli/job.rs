@@ -312,12 +312,8 @@ async fn list_outputs(api: &Api, args: &OutputsArgs, format: Format) -> anyhow::
             Format::Json => println!("{}", serde_json::to_string(&outputs)?),
             Format::Text => {
                 for file in &outputs.files {
-                    println!(
-                        "{:>12}  {}  {}",
-                        file.size,
-                        &file.sha256[..12.min(file.sha256.len())],
-                        file.name
-                    );
+                    let short: String = file.sha256.chars().take(12).collect();
+                    println!("{:>12}  {short}  {}", file.size, printable(&file.name));
                 }
             }
         }
@@ -335,16 +331,15 @@ async fn list_outputs(api: &Api, args: &OutputsArgs, format: Format) -> anyhow::
             bail!("the executor listed an unsafe file name {:?}", file.name);
         }
         let target = folder.join(&file.name);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
+        make_folders(folder, &file.name)?;
         let mut response = api
-            .send(api.request(reqwest::Method::GET, &format!("{path}/{}", file.name)))
+            .send(api.request(
+                reqwest::Method::GET,
+                &format!("{path}/{}", encode_path(&file.name)),
+            ))
             .await?;
         let partial = target.with_extension("pyexec-part");
-        let mut out = std::fs::File::create(&partial)
-            .with_context(|| format!("cannot write {}", partial.display()))?;
+        let mut out = create_new(&partial)?;
         let mut digest = <sha2::Sha256 as sha2::Digest>::new();
         let mut size = 0u64;
         while let Some(chunk) = response
@@ -357,7 +352,12 @@ async fn list_outputs(api: &Api, args: &OutputsArgs, format: Format) -> anyhow::
             out.write_all(&chunk)
                 .with_context(|| format!("cannot write {}", partial.display()))?;
             if format == Format::Text {
-                eprint!("\r{}: {} / {} bytes", file.name, size, file.size);
+                eprint!(
+                    "\r{}: {} / {} bytes",
+                    printable(&file.name),
+                    size,
+                    file.size
+                );
             }
         }
         if format == Format::Text {
@@ -376,6 +376,7 @@ async fn list_outputs(api: &Api, args: &OutputsArgs, format: Format) -> anyhow::
                 file.sha256
             );
         }
+        // rename replaces a symlink at the target, never what it points to.
         std::fs::rename(&partial, &target)
             .with_context(|| format!("cannot write {}", target.display()))?;
         if format == Format::Json {
@@ -384,10 +385,73 @@ async fn list_outputs(api: &Api, args: &OutputsArgs, format: Format) -> anyhow::
                 serde_json::json!({"name": file.name, "path": target, "size": size, "sha256": sha256})
             );
         } else {
-            println!("{}", target.display());
+            println!("{}", printable(&target.display().to_string()));
         }
     }
     Ok(Outcome::Success)
+}
+
+/// The folders above `name` under `folder`, created, none of them a symlink (a folder that
+/// others can write to could otherwise send the download elsewhere).
+fn make_folders(folder: &Path, name: &str) -> anyhow::Result<()> {
+    let mut at = folder.to_owned();
+    let parts: Vec<&str> = name.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        at.push(part);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                bail!(
+                    "{} is a symbolic link; download into a folder of your own",
+                    at.display()
+                )
+            }
+            Ok(_) => {}
+            Err(_) => std::fs::create_dir(&at)
+                .with_context(|| format!("cannot create {}", at.display()))?,
+        }
+    }
+    Ok(())
+}
+
+/// A new file: an existing one (or a symlink) at `path` is removed first, and the file is
+/// created exclusively, never through a link.
+fn create_new(path: &Path) -> anyhow::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    if std::fs::symlink_metadata(path).is_ok() {
+        std::fs::remove_file(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A file name as a URL path: each segment percent-encoded, `/` kept.
+fn encode_path(name: &str) -> String {
+    name.split('/')
+        .map(|segment| {
+            segment
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `text` with control characters shown as `?`: names come from the job's code.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 fn status_word(status: JobStatus) -> String {

@@ -33,6 +33,77 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The process's metrics: `GET /metrics` is served and requests counted when set.
     pub metrics: Option<Arc<Metrics>>,
+    /// The `logs?follow=true` streams open now, by caller.
+    pub follows: Follows,
+}
+
+/// Bounds on open `logs?follow=true` streams: each holds a connection and a task, so one
+/// caller may hold a few and all callers together a few dozen; past that, 429.
+#[derive(Debug, Default)]
+pub struct Follows {
+    open: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+/// Most follow streams one caller may hold open at once.
+const FOLLOWS_PER_CALLER: usize = 4;
+/// Most follow streams open at once in all.
+const FOLLOWS_IN_ALL: usize = 64;
+
+/// One open follow stream; closing it (dropping the stream) frees its place.
+struct FollowPlace {
+    state: Arc<AppState>,
+    caller: String,
+}
+
+impl Follows {
+    fn take(state: &Arc<AppState>, caller: &str) -> Result<FollowPlace, String> {
+        let mut open = state
+            .follows
+            .open
+            .lock()
+            .map_err(|_| "follow streams unavailable".to_owned())?;
+        let total: usize = open.values().sum();
+        let mine = open.get(caller).copied().unwrap_or(0);
+        if mine >= FOLLOWS_PER_CALLER {
+            return Err(format!(
+                "you follow {mine} jobs already (at most {FOLLOWS_PER_CALLER} at once); close one, or poll without follow"
+            ));
+        }
+        if total >= FOLLOWS_IN_ALL {
+            return Err(format!(
+                "{total} follow streams are open (at most {FOLLOWS_IN_ALL}); try again shortly, or poll without follow"
+            ));
+        }
+        *open.entry(caller.to_owned()).or_default() += 1;
+        Ok(FollowPlace {
+            state: Arc::clone(state),
+            caller: caller.to_owned(),
+        })
+    }
+}
+
+impl Drop for FollowPlace {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.state.follows.open.lock() {
+            if let Some(count) = open.get_mut(&self.caller) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    open.remove(&self.caller);
+                }
+            }
+        }
+    }
+}
+
+/// One event of `GET /api/v1/jobs/{job_id}/logs?follow=true`, as an event-stream parser
+/// reads it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobLogEvent {
+    /// `stdout` or `stderr` (data `{"text"}`: new output), `end` (data `{"status",
+    /// "complete"}`: the last event), or `error` (the job could no longer be read).
+    pub event: String,
+    /// The event's data: JSON text.
+    pub data: String,
 }
 
 /// The executor behind the API, for entry points that share its state (event triggers).
@@ -49,7 +120,7 @@ impl AsRef<Executor> for AppState {
         description = "Validated Python run in a warm OS-level sandbox; heavy jobs. Every non-2xx answer is an ApiError with the request id."
     ),
     paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, job_logs, job_outputs, job_output, list_executions, get_execution, health, ready, live),
-    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobLogs, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
+    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobLogs, JobLogEvent, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -501,7 +572,7 @@ const FOLLOW_EVERY: Duration = Duration::from_millis(250);
     responses(
         (status = 200, description = "The output so far (`complete` once the job has ended); with follow=true an event stream", content(
             (JobLogs = "application/json"),
-            (String = "text/event-stream"),
+            (JobLogEvent = "text/event-stream"),
         )),
         (status = 400, description = "A malformed query", body = ApiError),
         JobReadErrors,
@@ -519,27 +590,61 @@ async fn job_logs(
     let Ok(Query(query)) = query else {
         return bad_request("follow must be true or false".to_owned(), &id);
     };
-    let first = match state.executor.job_logs(&caller, &job_id).await {
-        Ok(Some(logs)) if query.follow == Some(true) => logs,
-        outcome => return found(&state, outcome, || format!("no job {job_id}"), &id),
+    let first = match state.executor.job_logs_since(&caller, &job_id, 0).await {
+        Ok(Some(first)) if query.follow == Some(true) => first,
+        Ok(found_logs) if query.follow != Some(true) => {
+            // All of it: the rest of the log after the first bounded read.
+            let whole = match found_logs {
+                Some(_) => state.executor.job_logs(&caller, &job_id).await,
+                None => Ok(None),
+            };
+            return found(&state, whole, || format!("no job {job_id}"), &id);
+        }
+        outcome => {
+            return found(
+                &state,
+                outcome.map(|o| o.map(|(logs, _)| logs)),
+                || format!("no job {job_id}"),
+                &id,
+            )
+        }
+    };
+    let place = match Follows::take(&state, &caller.id) {
+        Ok(place) => place,
+        Err(why) => {
+            return retry_after(
+                error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    ApiError::new(ErrorKind::RateLimited, why),
+                    &id,
+                ),
+                5,
+            )
+        }
     };
     struct Follow {
         state: Arc<AppState>,
         caller: Caller,
         job_id: String,
-        next: Option<JobLogs>,
+        /// The next answer to turn into events, and the log offset after it.
+        next: Option<(JobLogs, u64)>,
+        offset: u64,
+        /// Bytes of text sent per stream.
         sent: [usize; 2],
         until: tokio::time::Instant,
         done: bool,
+        _place: FollowPlace,
     }
     let follow = Follow {
         state: Arc::clone(&state),
         caller,
         job_id,
         next: Some(first),
+        offset: 0,
         sent: [0, 0],
         until: tokio::time::Instant::now() + FOLLOW_LIMIT,
         done: false,
+        _place: place,
     };
     use futures_util::StreamExt as _;
     let events = futures_util::stream::unfold(follow, |mut f| async move {
@@ -547,12 +652,17 @@ async fn job_logs(
             return None;
         }
         loop {
-            let logs = match f.next.take() {
-                Some(logs) => logs,
+            let (logs, next) = match f.next.take() {
+                Some(answer) => answer,
                 None => {
                     tokio::time::sleep(FOLLOW_EVERY).await;
-                    match f.state.executor.job_logs(&f.caller, &f.job_id).await {
-                        Ok(Some(logs)) => logs,
+                    match f
+                        .state
+                        .executor
+                        .job_logs_since(&f.caller, &f.job_id, f.offset)
+                        .await
+                    {
+                        Ok(Some(answer)) => answer,
                         Ok(None) | Err(_) => {
                             f.done = true;
                             let event = Event::default()
@@ -563,23 +673,35 @@ async fn job_logs(
                     }
                 }
             };
+            f.offset = next;
             let mut events = Vec::new();
             for (index, (name, text)) in [("stdout", &logs.stdout), ("stderr", &logs.stderr)]
                 .into_iter()
                 .enumerate()
             {
-                let sent = f.sent[index];
-                // New text only; a result whose text is not what was relayed (decoded
-                // differently, cut at the limit) adds nothing more.
-                if text.len() > sent && text.is_char_boundary(sent) {
-                    if let Ok(event) = Event::default()
-                        .event(name)
-                        .json_data(serde_json::json!({"text": &text[sent..]}))
-                    {
-                        events.push(event);
+                // While it runs: the new text. Once ended: its result's text past what was
+                // sent (a result whose text is not what was relayed, decoded differently or
+                // cut at the limit, adds nothing more).
+                let new = if logs.complete {
+                    let sent = f.sent[index];
+                    if text.len() > sent && text.is_char_boundary(sent) {
+                        &text[sent..]
+                    } else {
+                        ""
                     }
-                    f.sent[index] = text.len();
+                } else {
+                    text.as_str()
+                };
+                if new.is_empty() {
+                    continue;
                 }
+                if let Ok(event) = Event::default()
+                    .event(name)
+                    .json_data(serde_json::json!({ "text": new }))
+                {
+                    events.push(event);
+                }
+                f.sent[index] += new.len();
             }
             let out_of_time = tokio::time::Instant::now() >= f.until;
             if logs.complete || out_of_time {
@@ -869,7 +991,7 @@ enum JobReadErrors {
     /// No such job (or output file), or another caller's job
     #[response(status = 404)]
     NotFound(ApiError),
-    /// The caller's rate limit (Retry-After)
+    /// The caller's rate limit, or (logs?follow=true) too many follow streams open (Retry-After)
     #[response(status = 429)]
     TooManyRequests(ApiError),
     /// This executor does not run heavy jobs

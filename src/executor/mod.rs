@@ -515,20 +515,48 @@ impl Executor {
         }
     }
 
-    /// A job `caller` may see: its own, or any with `admin`; `Ok(None)` for one that does
-    /// not exist or is another caller's (the two are not told apart). With `wait`, the job
-    /// once done or as it is when `wait` runs out.
+    /// The output of a job of the caller's (any job's with `admin`) from `offset` on, and
+    /// the offset to ask from next (see `JobService::logs_since`).
+    pub async fn job_logs_since(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        offset: u64,
+    ) -> Result<Option<(crate::models::JobLogs, u64)>, Failure> {
+        let Some(record) = self.job(caller, job_id, None).await? else {
+            return Ok(None);
+        };
+        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
+        Ok(Some(jobs.logs_since(&record, offset).await))
+    }
+
     /// The output so far of a job of the caller's (any job's with `admin`).
     pub async fn job_logs(
         &self,
         caller: &Caller,
         job_id: &str,
     ) -> Result<Option<crate::models::JobLogs>, Failure> {
-        let Some(record) = self.job(caller, job_id, None).await? else {
+        let Some((mut logs, mut offset)) = self.job_logs_since(caller, job_id, 0).await? else {
             return Ok(None);
         };
-        let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
-        Ok(Some(jobs.logs(&record)))
+        // The rest of the log, a bounded read at a time, while reads make progress.
+        while !logs.complete {
+            let Some((more, next)) = self.job_logs_since(caller, job_id, offset).await? else {
+                break;
+            };
+            if more.complete {
+                // It ended meanwhile: its result has all of it.
+                logs = more;
+                break;
+            }
+            if next == offset {
+                break;
+            }
+            logs.stdout.push_str(&more.stdout);
+            logs.stderr.push_str(&more.stderr);
+            offset = next;
+        }
+        Ok(Some(logs))
     }
 
     /// The files a job of the caller's wrote (any job's with `admin`): `Ok(None)` for no
@@ -601,6 +629,9 @@ impl Executor {
         Ok(Some((file, stream)))
     }
 
+    /// A job `caller` may see: its own, or any with `admin`; `Ok(None)` for one that does
+    /// not exist or is another caller's (the two are not told apart). With `wait`, the job
+    /// once done or as it is when `wait` runs out.
     pub async fn job(
         &self,
         caller: &Caller,

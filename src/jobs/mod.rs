@@ -561,40 +561,41 @@ impl JobService {
         );
     }
 
-    /// The output of job `record` so far: its result's once it has ended, else what its
-    /// runner relayed to its log (local backend; nothing yet on Kubernetes).
-    pub fn logs(&self, record: &JobRecord) -> crate::models::JobLogs {
+    /// The output of job `record` from `offset` on: once it has ended, all of its result's
+    /// (`complete`); while it runs, what its runner relayed to its log after byte `offset`
+    /// (local backend; nothing on Kubernetes until the job ends), with the offset to ask
+    /// from next. Reads at most [`RELAY_READ`] bytes a call, off the async threads.
+    pub async fn logs_since(
+        &self,
+        record: &JobRecord,
+        offset: u64,
+    ) -> (crate::models::JobLogs, u64) {
         let ended = !matches!(record.status, JobStatus::Pending | JobStatus::Running);
-        if let (true, Some(result)) = (ended, &record.result) {
-            return crate::models::JobLogs {
-                job_id: record.job_id.clone(),
-                status: record.status,
-                stdout: result.stdout.clone(),
-                stderr: result.stderr.clone(),
-                complete: true,
-            };
-        }
-        let (mut stdout, mut stderr) = (String::new(), String::new());
-        if let Some(state) = &self.state {
-            if let Ok(log) = std::fs::read_to_string(state.log_file(&record.job_id)) {
-                for line in log.lines() {
-                    if let Ok(piece) = serde_json::from_str::<runner::OutputLine>(line) {
-                        match piece.pyexec_output.as_str() {
-                            "stdout" => stdout.push_str(&piece.text),
-                            "stderr" => stderr.push_str(&piece.text),
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        }
-        crate::models::JobLogs {
+        let mut logs = crate::models::JobLogs {
             job_id: record.job_id.clone(),
             status: record.status,
-            stdout,
-            stderr,
+            stdout: String::new(),
+            stderr: String::new(),
             complete: ended,
+        };
+        if ended {
+            if let Some(result) = &record.result {
+                logs.stdout.clone_from(&result.stdout);
+                logs.stderr.clone_from(&result.stderr);
+            }
+            return (logs, offset);
         }
+        let Some(state) = &self.state else {
+            return (logs, offset);
+        };
+        let path = state.log_file(&record.job_id);
+        let read = tokio::task::spawn_blocking(move || read_relayed(&path, offset)).await;
+        let Ok((stdout, stderr, next)) = read else {
+            return (logs, offset);
+        };
+        logs.stdout = stdout;
+        logs.stderr = stderr;
+        (logs, next)
     }
 
     /// The files job `job_id` wrote, from the manifest its runner keeps beside them; `None`
@@ -635,7 +636,6 @@ impl JobService {
             .map_err(|e| JobsError::setup("cannot read the job's output", e))
     }
 
-    /// The `result.json` the runner wrote, if it wrote one.
     /// The result the runner of job `job_id` wrote (under its own folder: never another
     /// job's, whatever request id either used).
     async fn read_result(&self, job_id: &str) -> Option<ExecutionResult> {
@@ -679,4 +679,37 @@ impl JobService {
         record.result = result;
         tracing::info!(status = ?record.status, location = ?record.result_location, "job finished");
     }
+}
+
+/// Most bytes of a runner's log one [`JobService::logs_since`] reads.
+pub const RELAY_READ: u64 = 1 << 20;
+
+/// The program output a runner relayed to its log after byte `offset`: whole lines only, at
+/// most [`RELAY_READ`] bytes; the offset after the last whole line read.
+fn read_relayed(path: &Path, offset: u64) -> (String, String, u64) {
+    use std::io::{Read as _, Seek as _};
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return (stdout, stderr, offset);
+    };
+    if file.seek(std::io::SeekFrom::Start(offset)).is_err() {
+        return (stdout, stderr, offset);
+    }
+    let mut bytes = Vec::new();
+    if file.take(RELAY_READ).read_to_end(&mut bytes).is_err() {
+        return (stdout, stderr, offset);
+    }
+    let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
+        return (stdout, stderr, offset);
+    };
+    for line in bytes[..end].split(|b| *b == b'\n') {
+        if let Ok(piece) = serde_json::from_slice::<runner::OutputLine>(line) {
+            match piece.pyexec_output.as_str() {
+                "stdout" => stdout.push_str(&piece.text),
+                "stderr" => stderr.push_str(&piece.text),
+                _ => {}
+            }
+        }
+    }
+    (stdout, stderr, offset + end as u64 + 1)
 }

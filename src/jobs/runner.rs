@@ -274,7 +274,7 @@ async fn execute(
     // The output as it comes, to this runner's standard error (the local backend's
     // `runner.log`, a pod's log), where `GET /api/v1/jobs/{id}/logs` reads it.
     let (progress, chunks) = tokio::sync::mpsc::unbounded_channel();
-    let relay = tokio::spawn(relay_output(chunks));
+    let relay = tokio::spawn(relay_output(chunks, limits.max_output_bytes));
     let outcome = pool
         .execute(Job {
             request_id: spec.request_id.clone(),
@@ -296,29 +296,30 @@ async fn execute(
     Ok(result)
 }
 
-/// Writes the program's output, as it is read, to standard error as [`OutputLine`]s; text
-/// is decoded per stream, a UTF-8 character split between chunks carried to the next.
+/// Writes the program's output, as it is read, to standard error as [`OutputLine`]s. Text
+/// is decoded per stream (a character split between chunks waits for its rest; an invalid
+/// byte becomes U+FFFD); each stream's lines stop once they reach twice `cap` bytes (the
+/// output limit; JSON escapes make lines longer than the text), so that no program fills the
+/// log. The result keeps the output whatever is relayed.
 async fn relay_output(
     mut chunks: tokio::sync::mpsc::UnboundedReceiver<(crate::sandbox::OutputStream, Vec<u8>)>,
+    cap: u64,
 ) {
     use std::io::Write as _;
+    let budget = cap.saturating_mul(2);
     let mut carry: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    let mut written = [0u64; 2];
     while let Some((stream, bytes)) = chunks.recv().await {
         let (index, name) = match stream {
             crate::sandbox::OutputStream::Stdout => (0, "stdout"),
             crate::sandbox::OutputStream::Stderr => (1, "stderr"),
         };
+        if written[index] >= budget {
+            continue;
+        }
         let pending = &mut carry[index];
         pending.extend_from_slice(&bytes);
-        let complete = match std::str::from_utf8(pending) {
-            Ok(_) => pending.len(),
-            // An incomplete character at the end waits for the rest; anything else invalid
-            // is replaced.
-            Err(e) if e.error_len().is_none() => e.valid_up_to(),
-            Err(_) => pending.len(),
-        };
-        let text = String::from_utf8_lossy(&pending[..complete]).into_owned();
-        pending.drain(..complete);
+        let text = decode_complete(pending);
         if text.is_empty() {
             continue;
         }
@@ -327,10 +328,43 @@ async fn relay_output(
             text,
         };
         if let Ok(json) = serde_json::to_string(&line) {
+            written[index] = written[index].saturating_add(json.len() as u64 + 1);
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "{json}");
         }
     }
+}
+
+/// Takes the decodable text off the front of `pending`: valid UTF-8 as it is, each invalid
+/// sequence as U+FFFD; an incomplete character at the end stays for the next chunk.
+fn decode_complete(pending: &mut Vec<u8>) -> String {
+    let mut text = String::new();
+    let mut at = 0;
+    loop {
+        match std::str::from_utf8(&pending[at..]) {
+            Ok(valid) => {
+                text.push_str(valid);
+                at = pending.len();
+                break;
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                text.push_str(&String::from_utf8_lossy(&pending[at..at + valid]));
+                match e.error_len() {
+                    Some(bad) => {
+                        text.push('\u{fffd}');
+                        at += valid + bad;
+                    }
+                    None => {
+                        at += valid;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    pending.drain(..at);
+    text
 }
 
 /// One piece of a heavy job's output in its runner's log: a JSON line of its own (the
@@ -351,6 +385,9 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
     };
     let mut stack = vec![work.to_owned()];
     let mut files: Vec<crate::models::OutputFile> = Vec::new();
+    // Every name once: a reserved name renamed, or two file names that are not UTF-8 and
+    // read alike, get a number rather than replace another file.
+    let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).map_err(read_error(&dir))? {
             let entry = entry.map_err(read_error(&dir))?;
@@ -363,12 +400,18 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
                     return Err(RunnerError::OutsideWork { path });
                 };
                 let relative = relative.to_string_lossy().into_owned();
-                let name = if RESERVED_OUTPUTS.contains(&relative.as_str()) {
+                let wanted = if RESERVED_OUTPUTS.contains(&relative.as_str()) {
                     tracing::warn!("the code wrote {relative}; it is stored as output-{relative}");
                     format!("output-{relative}")
                 } else {
                     relative
                 };
+                let mut name = wanted.clone();
+                let mut n = 1;
+                while RESERVED_OUTPUTS.contains(&name.as_str()) || !taken.insert(name.clone()) {
+                    n += 1;
+                    name = format!("{wanted}.{n}");
+                }
                 let bytes = std::fs::read(&path).map_err(read_error(&path))?;
                 let sha256 = crate::history::sha256_hex(&bytes);
                 files.push(crate::models::OutputFile {
@@ -458,5 +501,25 @@ pub fn exit_code(result: &ExecutionResult) -> u8 {
         ExecutionStatus::Ok => 0,
         ExecutionStatus::InternalError => 2,
         _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode_complete;
+
+    #[test]
+    fn split_characters_wait_and_invalid_bytes_are_replaced_one_each() {
+        let mut pending = b"a\xff\xe2\x82".to_vec();
+        assert_eq!(decode_complete(&mut pending), "a\u{fffd}");
+        assert_eq!(pending, b"\xe2\x82");
+        pending.extend_from_slice(b"\xac tail");
+        assert_eq!(decode_complete(&mut pending), "\u{20ac} tail");
+        assert!(pending.is_empty());
+        let mut pending = b"\xc3".to_vec();
+        assert_eq!(decode_complete(&mut pending), "");
+        assert_eq!(pending, b"\xc3");
+        pending.extend_from_slice(b"\xa9\xff\xfe!");
+        assert_eq!(decode_complete(&mut pending), "\u{e9}\u{fffd}\u{fffd}!");
     }
 }
