@@ -1,0 +1,730 @@
+//! The `eventhubs` source and sink against the Event Hubs test double
+//! (tests/eventhubs_double: a real AMQP 1.0 server speaking SASL, `$cbs`, `$management`,
+//! partition addresses with selector filters and the `x-opt-*` annotations): requests in,
+//! records and completion events out (partition key = request id); poison messages
+//! checkpointed past without blocking their partition; two executor replicas share the
+//! partitions, one is killed mid-batch and the other takes its partitions over from the
+//! last checkpoint, nothing lost and nothing run twice in effect; and Microsoft's Python
+//! client (`azure-eventhub`) talks to the double and to pyexec through it.
+
+mod common;
+mod eventhubs_double;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::app::{spawn, App, Options, Role, Workspace};
+use common::poll;
+use eventhubs_double::{EventHubsDouble, Stored};
+use fe2o3_amqp::types::messaging::annotations::OwnedKey;
+use fe2o3_amqp::types::primitives::{Symbol, Value};
+use nix::sys::signal::Signal;
+use serde_json::{json, Value as Json};
+
+const WAIT: Duration = Duration::from_secs(90);
+const REQUESTS: &str = "pyexec-requests";
+const COMPLETIONS: &str = "pyexec-completions";
+
+fn double() -> EventHubsDouble {
+    EventHubsDouble::start(&[(REQUESTS, 4), (COMPLETIONS, 2)])
+}
+
+fn config(double: &EventHubsDouble, checkpoints: &Path, extra_source: &str) -> String {
+    format!(
+        r#"[events]
+caller = "event:tests"
+
+[events.source]
+kind = "eventhubs"
+connection_string = "{source}"
+max_in_flight = 8
+max_message_bytes = 4096
+ownership_expiry_secs = 4.0
+balance_interval_secs = 0.5
+checkpoint_interval_ms = 100
+{extra_source}
+
+[events.source.checkpoint_store]
+backend = "fs"
+root = "{checkpoints}"
+
+[events.sink]
+kind = "eventhubs"
+connection_string = "{sink}"
+max_batch = 16
+"#,
+        source = double.connection_string(REQUESTS),
+        sink = double.connection_string(COMPLETIONS),
+        checkpoints = checkpoints.display(),
+    )
+}
+
+fn request(id: Option<&str>, code: &str, limits: Option<Json>) -> Vec<u8> {
+    let mut body = json!({"code": code});
+    if let Some(id) = id {
+        body["request_id"] = json!(id);
+    }
+    if let Some(limits) = limits {
+        body["limits"] = limits;
+    }
+    serde_json::to_vec(&body).expect("json")
+}
+
+/// The completion events in the hub, as JSON.
+fn completions(double: &EventHubsDouble) -> Vec<(Stored, Json)> {
+    double
+        .stored(COMPLETIONS)
+        .into_iter()
+        .map(|s| {
+            let json = serde_json::from_slice(&s.body()).expect("a JSON completion event");
+            (s, json)
+        })
+        .collect()
+}
+
+/// Waits until `done` holds for the completion events.
+fn wait_for_completions(
+    double: &EventHubsDouble,
+    within: Duration,
+    what: &str,
+    done: impl Fn(&[(Stored, Json)]) -> bool,
+) -> Vec<(Stored, Json)> {
+    poll(within, Duration::from_millis(100), || {
+        let got = completions(double);
+        if done(&got) {
+            Ok(got)
+        } else {
+            Err(format!(
+                "{what}: {} completion events so far: {:?}",
+                got.len(),
+                got.iter()
+                    .map(|(_, e)| e["request_id"].clone())
+                    .collect::<Vec<_>>()
+            ))
+        }
+    })
+}
+
+fn distinct_ids(events: &[(Stored, Json)]) -> BTreeSet<String> {
+    events
+        .iter()
+        .filter_map(|(_, e)| e["request_id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn record(app: &App, request_id: &str) -> Json {
+    let (status, body) = app.get(&format!("/api/v1/executions/{request_id}"));
+    assert_eq!(status, 200, "the record of {request_id}: {body}");
+    body
+}
+
+/// The checkpoints written: partition → (sequence number, offset).
+fn checkpoints(root: &Path) -> BTreeMap<String, (i64, String)> {
+    let dir = root.join(format!("127.0.0.1/{REQUESTS}/_default/checkpoints"));
+    let mut found = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(partition) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let Ok(json) =
+            serde_json::from_slice::<Json>(&std::fs::read(entry.path()).unwrap_or_default())
+        else {
+            continue;
+        };
+        found.insert(
+            partition.to_owned(),
+            (
+                json["sequence_number"].as_i64().unwrap_or(-1),
+                json["offset"].as_str().unwrap_or_default().to_owned(),
+            ),
+        );
+    }
+    found
+}
+
+fn partition_key(stored: &Stored) -> Option<String> {
+    match stored
+        .message
+        .message_annotations
+        .as_ref()?
+        .0
+        .get(&OwnedKey::Symbol(Symbol::from("x-opt-partition-key")))?
+    {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn requests_in_through_event_hubs_records_and_completion_events_out() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default()
+            .pool_size(2)
+            .config(config(&double, checkpoints_dir.path(), "")),
+    );
+    let sent = [
+        ("eh-ok", request(Some("eh-ok"), "print(6 * 7)", None)),
+        (
+            "eh-fail",
+            request(None, "x = 1\ndef f():\n    return 1 / 0\nf()\n", None),
+        ),
+        (
+            "eh-slow",
+            request(
+                Some("eh-slow"),
+                "while True:\n    pass\n",
+                Some(json!({"timeout_secs": 0.5})),
+            ),
+        ),
+        (
+            "eh-refused",
+            request(Some("eh-refused"), "import socket\n", None),
+        ),
+    ];
+    let mut placed = HashMap::new();
+    for (id, body) in &sent {
+        // eh-fail's id comes from the message-id property.
+        placed.insert(
+            *id,
+            double.publish(REQUESTS, Some(id), Some(id), body.clone()),
+        );
+    }
+    let events = wait_for_completions(&double, WAIT, "four requests", |got| {
+        distinct_ids(got).len() >= 4
+    });
+    assert_eq!(
+        distinct_ids(&events).into_iter().collect::<Vec<_>>(),
+        ["eh-fail", "eh-ok", "eh-refused", "eh-slow"]
+    );
+    assert_eq!(events.len(), 4, "one event each: {events:#?}");
+    for (stored, event) in &events {
+        let id = event["request_id"].as_str().expect("request_id");
+        assert_eq!(
+            partition_key(stored).as_deref(),
+            Some(id),
+            "the partition key is the request id"
+        );
+        let record = record(&app, id);
+        assert_eq!(record["source"], json!("event"));
+        assert_eq!(record["owner"], json!("event:tests"));
+        assert_eq!(
+            event["finished_at"], record["finished_at"],
+            "{event} {record}"
+        );
+        assert_eq!(event["tier"], json!("lightweight"));
+    }
+    let by_id: HashMap<String, Json> = events
+        .iter()
+        .map(|(_, e)| {
+            (
+                e["request_id"].as_str().unwrap_or_default().to_owned(),
+                e.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(by_id["eh-ok"]["status"], json!("succeeded"));
+    assert_eq!(record(&app, "eh-ok")["result"]["stdout"], json!("42\n"));
+    assert_eq!(by_id["eh-fail"]["status"], json!("failed"));
+    assert_eq!(by_id["eh-fail"]["error"]["line"], json!(3));
+    assert_eq!(by_id["eh-slow"]["status"], json!("timeout"));
+    assert_eq!(by_id["eh-refused"]["status"], json!("rejected"));
+    // Per message: request id, partition, sequence number, outcome, duration.
+    let settled: Vec<Json> = app
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == json!("event message settled"))
+        .collect();
+    assert_eq!(settled.len(), 4, "{settled:#?}");
+    for line in &settled {
+        let id = line["request_id"].as_str().expect("request id");
+        let (partition, sequence) = placed[id];
+        assert_eq!(line["queue"], json!(REQUESTS), "{line}");
+        assert_eq!(line["partition"], json!(partition.to_string()), "{line}");
+        assert_eq!(
+            line["delivery_id"],
+            json!(sequence),
+            "the sequence number: {line}"
+        );
+        assert_eq!(line["settlement"], json!("accepted"), "{line}");
+        assert!(line["duration_ms"].is_f64(), "{line}");
+    }
+    // Every partition with a message is checkpointed at its last one.
+    let expected: BTreeMap<String, i64> = placed.values().fold(BTreeMap::new(), |mut m, (p, s)| {
+        let e = m.entry(p.to_string()).or_insert(*s);
+        *e = (*e).max(*s);
+        m
+    });
+    let written = poll(WAIT, Duration::from_millis(100), || {
+        let now: BTreeMap<String, i64> = checkpoints(checkpoints_dir.path())
+            .into_iter()
+            .map(|(p, (s, _))| (p, s))
+            .collect();
+        if now == expected {
+            Ok(now)
+        } else {
+            Err(format!("checkpoints {now:?}, expected {expected:?}"))
+        }
+    });
+    assert_eq!(written, expected);
+    // The wire: tokens put on $cbs (source and sink), the hub read on $management, every
+    // partition read from the start of the stream with the selector filter.
+    let seen = double.seen();
+    assert!(seen.tokens_accepted >= 2, "{seen:?}");
+    assert_eq!(seen.tokens_refused, 0, "{seen:?}");
+    assert!(seen.management_reads >= 1, "{seen:?}");
+    let partitions: BTreeSet<&str> = seen
+        .receive_links
+        .iter()
+        .map(|(address, _)| address.as_str())
+        .collect();
+    assert_eq!(
+        partitions.into_iter().collect::<Vec<_>>(),
+        (0..4)
+            .map(|p| format!("{REQUESTS}/ConsumerGroups/$Default/Partitions/{p}"))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        seen.receive_links
+            .iter()
+            .all(|(_, f)| f == "amqp.annotation.x-opt-offset > '-1'"),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn a_restarted_executor_resumes_each_partition_after_its_checkpoint() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let workspace = Workspace::new();
+    let options = || {
+        Options::default()
+            .config(config(&double, checkpoints_dir.path(), ""))
+            .workspace(&workspace)
+    };
+    let first = spawn(Role::Executor, options());
+    for i in 0..4 {
+        let id = format!("r1-{i}");
+        double.publish(
+            REQUESTS,
+            Some(&id),
+            None,
+            request(Some(&id), "print(1)", None),
+        );
+    }
+    wait_for_completions(&double, WAIT, "the first four", |got| {
+        distinct_ids(got).len() >= 4
+    });
+    poll(WAIT, Duration::from_millis(100), || {
+        let n = checkpoints(checkpoints_dir.path()).len();
+        if n > 0 {
+            Ok(())
+        } else {
+            Err("no checkpoint yet".to_owned())
+        }
+    });
+    // A clean stop writes the checkpoints and releases the partitions.
+    first.terminate();
+    drop(first);
+    let before = checkpoints(checkpoints_dir.path());
+    let links_before = double.seen().receive_links.len();
+    let second = spawn(Role::Executor, options());
+    for i in 0..4 {
+        let id = format!("r2-{i}");
+        double.publish(
+            REQUESTS,
+            Some(&id),
+            None,
+            request(Some(&id), "print(2)", None),
+        );
+    }
+    let events = wait_for_completions(&double, WAIT, "all eight", |got| {
+        distinct_ids(got).len() >= 8
+    });
+    assert_eq!(
+        events.len(),
+        8,
+        "nothing read twice: {:?}",
+        distinct_ids(&events)
+    );
+    let resumed: Vec<(String, String)> = double.seen().receive_links[links_before..].to_vec();
+    for (partition, (_, offset)) in &before {
+        let address = format!("{REQUESTS}/ConsumerGroups/$Default/Partitions/{partition}");
+        assert!(
+            resumed.iter().any(|(a, f)| a == &address
+                && f == &format!("amqp.annotation.x-opt-offset > '{offset}'")),
+            "partition {partition} resumed after offset {offset}: {resumed:?}"
+        );
+    }
+    let settled = second
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == json!("event message settled"))
+        .count();
+    assert_eq!(settled, 4, "the second executor read only the new messages");
+}
+
+#[test]
+fn poison_messages_are_checkpointed_past_without_blocking_their_partition() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    // All on one partition (one key), the good one last.
+    let key = Some("one-partition");
+    let (partition, _) = double.publish(
+        REQUESTS,
+        key,
+        Some("p-json"),
+        b"{\"code\": \"print(1)\"".to_vec(),
+    );
+    double.publish(REQUESTS, key, Some("p-utf8"), vec![b'{', 0xff, 0xfe, b'}']);
+    double.publish(
+        REQUESTS,
+        key,
+        Some("p-big"),
+        request(Some("p-big"), &"#".repeat(5000), None),
+    );
+    let (_, last) = double.publish(
+        REQUESTS,
+        key,
+        None,
+        request(Some("p-good"), "print('after the poison')", None),
+    );
+    let events = wait_for_completions(&double, WAIT, "the good one", |got| !got.is_empty());
+    assert_eq!(
+        distinct_ids(&events).into_iter().collect::<Vec<_>>(),
+        ["p-good"]
+    );
+    assert_eq!(
+        record(&app, "p-good")["result"]["stdout"],
+        json!("after the poison\n")
+    );
+    let rejected: Vec<Json> = app
+        .log_lines()
+        .into_iter()
+        .filter(|l| {
+            l["message"] == json!("event message settled") && l["settlement"] == json!("rejected")
+        })
+        .collect();
+    assert_eq!(rejected.len(), 3, "{rejected:#?}");
+    for line in &rejected {
+        assert_eq!(line["partition"], json!(partition.to_string()), "{line}");
+    }
+    let errors: Vec<String> = app
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["level"] == json!("ERROR"))
+        .map(|l| l["error"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let said = |needle: &str| errors.iter().any(|e| e.contains(needle));
+    assert!(
+        said("EOF while parsing an object at line 1 column"),
+        "{errors:#?}"
+    );
+    assert!(said("not UTF-8 (invalid byte at offset 1)"), "{errors:#?}");
+    assert!(said("a request is at most 4096"), "{errors:#?}");
+    // The checkpoint is past all four.
+    poll(WAIT, Duration::from_millis(100), || {
+        match checkpoints(checkpoints_dir.path()).get(&partition.to_string()) {
+            Some((sequence, _)) if *sequence == last => Ok(()),
+            other => Err(format!("checkpoint {other:?}, expected sequence {last}")),
+        }
+    });
+}
+
+#[test]
+fn two_replicas_share_the_partitions_and_a_killed_one_loses_nothing_and_runs_nothing_twice() {
+    const N: usize = 60;
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let database = common::postgres::Database::new("eventhubs");
+    let url = database.url();
+    let start = || {
+        spawn(
+            Role::Executor,
+            Options::default()
+                .pool_size(2)
+                .env(&[("PYEXEC_HISTORY__URL", url.as_str())])
+                .config(config(&double, checkpoints_dir.path(), "")),
+        )
+    };
+    let first = start();
+    let mut second = start();
+    let replicas = [&first, &second];
+    // Both hold partitions before the requests come: 4 partitions, 2 each.
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned: Vec<usize> = replicas.iter().map(|app| owned_now(app).len()).collect();
+        if owned == [2, 2] {
+            Ok(())
+        } else {
+            Err(format!("partitions held: {owned:?}"))
+        }
+    });
+    let code =
+        "import random\nx = 0\nfor i in range(300000):\n    x += i\nprint(random.random())\n";
+    for i in 0..N {
+        let id = format!("k-{i:03}");
+        double.publish(REQUESTS, Some(&id), None, request(Some(&id), code, None));
+    }
+    // Mid-batch: some done, most not.
+    wait_for_completions(&double, WAIT, "the first ten", |got| {
+        distinct_ids(got).len() >= 10
+    });
+    let killed_partitions = owned_now(&second);
+    let killed_replica = replica_of(&second);
+    second.stop_with(Signal::SIGKILL);
+    let _ = second.wait_exit(Duration::from_secs(10));
+    let events = wait_for_completions(&double, Duration::from_secs(240), "every request", |got| {
+        distinct_ids(got).len() >= N
+    });
+    let mut grouped: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+    for (_, event) in &events {
+        grouped
+            .entry(event["request_id"].as_str().expect("request_id").to_owned())
+            .or_default()
+            .push(event.clone());
+    }
+    assert_eq!(grouped.len(), N, "every request announced");
+    let mut copies = 0;
+    for (id, list) in &grouped {
+        let distinct: HashMap<&str, &Json> = list
+            .iter()
+            .map(|e| (e["event_id"].as_str().unwrap_or_default(), e))
+            .collect();
+        assert_eq!(
+            distinct.len(),
+            1,
+            "{id} ran once: one event (copies share its id): {list:#?}"
+        );
+        copies += list.len() - 1;
+        let record = record(&first, id);
+        assert_eq!(
+            record["finished_at"], list[0]["finished_at"],
+            "{id}: the event is the recorded run's"
+        );
+        let out = record["result"]["stdout"].as_str().unwrap_or_default();
+        assert!(out.trim().parse::<f64>().is_ok(), "{id}: {record}");
+    }
+    let (status, page) = first.get("/api/v1/executions?request_id_prefix=k-&limit=500");
+    assert_eq!(status, 200);
+    assert_eq!(
+        page["items"].as_array().expect("items").len(),
+        N,
+        "one record per request id"
+    );
+    // The survivor took the killed replica's partitions over from their checkpoints.
+    let taken: Vec<Json> = first
+        .log_lines()
+        .into_iter()
+        .filter(|l| {
+            l["message"] == json!("event hubs source: partition claimed")
+                && l["previous_owner"] == json!(killed_replica)
+        })
+        .collect();
+    let taken_partitions: BTreeSet<String> = taken
+        .iter()
+        .filter_map(|l| l["partition"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(taken_partitions, killed_partitions, "{taken:#?}");
+    eprintln!(
+        "{N} requests, {} events, {copies} re-published copies after the kill",
+        events.len()
+    );
+}
+
+/// The partitions `app` holds now (claimed, not handed over or lost since), from its log.
+fn owned_now(app: &App) -> BTreeSet<String> {
+    let mut owned = BTreeSet::new();
+    for line in app.log_lines() {
+        let Some(partition) = line["partition"].as_str() else {
+            continue;
+        };
+        match line["message"].as_str().unwrap_or_default() {
+            "event hubs source: partition claimed" => {
+                owned.insert(partition.to_owned());
+            }
+            "event hubs source: partition handed over (rebalance)"
+            | "event hubs source: ownership lost to another replica; partition stopped" => {
+                owned.remove(partition);
+            }
+            _ => {}
+        }
+    }
+    owned
+}
+
+fn replica_of(app: &App) -> String {
+    app.log_lines()
+        .into_iter()
+        .find_map(|l| {
+            (l["message"] == json!("event hubs source: connected"))
+                .then(|| l["replica"].as_str().map(str::to_owned))
+                .flatten()
+        })
+        .expect("the replica id in the log")
+}
+
+#[test]
+fn a_bad_key_is_refused_on_cbs_and_secrets_are_redacted() {
+    let double = double();
+    let bad = double.connection_string_with_key(REQUESTS, "d3JvbmcK");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"))
+        .args(["config", "show", "--role", "executor"])
+        .env("PYEXEC_EVENTS__SOURCE__KIND", "eventhubs")
+        .env("PYEXEC_EVENTS__SOURCE__CONNECTION_STRING", &bad)
+        .env("PYEXEC_EVENTS__SINK__CONNECTION_STRING", &bad)
+        .output()
+        .expect("config show");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("d3JvbmcK"), "{text}");
+    assert!(text.contains("***redacted***"), "{text}");
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default()
+            .config(config(&double, checkpoints_dir.path(), ""))
+            .env(&[("PYEXEC_EVENTS__SOURCE__CONNECTION_STRING", bad.as_str())]),
+    );
+    poll(WAIT, Duration::from_millis(100), || {
+        let seen = double.seen();
+        if seen.tokens_refused > 0 {
+            Ok(())
+        } else {
+            Err(format!("{seen:?}"))
+        }
+    });
+    let warned = poll(WAIT, Duration::from_millis(100), || {
+        let text = app.log_text();
+        if text.contains("put-token for sb://127.0.0.1/pyexec-requests answered 401") {
+            Ok(text)
+        } else {
+            Err(text.lines().rev().take(5).collect::<Vec<_>>().join("\n"))
+        }
+    });
+    assert!(!warned.contains("d3JvbmcK"), "the key never shows in logs");
+    assert!(
+        double.seen().receive_links.is_empty(),
+        "no partition read without a token"
+    );
+}
+
+#[test]
+fn sas_tokens_are_renewed_before_they_expire() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    // Tokens of 3 s for the source and the sink (the last section): the double closes the
+    // links of a connection whose token expired, so the source keeps its first connection
+    // only if it renews in time.
+    let mut cfg = config(&double, checkpoints_dir.path(), "token_ttl_secs = 3");
+    cfg.push_str("token_ttl_secs = 3\n");
+    let app = spawn(Role::Executor, Options::default().config(cfg));
+    double.publish(
+        REQUESTS,
+        Some("t-1"),
+        None,
+        request(Some("t-1"), "print(1)", None),
+    );
+    wait_for_completions(&double, WAIT, "t-1", |got| {
+        distinct_ids(got).contains("t-1")
+    });
+    let accepted = double.seen().tokens_accepted;
+    poll(WAIT, Duration::from_millis(200), || {
+        let now = double.seen().tokens_accepted;
+        if now >= accepted + 2 {
+            Ok(())
+        } else {
+            Err(format!("{now} tokens put, {accepted} at first"))
+        }
+    });
+    double.publish(
+        REQUESTS,
+        Some("t-2"),
+        None,
+        request(Some("t-2"), "print(2)", None),
+    );
+    wait_for_completions(&double, WAIT, "t-2", |got| {
+        distinct_ids(got).contains("t-2")
+    });
+    let connections = app
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == json!("event hubs source: connected"))
+        .count();
+    assert_eq!(
+        connections,
+        1,
+        "one connection all along: {}",
+        app.log_text()
+    );
+}
+
+fn python() -> PathBuf {
+    let venv = std::env::var_os("EVENTHUB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci-work/eventhubs-venv/bin/python")
+        });
+    assert!(
+        venv.exists(),
+        "{} is missing: scripts/test.sh installs azure-eventhub into .ci-work/eventhubs-venv (or set EVENTHUB_PYTHON)",
+        venv.display()
+    );
+    venv
+}
+
+#[test]
+fn microsofts_python_client_sends_requests_and_receives_completion_events() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eventhubs_client.py");
+    let out = std::process::Command::new(python())
+        .arg(&script)
+        .arg(double.connection_string(REQUESTS))
+        .arg(double.connection_string(COMPLETIONS))
+        .output()
+        .expect("run the Python client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "the Python client failed:\n{stdout}\n{stderr}"
+    );
+    let report: Json = serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    assert_eq!(
+        report["partition_ids"],
+        json!(["0", "1", "2", "3"]),
+        "{report}"
+    );
+    let received = report["received"].as_object().expect("received");
+    assert_eq!(
+        received.keys().cloned().collect::<Vec<_>>(),
+        ["py-batch", "py-single"],
+        "{report}"
+    );
+    for (id, event) in received {
+        assert_eq!(event["body"]["request_id"], json!(id));
+        assert_eq!(event["body"]["status"], json!("succeeded"));
+        assert_eq!(event["partition_key"], json!(id), "{event}");
+        assert!(event["sequence_number"].is_i64(), "{event}");
+        let record = record(&app, id);
+        assert_eq!(event["body"]["finished_at"], record["finished_at"]);
+    }
+    assert_eq!(record(&app, "py-batch")["result"]["stdout"], json!("42\n"));
+    assert_eq!(
+        record(&app, "py-single")["result"]["stdout"],
+        json!("single\n")
+    );
+}
