@@ -18,10 +18,13 @@
 //! - every stored message carries `x-opt-sequence-number`, `x-opt-offset` (a string),
 //!   `x-opt-enqueued-time` and, when given, `x-opt-partition-key`.
 //!
-//! Messages are kept in memory per partition. Addresses may come as `amqp[s]://host/…`
+//! Frames go out with every field of each performative, as the service writes them
+//! ([`wire`]). Messages are kept in memory per partition. Addresses may come as `amqp[s]://host/…`
 //! (Microsoft's clients send them so).
 
 #![allow(dead_code)]
+
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,8 +34,9 @@ use base64::Engine as _;
 use fe2o3_amqp::acceptor::sasl_acceptor::SaslServerFrame;
 use fe2o3_amqp::acceptor::{
     ConnectionAcceptor, LinkAcceptor, LinkEndpoint, ListenerSessionHandle, SaslAcceptor,
-    SessionAcceptor,
+    SessionAcceptor, SupportedReceiverSettleModes,
 };
+use fe2o3_amqp::types::definitions::ReceiverSettleMode;
 use fe2o3_amqp::types::definitions::{AmqpError, Error as AmqpErr};
 use fe2o3_amqp::types::messaging::annotations::OwnedKey;
 use fe2o3_amqp::types::messaging::{
@@ -247,17 +251,15 @@ struct Connection {
 }
 
 impl Connection {
-    fn authorised(&self, hub: &str) -> bool {
+    /// Whether a live token covers `entity` (a hub, or a path under it): its audience is
+    /// the namespace, the entity, or a path above it.
+    fn authorised(&self, entity: &str) -> bool {
         let now = now_ms() as u64 / 1000;
+        let entity = entity.to_ascii_lowercase();
         lock(&self.tokens).iter().any(|(audience, expires)| {
+            let scope = path_of(audience).to_ascii_lowercase();
             *expires > now
-                && (audience.trim_end_matches('/').ends_with(&format!("/{hub}"))
-                    || !audience
-                        .trim_start_matches("sb://")
-                        .trim_start_matches("amqps://")
-                        .trim_start_matches("amqp://")
-                        .trim_end_matches('/')
-                        .contains('/'))
+                && (scope.is_empty() || entity == scope || entity.starts_with(&format!("{scope}/")))
         })
     }
 }
@@ -267,11 +269,14 @@ async fn serve_connection(stream: tokio::net::TcpStream, state: Arc<State>) {
         .container_id("eventhubs-double")
         .sasl_acceptor(Sasl)
         .build();
-    let Ok(mut connection) = acceptor.accept(stream).await else {
+    let Ok(mut connection) = acceptor.accept(wire::FullFrames::new(stream)).await else {
         return;
     };
     let conn = Arc::new(Connection::default());
-    while let Ok(session) = SessionAcceptor::new().accept(&mut connection).await {
+    // handle-max in full (the service sends it; pyamqp needs it, and fe2o3 leaves out the
+    // default value).
+    let sessions = SessionAcceptor::builder().handle_max(65_535u32).build();
+    while let Ok(session) = sessions.accept(&mut connection).await {
         tokio::spawn(serve_session(
             session,
             Arc::clone(&state),
@@ -330,7 +335,12 @@ async fn serve_session(
     state: Arc<State>,
     conn: Arc<Connection>,
 ) {
-    let acceptor = LinkAcceptor::new();
+    // Deliveries are settled at once (receiver-settle-mode first), as the service does:
+    // pyamqp waits for a settled disposition.
+    let acceptor = LinkAcceptor::builder()
+        .supported_receiver_settle_modes(SupportedReceiverSettleModes::First)
+        .fallback_receiver_settle_mode(ReceiverSettleMode::First)
+        .build();
     while let Some(attach) = session.next_incoming_attach().await {
         let source = path_of(&address_of_source(&attach));
         let target = path_of(&address_of_target(&attach));
@@ -665,7 +675,7 @@ async fn inbound(mut receiver: Receiver, target: String, state: Arc<State>, conn
             continue;
         }
         let (hub, partition) = send_address(&target);
-        if !conn.authorised(&hub) {
+        if !conn.authorised(&target) {
             let _ = receiver
                 .reject(
                     &delivery,
@@ -783,7 +793,7 @@ async fn outbound(
         start_of(&filter, count)
     };
     loop {
-        if !conn.authorised(&hub) {
+        if !conn.authorised(&source) {
             let _ = sender
                 .close_with_error(AmqpErr::new(
                     AmqpError::UnauthorizedAccess,
