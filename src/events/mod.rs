@@ -60,10 +60,8 @@ pub enum EventsError {
     ConnectionString(String),
     #[error("the {node} request failed: {why}")]
     Request { node: String, why: String },
-    #[error(transparent)]
-    Store(#[from] eventhubs::store::StoreError),
     #[error("the Event Hubs checkpoint store (events.source.checkpoint_store)")]
-    Storage(#[source] crate::storage::StorageError),
+    Storage(#[source] Box<crate::storage::StorageError>),
 }
 
 /// The caller event-triggered requests run as.
@@ -178,7 +176,7 @@ fn eventhubs_source(
     hub: eventhubs::Hub,
 ) -> Result<eventhubs::processor::EventHubsSource, EventsError> {
     let storage = crate::storage::Storage::from_settings(&source.checkpoint_store)
-        .map_err(EventsError::Storage)?;
+        .map_err(|e| EventsError::Storage(Box::new(e)))?;
     let store = eventhubs::store::Store::new(
         &storage,
         &hub.credentials.host,
