@@ -666,6 +666,52 @@ fn sas_tokens_are_renewed_before_they_expire() {
     );
 }
 
+#[test]
+fn a_heavy_job_announces_its_end_to_the_hub_from_its_runner() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    let (status, created) = app.post(
+        "/api/v1/create_heavy_job",
+        &json!({"code": "import pandas as pd\nprint(int(pd.DataFrame({'v': [1, 2, 3]}).v.sum()))\n"}),
+        &[("x-request-id", "eh-heavy")],
+    );
+    assert_eq!(status, 202, "{created}");
+    let job_id = created["job_id"].as_str().expect("job_id").to_owned();
+    let (_, job) = app.get(&format!("/api/v1/jobs/{job_id}?wait_secs=120"));
+    assert_eq!(job["status"], json!("succeeded"), "{job}");
+    let events = wait_for_completions(&double, WAIT, "the heavy job's event", |got| {
+        distinct_ids(got).contains("eh-heavy")
+    });
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let (stored, event) = &events[0];
+    assert_eq!(event["tier"], json!("heavy"));
+    assert_eq!(event["job_id"], json!(job_id));
+    assert_eq!(partition_key(stored).as_deref(), Some("eh-heavy"));
+    // Sent by the runner itself (it keeps what it published beside the result).
+    let kept: Json = serde_json::from_slice(
+        &std::fs::read(
+            app.workspace
+                .storage()
+                .join(format!("results/{job_id}/event.json")),
+        )
+        .expect("event.json"),
+    )
+    .expect("json");
+    assert_eq!(&kept, event);
+    poll(WAIT, Duration::from_millis(100), || {
+        let text = app.log_text();
+        if text.contains("the runner announced the job's end") {
+            Ok(())
+        } else {
+            Err("the executor has not seen the runner's announcement yet".to_owned())
+        }
+    });
+}
+
 fn python() -> PathBuf {
     let venv = std::env::var_os("EVENTHUB_PYTHON")
         .map(PathBuf::from)
