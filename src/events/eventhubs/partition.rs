@@ -125,10 +125,13 @@ impl Reader {
                     if Instant::now() >= *self.lease.borrow() {
                         break Ended::LeaseLost;
                     }
-                    // Delivered before our first checkpoint: a previous owner may have
-                    // recorded it (answered from its record, its event published again).
-                    let redelivered = written == self.from.as_ref().map(|c| c.sequence_number);
-                    let (incoming, position, rx) = self.incoming(delivery.into_message(), redelivered);
+                    // A log has no delivery count: any message may have been read before
+                    // (by a replica that died, or before a rebalance, after its request
+                    // was recorded and before its event left). Marked redelivered, a
+                    // recorded request is answered from its record AND its completion
+                    // event is published again (the same event, same event_id); a request
+                    // never seen runs as usual.
+                    let (incoming, position, rx) = self.incoming(delivery.into_message(), true);
                     if deliveries.send(incoming).await.is_err() {
                         break Ended::Stopped;
                     }
