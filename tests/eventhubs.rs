@@ -712,6 +712,92 @@ fn a_heavy_job_announces_its_end_to_the_hub_from_its_runner() {
     });
 }
 
+/// The checkpoint store on Azure Blob storage (Azurite, started by scripts/test.sh): the
+/// conditional write behind ownership lets exactly one of two racing claims of a version
+/// win, and checkpoints, heartbeats and the clean-up of old versions work there as on a
+/// folder.
+#[test]
+fn on_azure_blob_one_of_two_racing_claims_wins_and_checkpoints_round_trip() {
+    use pyexec::config::{Secret, StorageBackend, StorageSettings};
+    use pyexec::events::eventhubs::store::{Checkpoint, Store};
+    const ACCOUNT: &str = "devstoreaccount1";
+    const KEY: &str =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    let endpoint = std::env::var("AZURITE_BLOB_ENDPOINT").unwrap_or_else(|_| {
+        panic!("AZURITE_BLOB_ENDPOINT is not set: run the suite with ./scripts/test.sh, which starts Azurite")
+    });
+    let container = format!("checkpoints{}", std::process::id());
+    let connection = format!(
+        "DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};BlobEndpoint={endpoint};"
+    );
+    common::heavy_python(&format!(
+        "from azure.storage.blob import BlobServiceClient\nBlobServiceClient.from_connection_string({connection:?}).create_container({container:?})"
+    ));
+    let settings = StorageSettings {
+        backend: StorageBackend::Azblob,
+        root: "eh".to_owned(),
+        container: Some(container),
+        endpoint: Some(endpoint),
+        account_name: Some(ACCOUNT.to_owned()),
+        account_key: Some(Secret::new(KEY)),
+        ..StorageSettings::default()
+    };
+    let storage = pyexec::storage::Storage::from_settings(&settings).expect("azblob storage");
+    let a = Store::new(&storage, "ns", "hub", "$Default");
+    let b = Store::new(&storage, "ns", "hub", "$Default");
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            for partition in ["0", "1", "2", "3", "4", "5"] {
+                let (won_a, won_b) = tokio::join!(
+                    a.claim(partition, 1, "replica-a"),
+                    b.claim(partition, 1, "replica-b")
+                );
+                let (won_a, won_b) = (won_a.expect("claim a"), won_b.expect("claim b"));
+                assert!(
+                    won_a != won_b,
+                    "partition {partition}: exactly one wins ({won_a}, {won_b})"
+                );
+                let (version, claim) = a.claim_of(partition).await.expect("read");
+                let owner = claim.expect("claimed").owner;
+                assert_eq!(version, 1);
+                assert_eq!(owner, if won_a { "replica-a" } else { "replica-b" });
+            }
+            for version in 2..=7 {
+                assert!(a.claim("0", version, "replica-a").await.expect("renew"));
+            }
+            assert!(
+                !b.claim("0", 7, "replica-b").await.expect("stale"),
+                "a version taken"
+            );
+            let (version, claim) = b.claim_of("0").await.expect("read");
+            assert_eq!(
+                (version, claim.expect("claimed").owner.as_str()),
+                (7, "replica-a")
+            );
+            let checkpoint = Checkpoint {
+                offset: "41".to_owned(),
+                sequence_number: 41,
+                owner: "replica-a".to_owned(),
+                at_ms: 1,
+            };
+            a.set_checkpoint("0", &checkpoint)
+                .await
+                .expect("checkpoint");
+            assert_eq!(b.checkpoint("0").await.expect("read"), Some(checkpoint));
+            assert_eq!(b.checkpoint("1").await.expect("read"), None);
+            a.heartbeat("replica-a").await.expect("heartbeat");
+            b.heartbeat("replica-b").await.expect("heartbeat");
+            assert_eq!(
+                a.live_replicas(60_000).await.expect("replicas"),
+                ["replica-a", "replica-b"]
+            );
+        });
+}
+
 fn python() -> PathBuf {
     let venv = std::env::var_os("EVENTHUB_PYTHON")
         .map(PathBuf::from)
