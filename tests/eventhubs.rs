@@ -798,6 +798,159 @@ fn on_azure_blob_one_of_two_racing_claims_wins_and_checkpoints_round_trip() {
         });
 }
 
+/// A Microsoft Entra token endpoint for one tenant: answers the client-credentials
+/// exchange of `assertion` (a federated token) for `client_id` with `access_token`, and
+/// counts the exchanges it answered.
+fn entra_token_endpoint(
+    tenant: &'static str,
+    client_id: &'static str,
+    assertion: &'static str,
+    access_token: &'static str,
+) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let exchanges = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&exchanges);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let form: HashMap<String, String> = String::from_utf8_lossy(&body)
+                .split('&')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| {
+                    (
+                        k.to_owned(),
+                        percent_encoding::percent_decode_str(v)
+                            .decode_utf8_lossy()
+                            .into_owned(),
+                    )
+                })
+                .collect();
+            let good = request_line.starts_with(&format!("POST /{tenant}/oauth2/v2.0/token "))
+                && form.get("grant_type").map(String::as_str) == Some("client_credentials")
+                && form.get("client_id").map(String::as_str) == Some(client_id)
+                && form.get("scope").map(String::as_str)
+                    == Some("https://eventhubs.azure.net/.default")
+                && form.get("client_assertion_type").map(String::as_str)
+                    == Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+                && form.get("client_assertion").map(String::as_str) == Some(assertion);
+            let (status, answer) = if good {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                (
+                    "200 OK",
+                    json!({"token_type": "Bearer", "expires_in": 3600, "access_token": access_token}),
+                )
+            } else {
+                (
+                    "400 Bad Request",
+                    json!({"error": "invalid_request", "error_description": format!("{request_line} {form:?}")}),
+                )
+            };
+            let text = answer.to_string();
+            let mut stream = reader.into_inner();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    (port, exchanges)
+}
+
+/// Without a connection string, with `namespace`: Microsoft Entra workload identity. The
+/// federated token is exchanged at the authority for an access token, which is put on
+/// `$cbs` as a `jwt`; requests come in and events go out as with SAS keys.
+#[test]
+fn workload_identity_puts_an_entra_access_token_on_cbs() {
+    let double = double();
+    double.accept_jwt("entra-access-token-1");
+    let (port, exchanges) = entra_token_endpoint(
+        "tenant-1",
+        "client-1",
+        "federated-sa-token",
+        "entra-access-token-1",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "federated-sa-token\n").expect("token file");
+    let config = format!(
+        r#"[events]
+caller = "event:tests"
+
+[events.source]
+kind = "eventhubs"
+namespace = "amqp://127.0.0.1:{p}"
+address = "{REQUESTS}"
+balance_interval_secs = 0.5
+ownership_expiry_secs = 4.0
+
+[events.source.checkpoint_store]
+root = "{checkpoints}"
+
+[events.sink]
+kind = "eventhubs"
+namespace = "amqp://127.0.0.1:{p}"
+address = "{COMPLETIONS}"
+"#,
+        p = double.port,
+        checkpoints = dir.path().join("checkpoints").display(),
+    );
+    let authority = format!("http://127.0.0.1:{port}/");
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config).env(&[
+            ("AZURE_CLIENT_ID", "client-1"),
+            ("AZURE_TENANT_ID", "tenant-1"),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                token_file.to_str().expect("path"),
+            ),
+            ("AZURE_AUTHORITY_HOST", authority.as_str()),
+        ]),
+    );
+    double.publish(
+        REQUESTS,
+        Some("wi-1"),
+        None,
+        request(Some("wi-1"), "print('entra')", None),
+    );
+    let events = wait_for_completions(&double, WAIT, "wi-1", |got| {
+        distinct_ids(got).contains("wi-1")
+    });
+    assert_eq!(events[0].1["status"], json!("succeeded"));
+    assert_eq!(record(&app, "wi-1")["result"]["stdout"], json!("entra\n"));
+    let seen = double.seen();
+    assert!(
+        seen.jwt_accepted >= 2,
+        "source and sink put access tokens: {seen:?}"
+    );
+    assert_eq!(
+        seen.tokens_accepted, seen.jwt_accepted,
+        "no SAS token: {seen:?}"
+    );
+    assert_eq!(seen.tokens_refused, 0, "{seen:?}");
+    assert!(
+        exchanges.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "the federated token was exchanged"
+    );
+}
+
 fn python() -> PathBuf {
     let venv = std::env::var_os("EVENTHUB_PYTHON")
         .map(PathBuf::from)

@@ -31,6 +31,11 @@ pub struct EventHubsEndpoint {
     /// SharedAccessKey=...;EntityPath=HUB` (`;UseDevelopmentEmulator=true` for plain AMQP to
     /// a local emulator).
     pub connection_string: Option<Secret>,
+    /// Without a connection string: Microsoft Entra workload identity (`AZURE_CLIENT_ID`,
+    /// `AZURE_TENANT_ID`, `AZURE_FEDERATED_TOKEN_FILE`) to this namespace
+    /// (`NAMESPACE.servicebus.windows.net`, or an `amqp[s]://HOST:PORT` URL), the hub in
+    /// `address`.
+    pub namespace: Option<String>,
     /// The event hub when the connection string has no `EntityPath`.
     pub address: String,
     pub connect_timeout_secs: f64,
@@ -85,6 +90,9 @@ pub struct EventSourceSettings {
     pub retry_backoff_ms: u64,
     /// `eventhubs`: the connection string (a secret; see [`EventHubsEndpoint`]).
     pub connection_string: Option<Secret>,
+    /// `eventhubs` without a connection string: the namespace reached with Microsoft Entra
+    /// workload identity (see [`EventHubsEndpoint`]).
+    pub namespace: Option<String>,
     /// `eventhubs`: the consumer group read.
     pub consumer_group: String,
     /// `eventhubs`: where checkpoints and partition ownership records are kept (the storage
@@ -116,6 +124,7 @@ impl Default for EventSourceSettings {
             max_attempts: 4,
             retry_backoff_ms: 100,
             connection_string: None,
+            namespace: None,
             consumer_group: "$Default".to_owned(),
             checkpoint_store: StorageSettings {
                 root: "pyexec-eventhubs-checkpoints".to_owned(),
@@ -155,6 +164,9 @@ pub struct EventSinkSettings {
     pub retry_backoff_ms: u64,
     /// `eventhubs`: the connection string (a secret; see [`EventHubsEndpoint`]).
     pub connection_string: Option<Secret>,
+    /// `eventhubs` without a connection string: the namespace reached with Microsoft Entra
+    /// workload identity (see [`EventHubsEndpoint`]).
+    pub namespace: Option<String>,
     /// `eventhubs`: lifetime of each SAS token put on `$cbs`; renewed at four fifths of it.
     pub token_ttl_secs: u64,
 }
@@ -173,6 +185,7 @@ impl Default for EventSinkSettings {
             max_attempts: 8,
             retry_backoff_ms: 200,
             connection_string: None,
+            namespace: None,
             token_ttl_secs: 3600,
         }
     }
@@ -244,6 +257,7 @@ impl EventSourceSettings {
     pub fn eventhubs(&self) -> EventHubsEndpoint {
         EventHubsEndpoint {
             connection_string: self.connection_string.clone(),
+            namespace: self.namespace.clone(),
             address: self.address.clone(),
             connect_timeout_secs: self.connect_timeout_secs,
             token_ttl_secs: self.token_ttl_secs,
@@ -265,6 +279,7 @@ impl EventSinkSettings {
     pub fn eventhubs(&self) -> EventHubsEndpoint {
         EventHubsEndpoint {
             connection_string: self.connection_string.clone(),
+            namespace: self.namespace.clone(),
             address: self.address.clone(),
             connect_timeout_secs: self.connect_timeout_secs,
             token_ttl_secs: self.token_ttl_secs,

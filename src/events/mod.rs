@@ -58,6 +58,8 @@ pub enum EventsError {
     Caller(String),
     #[error("invalid Event Hubs connection string: {0}")]
     ConnectionString(String),
+    #[error("Microsoft Entra workload identity: {0}")]
+    Entra(String),
     #[error("the {node} request failed: {why}")]
     Request { node: String, why: String },
     #[error("the Event Hubs checkpoint store (events.source.checkpoint_store)")]
@@ -177,12 +179,8 @@ fn eventhubs_source(
 ) -> Result<eventhubs::processor::EventHubsSource, EventsError> {
     let storage = crate::storage::Storage::from_settings(&source.checkpoint_store)
         .map_err(|e| EventsError::Storage(Box::new(e)))?;
-    let store = eventhubs::store::Store::new(
-        &storage,
-        &hub.credentials.host,
-        &hub.name,
-        &source.consumer_group,
-    );
+    let store =
+        eventhubs::store::Store::new(&storage, &hub.host, &hub.name, &source.consumer_group);
     let secs = |value: f64, default: f64| {
         Duration::try_from_secs_f64(value).unwrap_or(Duration::from_secs_f64(default))
     };

@@ -88,6 +88,8 @@ struct Hub {
 #[derive(Debug, Default, Clone)]
 pub struct Seen {
     pub tokens_accepted: usize,
+    /// Of those, Microsoft Entra access tokens (type `jwt`).
+    pub jwt_accepted: usize,
     pub tokens_refused: usize,
     /// Receive links attached: (address, filter expression).
     pub receive_links: Vec<(String, String)>,
@@ -96,6 +98,8 @@ pub struct Seen {
 
 struct State {
     key: String,
+    /// The Entra access token this double takes (put with type `jwt`), if any.
+    jwt: Mutex<Option<String>>,
     hubs: Mutex<HashMap<String, Hub>>,
     stored: watch::Sender<u64>,
     seen: Mutex<Seen>,
@@ -136,6 +140,7 @@ impl EventHubsDouble {
                     .collect(),
             ),
             stored: watch::channel(0).0,
+            jwt: Mutex::new(None),
             seen: Mutex::new(Seen::default()),
         });
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the double");
@@ -206,6 +211,11 @@ impl EventHubsDouble {
             .get(hub)
             .map(|h| h.partitions.iter().flatten().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// Takes `token` as a valid Microsoft Entra access token from now on.
+    pub fn accept_jwt(&self, token: &str) {
+        *lock(&self.state.jwt) = Some(token.to_owned());
     }
 
     pub fn seen(&self) -> Seen {
@@ -486,6 +496,20 @@ fn answer(
 ) -> Message<Body<Value>> {
     if node.ends_with("$cbs") {
         let audience = app_prop(request, "name").unwrap_or_default();
+        if app_prop(request, "type").as_deref() == Some("jwt") {
+            let good =
+                token_of(request).is_some_and(|t| lock(&state.jwt).as_deref() == Some(t.as_str()));
+            let mut seen = lock(&state.seen);
+            return if good && app_prop(request, "operation").as_deref() == Some("put-token") {
+                seen.tokens_accepted += 1;
+                seen.jwt_accepted += 1;
+                lock(&conn.tokens).insert(audience, now_ms() as u64 / 1000 + 3600);
+                reply(request, 202, "Accepted", Value::Null)
+            } else {
+                seen.tokens_refused += 1;
+                reply(request, 401, "the access token is not valid", Value::Null)
+            };
+        }
         return match token_of(request).and_then(|t| check_token(state, &t)) {
             Some(expires) if app_prop(request, "operation").as_deref() == Some("put-token") => {
                 lock(&conn.tokens).insert(audience, expires);
@@ -501,9 +525,9 @@ fn answer(
     // $management
     lock(&state.seen).management_reads += 1;
     let hub_name = app_prop(request, "name").unwrap_or_default();
+    let jwt = lock(&state.jwt).clone();
     let token_ok = app_prop(request, "security_token")
-        .and_then(|t| check_token(state, &t))
-        .is_some()
+        .is_some_and(|t| check_token(state, &t).is_some() || jwt.as_deref() == Some(t.as_str()))
         || conn.authorised(&hub_name);
     if !token_ok {
         return reply(request, 401, "unauthorized", Value::Null);

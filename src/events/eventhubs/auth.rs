@@ -1,6 +1,7 @@
 //! Event Hubs authentication with a connection string: the string parsed (its key kept a
 //! [`Secret`]), SAS tokens signed with it (HMAC-SHA256 over the resource URI and expiry, as
-//! Microsoft documents), and claims-based security: each token is put on the connection's
+//! Microsoft documents), and claims-based security: each token (SAS, or an Entra access
+//! token from [`super::entra`]) is put on the connection's
 //! `$cbs` node (a request/response exchange over one sender and one receiver link) before
 //! a link to the hub is attached, and put again at four fifths of its lifetime by a task
 //! that lives as long as the connection. Event Hubs allows one `$cbs` link pair per
@@ -295,35 +296,32 @@ fn simple_int(value: &SimpleValue) -> Option<i64> {
 /// The connection's `$cbs` client.
 pub(super) struct Cbs {
     link: RequestLink,
-    credentials: ConnectionString,
-    ttl: Duration,
+    hub: super::Hub,
 }
 
 impl Cbs {
     pub async fn open(
         session: &mut SessionHandle<()>,
-        credentials: ConnectionString,
-        ttl: Duration,
+        hub: super::Hub,
     ) -> Result<Self, EventsError> {
         Ok(Self {
             link: RequestLink::open(session, "$cbs").await?,
-            credentials,
-            ttl: ttl.max(Duration::from_secs(2)),
+            hub,
         })
     }
 
-    /// Puts a fresh token for `audience`; the time until it should be renewed (four fifths
-    /// of its lifetime).
-    pub async fn put_token(&mut self, audience: &str) -> Result<Duration, EventsError> {
-        let expires = now_secs() + self.ttl.as_secs();
-        let token = self.credentials.token(audience, expires);
+    /// Puts a fresh token for the hub; the time until it should be renewed (four fifths of
+    /// its lifetime).
+    pub async fn put_token(&mut self) -> Result<Duration, EventsError> {
+        let audience = self.hub.audience();
+        let (token, kind, lifetime) = self.hub.token().await?;
         let reply = self
             .link
             .request(
                 &[
                     ("operation", "put-token"),
-                    ("type", "servicebus.windows.net:sastoken"),
-                    ("name", audience),
+                    ("type", kind),
+                    ("name", audience.as_str()),
                 ],
                 Some(token),
                 Duration::from_secs(30),
@@ -338,19 +336,19 @@ impl Cbs {
                 ),
             });
         }
-        tracing::debug!(%audience, expires, "event hubs: SAS token put on $cbs");
-        Ok(self.ttl.mul_f64(0.8))
+        tracing::debug!(%audience, kind, lifetime_secs = lifetime.as_secs(), "event hubs: token put on $cbs");
+        Ok(lifetime.mul_f64(0.8).max(Duration::from_secs(1)))
     }
 
-    /// Renews the token for `audience` before it expires, until the connection fails
-    /// (the task is aborted when the connection closes).
-    pub async fn keep_renewing(mut self, audience: String, mut renew_in: Duration) {
+    /// Renews the token before it expires, until the connection fails (the task is aborted
+    /// when the connection closes).
+    pub async fn keep_renewing(mut self, mut renew_in: Duration) {
         loop {
             tokio::time::sleep(renew_in).await;
-            match self.put_token(&audience).await {
+            match self.put_token().await {
                 Ok(next) => renew_in = next,
                 Err(err) => {
-                    tracing::warn!(%audience, error = %crate::telemetry::error_chain(&err), "event hubs: SAS token not renewed; retrying in 5 s");
+                    tracing::warn!(audience = %self.hub.audience(), error = %crate::telemetry::error_chain(&err), "event hubs: token not renewed; retrying in 5 s");
                     renew_in = Duration::from_secs(5);
                 }
             }

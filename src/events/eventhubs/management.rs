@@ -6,7 +6,7 @@ use std::time::Duration;
 use fe2o3_amqp::session::SessionHandle;
 use fe2o3_amqp::types::primitives::Value;
 
-use super::auth::{now_secs, RequestLink};
+use super::auth::RequestLink;
 use super::Hub;
 use crate::events::EventsError;
 
@@ -14,10 +14,8 @@ pub(super) async fn partition_ids(
     session: &mut SessionHandle<()>,
     hub: &Hub,
 ) -> Result<Vec<String>, EventsError> {
+    let (token, _, _) = hub.token().await?;
     let mut link = RequestLink::open(session, "$management").await?;
-    let token = hub
-        .credentials
-        .token(&hub.audience(), now_secs() + hub.token_ttl.as_secs());
     let reply = link
         .request(
             &[

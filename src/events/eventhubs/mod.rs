@@ -1,6 +1,7 @@
 //! Azure Event Hubs (`kind = "eventhubs"`), through fe2o3-amqp directly:
 //!
 //! - [`auth`]: connection strings, SAS tokens, `$cbs` put-token and its renewal;
+//! - [`entra`]: Microsoft Entra workload identity (access tokens put as `jwt`);
 //! - [`management`]: the hub's partition ids from `$management`;
 //! - [`store`]: checkpoints and partition ownership records on the storage layer
 //!   (opendal: a local folder, Azure Blob), claimed with conditional writes;
@@ -18,6 +19,7 @@
 //! consumer as the `amqp` kind.
 
 pub mod auth;
+pub mod entra;
 pub mod management;
 pub mod partition;
 pub mod processor;
@@ -32,14 +34,26 @@ use super::EventsError;
 use crate::config::EventHubsEndpoint;
 pub use auth::ConnectionString;
 
-/// An Event Hubs endpoint resolved: credentials, URL and the hub.
+/// How a replica proves who it is.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A connection string's shared access key: SAS tokens.
+    Sas(ConnectionString),
+    /// Microsoft Entra workload identity: access tokens (JWT).
+    WorkloadIdentity(entra::WorkloadIdentity),
+}
+
+/// An Event Hubs endpoint resolved: credential, URL and the hub.
 #[derive(Debug, Clone)]
 pub struct Hub {
-    pub credentials: ConnectionString,
+    /// The namespace's host (no port): tokens' audience, checkpoint store prefix.
+    pub host: String,
+    pub credential: Credential,
     pub url: String,
     /// The event hub (the connection string's `EntityPath`, else the setting `address`).
     pub name: String,
     pub connect_timeout_secs: f64,
+    /// SAS tokens' lifetime.
     pub token_ttl: Duration,
 }
 
@@ -49,25 +63,46 @@ impl Hub {
         endpoint: &EventHubsEndpoint,
         allow_plaintext: bool,
     ) -> Result<Self, EventsError> {
-        let text = endpoint.connection_string.as_ref().ok_or_else(|| {
-            EventsError::ConnectionString(
-                "kind = \"eventhubs\" needs connection_string (a secret)".to_owned(),
-            )
-        })?;
-        let credentials = ConnectionString::parse(text.expose())?;
-        let url = credentials.url();
+        let (host, url, credential, entity) = match (&endpoint.connection_string, &endpoint.namespace) {
+            (Some(text), _) => {
+                let parsed = ConnectionString::parse(text.expose())?;
+                let entity = parsed.entity_path.clone();
+                (parsed.host.clone(), parsed.url(), Credential::Sas(parsed), entity)
+            }
+            (None, Some(namespace)) => {
+                let url = if namespace.starts_with("amqp://") || namespace.starts_with("amqps://") {
+                    namespace.trim_end_matches('/').to_owned()
+                } else {
+                    format!("amqps://{}:5671", namespace.trim_end_matches('/'))
+                };
+                let authority = url
+                    .split("://")
+                    .nth(1)
+                    .and_then(|rest| rest.split('/').next())
+                    .unwrap_or_default();
+                let host = match authority.rsplit_once(':') {
+                    Some((host, port)) if port.parse::<u16>().is_ok() => host.to_owned(),
+                    _ => authority.to_owned(),
+                };
+                let identity = entra::WorkloadIdentity::from_env()?;
+                (host, url, Credential::WorkloadIdentity(identity), None)
+            }
+            (None, None) => {
+                return Err(EventsError::ConnectionString(
+                    "kind = \"eventhubs\" needs connection_string (a secret) or namespace (Entra workload identity)".to_owned(),
+                ))
+            }
+        };
         check_url(&url, allow_plaintext)?;
-        let name = credentials
-            .entity_path
-            .clone()
-            .unwrap_or_else(|| endpoint.address.trim_matches('/').to_owned());
+        let name = entity.unwrap_or_else(|| endpoint.address.trim_matches('/').to_owned());
         if name.is_empty() || name.contains('/') {
             return Err(EventsError::ConnectionString(format!(
                 "the event hub {name:?} is not a hub name (EntityPath, or the address setting)"
             )));
         }
         Ok(Self {
-            credentials,
+            host,
+            credential,
             url,
             name,
             connect_timeout_secs: endpoint.connect_timeout_secs,
@@ -77,7 +112,25 @@ impl Hub {
 
     /// The audience of tokens for the hub and every address under it.
     pub fn audience(&self) -> String {
-        self.credentials.audience(&self.name)
+        format!("sb://{}/{}", self.host, self.name)
+    }
+
+    /// A token for the hub: the token, its `$cbs` type and how long it is valid.
+    pub(super) async fn token(&self) -> Result<(String, &'static str, Duration), EventsError> {
+        match &self.credential {
+            Credential::Sas(key) => {
+                let expires = auth::now_secs() + self.token_ttl.as_secs();
+                Ok((
+                    key.token(&self.audience(), expires),
+                    "servicebus.windows.net:sastoken",
+                    self.token_ttl,
+                ))
+            }
+            Credential::WorkloadIdentity(identity) => {
+                let (token, lifetime) = identity.access_token().await?;
+                Ok((token, "jwt", lifetime))
+            }
+        }
     }
 
     /// The address of a partition read in `consumer_group`.
@@ -99,17 +152,14 @@ pub(super) async fn connect(hub: &Hub, name: &str) -> Result<Link, EventsError> 
         Some(SaslProfile::Anonymous),
     )
     .await?;
-    let audience = hub.audience();
     let authorised = async {
-        let mut cbs =
-            auth::Cbs::open(&mut link.session, hub.credentials.clone(), hub.token_ttl).await?;
-        let renew_in = cbs.put_token(&audience).await?;
+        let mut cbs = auth::Cbs::open(&mut link.session, hub.clone()).await?;
+        let renew_in = cbs.put_token().await?;
         Ok::<_, EventsError>((cbs, renew_in))
     };
     match authorised.await {
         Ok((cbs, renew_in)) => {
-            link.tasks
-                .push(tokio::spawn(cbs.keep_renewing(audience, renew_in)));
+            link.tasks.push(tokio::spawn(cbs.keep_renewing(renew_in)));
             Ok(link)
         }
         Err(err) => {
