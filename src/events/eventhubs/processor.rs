@@ -129,15 +129,15 @@ impl EventHubsSource {
                 }
             }
         };
-        let releasing = result.is_ok();
-        for (partition, running) in std::mem::take(&mut state.running) {
+        for (_, running) in std::mem::take(&mut state.running) {
             let _ = running.stop.send(true);
             let _ = running.task.await;
-            if releasing {
-                if let Some(held) = state.held.get(&partition) {
-                    // A clean stop: the others need not wait for the claim to expire.
-                    let _ = self.store.claim(&partition, held.version + 1, "").await;
-                }
+        }
+        if result.is_ok() {
+            // A clean stop, every checkpoint written: the others need not wait for the
+            // claims to expire.
+            for (partition, held) in &state.held {
+                let _ = self.store.claim(partition, held.version + 1, "").await;
             }
         }
         link.close().await;
