@@ -118,11 +118,13 @@ impl Trigger {
 }
 
 /// Starts consuming `settings.source` into `executor` (`None` with no source configured),
-/// until `stop` turns true.
+/// until `stop` turns true. `publisher`: the completion-event sink, which an `eventhubs`
+/// partition drains before it checkpoints (see [`eventhubs::partition`]).
 pub fn start_source(
     executor: Arc<dyn AsRef<Executor> + Send + Sync>,
     settings: &EventsSettings,
     metrics: Option<Arc<Metrics>>,
+    publisher: Option<Arc<Publisher>>,
     stop: watch::Receiver<bool>,
 ) -> Result<Option<Trigger>, EventsError> {
     let settings = settings.resolved();
@@ -152,7 +154,7 @@ pub fn start_source(
     };
     let source_task = match hub {
         Some(hub) => {
-            let processor = eventhubs_source(source, hub)?;
+            let processor = eventhubs_source(source, hub, publisher)?;
             tracing::info!(caller = %settings.caller, url = %processor.hub.url, hub = %processor.hub.name, consumer_group = %processor.consumer_group, replica = %processor.replica, "event triggers on (event hubs)");
             tokio::spawn(processor.run(tx, stop))
         }
@@ -176,6 +178,7 @@ pub fn start_source(
 fn eventhubs_source(
     source: &crate::config::EventSourceSettings,
     hub: eventhubs::Hub,
+    publisher: Option<Arc<Publisher>>,
 ) -> Result<eventhubs::processor::EventHubsSource, EventsError> {
     let storage = crate::storage::Storage::from_settings(&source.checkpoint_store)
         .map_err(|e| EventsError::Storage(Box::new(e)))?;
@@ -199,6 +202,7 @@ fn eventhubs_source(
         balance_interval: secs(source.balance_interval_secs, 5.0)
             .clamp(Duration::from_millis(50), expiry / 4),
         checkpoint_interval: Duration::from_millis(source.checkpoint_interval_ms.max(10)),
+        publisher,
         retry_backoff: Duration::from_millis(source.retry_backoff_ms.max(1))
             .max(Duration::from_millis(500)),
     })

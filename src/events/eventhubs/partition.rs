@@ -6,6 +6,13 @@
 //! (`Retry`) stops the partition: the processor reads it again from the checkpoint after
 //! a backoff. The checkpoint is written at most every `checkpoint_interval`, when the
 //! partition stops, and never once the lease ran out (another replica may own it then).
+//!
+//! Before a checkpoint is written the completion-event publisher is drained: a message's
+//! event is queued before the consumer settles it, so once the queue is empty every
+//! message up to the checkpoint has its event out. Without that, a replica killed between
+//! a checkpoint and the publishing of an event before it would lose that event (the
+//! message is never read again). When the queue does not drain in time the checkpoint
+//! waits for the next tick.
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +32,9 @@ use super::Hub;
 use crate::events::amqp_source::{body_bytes, id_text};
 use crate::events::source::{Incoming, Position, Settlement};
 use crate::events::EventsError;
+
+/// How long a checkpoint waits for the completion events before it to be published.
+const PUBLISH_DRAIN: Duration = Duration::from_secs(5);
 
 const SELECTOR_FILTER: &str = "apache.org:selector-filter:string";
 /// The selector filter's descriptor code (0x0000468C:0x00000004).
@@ -92,6 +102,7 @@ pub(super) struct Reader {
     pub lease: watch::Receiver<Instant>,
     /// Where it starts: the last checkpoint.
     pub from: Option<Checkpoint>,
+    pub publisher: Option<std::sync::Arc<crate::events::Publisher>>,
 }
 
 impl Reader {
@@ -171,6 +182,12 @@ impl Reader {
         };
         if *written == Some(checkpoint.sequence_number) {
             return Ok(());
+        }
+        if let Some(publisher) = &self.publisher {
+            if !publisher.flush(PUBLISH_DRAIN).await {
+                tracing::info!(partition = %self.partition, queued = publisher.queued(), "event hubs: completion events still being published; checkpoint deferred");
+                return Ok(());
+            }
         }
         if Instant::now() >= *self.lease.borrow() {
             return Err(Ended::LeaseLost);

@@ -40,6 +40,8 @@ pub struct EventHubsSource {
     pub balance_interval: Duration,
     pub checkpoint_interval: Duration,
     pub retry_backoff: Duration,
+    /// Drained before each checkpoint (see [`super::partition`]).
+    pub publisher: Option<std::sync::Arc<crate::events::Publisher>>,
 }
 
 struct Held {
@@ -308,6 +310,7 @@ impl EventHubsSource {
                 checkpoint_interval: self.checkpoint_interval,
                 lease: held.lease.subscribe(),
                 from,
+                publisher: self.publisher.clone(),
             };
             let (stop_tx, stop_rx) = watch::channel(*stop.borrow());
             let task = tokio::spawn(reader.run(receiver, deliveries.clone(), stop_rx));
