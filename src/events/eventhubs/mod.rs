@@ -119,11 +119,17 @@ impl Hub {
     pub(super) async fn token(&self) -> Result<(String, &'static str, Duration), EventsError> {
         match &self.credential {
             Credential::Sas(key) => {
+                // The expiry is in whole seconds: the lifetime is what is left of it now
+                // (up to a second less than the setting), so renewal comes in time.
                 let expires = auth::now_secs() + self.token_ttl.as_secs();
+                let left = std::time::UNIX_EPOCH + Duration::from_secs(expires);
+                let lifetime = left
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
                 Ok((
                     key.token(&self.audience(), expires),
                     "servicebus.windows.net:sastoken",
-                    self.token_ttl,
+                    lifetime,
                 ))
             }
             Credential::WorkloadIdentity(identity) => {
