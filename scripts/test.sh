@@ -100,6 +100,17 @@ if ! command -v kubernetes-validate >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.*'
     hash -r
 fi
+# tests/eventhubs.rs checks the Event Hubs test double against Microsoft's Python client
+# (azure-eventhub, pure-Python AMQP), in a virtual environment of its own.
+eventhubs_python="$work/eventhubs-venv/bin/python"
+if ! "$eventhubs_python" -c 'import azure.eventhub' >/dev/null 2>&1; then
+    if ! python3 -m venv "$work/eventhubs-venv"; then
+        sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+        sudo_if_needed apt-get install -y --no-install-recommends python3-venv >&2
+        python3 -m venv "$work/eventhubs-venv"
+    fi
+    "$eventhubs_python" -m pip install --quiet --disable-pip-version-check 'azure-eventhub==5.15.*'
+fi
 export AZURITE_BLOB_ENDPOINT=http://127.0.0.1:10000/devstoreaccount1
 export S3_TEST_ENDPOINT=http://127.0.0.1:9000
 

@@ -189,6 +189,12 @@ impl Storage {
         reader.into_bytes_stream(range).await.map_err(failed)
     }
 
+    /// The opendal operator, for what the plain reads and writes above do not cover
+    /// (the Event Hubs checkpoint store's conditional writes and listings).
+    pub fn operator(&self) -> &Operator {
+        &self.op
+    }
+
     /// Where `path` is, as pandas/fsspec takes it.
     pub fn location(&self, path: &str) -> String {
         join(&self.base, path)

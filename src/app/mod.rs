@@ -358,12 +358,14 @@ fn start_events(
     settings: &Settings,
     state: &Arc<AppState>,
     metrics: &Arc<Metrics>,
+    publisher: Option<&Arc<crate::events::Publisher>>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Option<crate::events::Trigger>, StartError> {
     crate::events::start_source(
         Arc::clone(state) as Arc<dyn AsRef<Executor> + Send + Sync>,
         &settings.events,
         Some(Arc::clone(metrics)),
+        publisher.cloned(),
         stop,
     )
     .map_err(|e| StartError::setup("the event source (events.source)", e))
@@ -409,7 +411,13 @@ async fn serve_executor(
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
     let history = state.executor.history().cloned();
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
-    let trigger = start_events(&settings, &state, &metrics, stop.clone())?;
+    let trigger = start_events(
+        &settings,
+        &state,
+        &metrics,
+        publisher.as_ref(),
+        stop.clone(),
+    )?;
     crate::http::serve(
         listener,
         crate::executor::api::router(state),
@@ -527,7 +535,13 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
     let grace = Duration::from_secs(settings.executor.shutdown_grace_secs);
     let history = executor_state.executor.history().cloned();
     let (stop, shutdown) = stop_on_signal(Some(pool), Some(jobs), grace);
-    let trigger = start_events(&settings, &executor_state, &metrics, stop.clone())?;
+    let trigger = start_events(
+        &settings,
+        &executor_state,
+        &metrics,
+        publisher.as_ref(),
+        stop.clone(),
+    )?;
     let limits = settings.server.limits(grace);
     let public_work = crate::executor::api::work_routes(Arc::clone(&executor_state));
     let executor_server = tokio::spawn(crate::http::serve(

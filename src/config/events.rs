@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Secret;
+use super::{Secret, StorageSettings};
 
 /// Which broker a source or sink speaks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -16,6 +16,31 @@ pub enum EventKind {
     /// An AMQP 1.0 queue broker (RabbitMQ with rabbitmq_amqp1_0, Azure Service Bus, ActiveMQ
     /// Artemis): messages are accepted, released or rejected.
     Amqp,
+    /// Azure Event Hubs (AMQP 1.0, a partitioned log): a consumer group, partitions read in
+    /// order and checkpointed, balanced across replicas; events sent with the request id as
+    /// partition key.
+    #[serde(rename = "eventhubs")]
+    EventHubs,
+}
+
+/// Event Hubs connection settings (`kind = "eventhubs"`), the same keys in `events.source`
+/// and `events.sink`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventHubsEndpoint {
+    /// `Endpoint=sb://NAMESPACE.servicebus.windows.net/;SharedAccessKeyName=...;
+    /// SharedAccessKey=...;EntityPath=HUB` (`;UseDevelopmentEmulator=true` for plain AMQP to
+    /// a local emulator).
+    pub connection_string: Option<Secret>,
+    /// Without a connection string: Microsoft Entra workload identity (`AZURE_CLIENT_ID`,
+    /// `AZURE_TENANT_ID`, `AZURE_FEDERATED_TOKEN_FILE`) to this namespace
+    /// (`NAMESPACE.servicebus.windows.net`, or an `amqp[s]://HOST:PORT` URL), the hub in
+    /// `address`.
+    pub namespace: Option<String>,
+    /// The event hub when the connection string has no `EntityPath`.
+    pub address: String,
+    pub connect_timeout_secs: f64,
+    /// Lifetime of each SAS token put on `$cbs`; renewed at four fifths of it.
+    pub token_ttl_secs: u64,
 }
 
 /// An AMQP 1.0 endpoint: the broker's URL, the node (queue) address and SASL PLAIN
@@ -63,6 +88,26 @@ pub struct EventSourceSettings {
     pub max_attempts: u32,
     /// The first wait between tries; doubled each time.
     pub retry_backoff_ms: u64,
+    /// `eventhubs`: the connection string (a secret; see [`EventHubsEndpoint`]).
+    pub connection_string: Option<Secret>,
+    /// `eventhubs` without a connection string: the namespace reached with Microsoft Entra
+    /// workload identity (see [`EventHubsEndpoint`]).
+    pub namespace: Option<String>,
+    /// `eventhubs`: the consumer group read.
+    pub consumer_group: String,
+    /// `eventhubs`: where checkpoints and partition ownership records are kept (the storage
+    /// layer: a local folder in development, Azure Blob in Azure).
+    pub checkpoint_store: StorageSettings,
+    /// `eventhubs`: a replica that has not renewed its ownership records for this long is
+    /// taken as dead and its partitions are claimed by the others.
+    pub ownership_expiry_secs: f64,
+    /// `eventhubs`: how often ownership is renewed and partitions are rebalanced (at most a
+    /// quarter of `ownership_expiry_secs`).
+    pub balance_interval_secs: f64,
+    /// `eventhubs`: how often a partition's checkpoint is written while messages are done.
+    pub checkpoint_interval_ms: u64,
+    /// `eventhubs`: lifetime of each SAS token put on `$cbs`; renewed at four fifths of it.
+    pub token_ttl_secs: u64,
 }
 
 impl Default for EventSourceSettings {
@@ -78,6 +123,17 @@ impl Default for EventSourceSettings {
             max_message_bytes: 1 << 20,
             max_attempts: 4,
             retry_backoff_ms: 100,
+            connection_string: None,
+            namespace: None,
+            consumer_group: "$Default".to_owned(),
+            checkpoint_store: StorageSettings {
+                root: "pyexec-eventhubs-checkpoints".to_owned(),
+                ..StorageSettings::default()
+            },
+            ownership_expiry_secs: 30.0,
+            balance_interval_secs: 5.0,
+            checkpoint_interval_ms: 1000,
+            token_ttl_secs: 3600,
         }
     }
 }
@@ -106,6 +162,13 @@ pub struct EventSinkSettings {
     /// Tries of one event before it is dropped and counted (`pyexec_events_publish_failures_total`).
     pub max_attempts: u32,
     pub retry_backoff_ms: u64,
+    /// `eventhubs`: the connection string (a secret; see [`EventHubsEndpoint`]).
+    pub connection_string: Option<Secret>,
+    /// `eventhubs` without a connection string: the namespace reached with Microsoft Entra
+    /// workload identity (see [`EventHubsEndpoint`]).
+    pub namespace: Option<String>,
+    /// `eventhubs`: lifetime of each SAS token put on `$cbs`; renewed at four fifths of it.
+    pub token_ttl_secs: u64,
 }
 
 impl Default for EventSinkSettings {
@@ -121,6 +184,9 @@ impl Default for EventSinkSettings {
             max_batch: 256,
             max_attempts: 8,
             retry_backoff_ms: 200,
+            connection_string: None,
+            namespace: None,
+            token_ttl_secs: 3600,
         }
     }
 }
@@ -188,6 +254,16 @@ impl EventsSettings {
 }
 
 impl EventSourceSettings {
+    pub fn eventhubs(&self) -> EventHubsEndpoint {
+        EventHubsEndpoint {
+            connection_string: self.connection_string.clone(),
+            namespace: self.namespace.clone(),
+            address: self.address.clone(),
+            connect_timeout_secs: self.connect_timeout_secs,
+            token_ttl_secs: self.token_ttl_secs,
+        }
+    }
+
     pub fn endpoint(&self) -> AmqpEndpoint {
         AmqpEndpoint {
             url: self.url.clone(),
@@ -200,6 +276,16 @@ impl EventSourceSettings {
 }
 
 impl EventSinkSettings {
+    pub fn eventhubs(&self) -> EventHubsEndpoint {
+        EventHubsEndpoint {
+            connection_string: self.connection_string.clone(),
+            namespace: self.namespace.clone(),
+            address: self.address.clone(),
+            connect_timeout_secs: self.connect_timeout_secs,
+            token_ttl_secs: self.token_ttl_secs,
+        }
+    }
+
     pub fn endpoint(&self) -> AmqpEndpoint {
         AmqpEndpoint {
             url: self.url.clone(),

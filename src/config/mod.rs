@@ -13,7 +13,10 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 
 pub use auth::{ApiKeySettings, ApiKeysFile, AuthSettings, OidcSettings};
-pub use events::{AmqpEndpoint, EventKind, EventSinkSettings, EventSourceSettings, EventsSettings};
+pub use events::{
+    AmqpEndpoint, EventHubsEndpoint, EventKind, EventSinkSettings, EventSourceSettings,
+    EventsSettings,
+};
 pub use secret::Secret;
 pub use settings::{
     ClassifierSettings, ExecutorSettings, HistorySettings, JobBackendKind, JobsSettings,

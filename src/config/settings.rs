@@ -209,7 +209,7 @@ pub enum StorageBackend {
 }
 
 /// Where job results go. Credentials may also come from the usual environment variables.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StorageSettings {
     pub backend: StorageBackend,

@@ -17,11 +17,17 @@ use crate::config::AmqpEndpoint;
 pub(super) struct Link {
     pub connection: ConnectionHandle<()>,
     pub session: SessionHandle<()>,
+    /// Tasks that live as long as the connection (Event Hubs' token renewal on `$cbs`):
+    /// aborted when it closes.
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Link {
     /// Ends the session and the connection (unsettled deliveries go back to the queue).
     pub async fn close(mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
         let _ = tokio::time::timeout(Duration::from_secs(2), self.session.end()).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), self.connection.close()).await;
     }
@@ -75,14 +81,10 @@ pub(super) async fn connect(
     name: &str,
 ) -> Result<Link, EventsError> {
     check_url(&endpoint.url, allow_plaintext)?;
-    let failed = |source: Box<dyn std::error::Error + Send + Sync>| EventsError::Connect {
-        url: endpoint.url.clone(),
-        source,
-    };
-    let container = format!("pyexec-{name}-{}", uuid::Uuid::new_v4().simple());
-    let mut builder = Connection::builder().container_id(container);
-    if let Some(username) = &endpoint.username {
-        builder = builder.sasl_profile(SaslProfile::Plain {
+    let sasl = endpoint
+        .username
+        .as_ref()
+        .map(|username| SaslProfile::Plain {
             username: username.clone(),
             password: endpoint
                 .password
@@ -90,18 +92,35 @@ pub(super) async fn connect(
                 .map(|p| p.expose().to_owned())
                 .unwrap_or_default(),
         });
+    connect_with(&endpoint.url, endpoint.connect_timeout_secs, name, sasl).await
+}
+
+/// Connects to `url` (already checked) with `sasl` (none: no SASL layer) and begins a
+/// session.
+pub(super) async fn connect_with(
+    url: &str,
+    connect_timeout_secs: f64,
+    name: &str,
+    sasl: Option<SaslProfile>,
+) -> Result<Link, EventsError> {
+    let failed = |source: Box<dyn std::error::Error + Send + Sync>| EventsError::Connect {
+        url: url.to_owned(),
+        source,
+    };
+    let container = format!("pyexec-{name}-{}", uuid::Uuid::new_v4().simple());
+    let mut builder = Connection::builder().container_id(container);
+    if let Some(sasl) = sasl {
+        builder = builder.sasl_profile(sasl);
     }
-    let within = Duration::try_from_secs_f64(endpoint.connect_timeout_secs)
-        .unwrap_or(Duration::from_secs(10));
+    let within =
+        Duration::try_from_secs_f64(connect_timeout_secs).unwrap_or(Duration::from_secs(10));
     let open = async {
-        let mut connection = builder
-            .open(endpoint.url.as_str())
-            .await
-            .map_err(|e| failed(Box::new(e)))?;
+        let mut connection = builder.open(url).await.map_err(|e| failed(Box::new(e)))?;
         match Session::begin(&mut connection).await {
             Ok(session) => Ok(Link {
                 connection,
                 session,
+                tasks: Vec::new(),
             }),
             Err(e) => {
                 let _ = connection.close().await;

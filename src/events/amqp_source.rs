@@ -214,7 +214,7 @@ async fn settle(
     result.map_err(|e| EventsError::Link(Box::new(e)))
 }
 
-fn id_text(id: &MessageId) -> Option<String> {
+pub(super) fn id_text(id: &MessageId) -> Option<String> {
     match id {
         MessageId::String(s) => Some(s.clone()),
         MessageId::Ulong(n) => Some(n.to_string()),
@@ -224,7 +224,7 @@ fn id_text(id: &MessageId) -> Option<String> {
 }
 
 /// The body's bytes: data sections joined, or a string or binary value.
-fn body_bytes(body: Body<Value>) -> Result<Vec<u8>, String> {
+pub(super) fn body_bytes(body: Body<Value>) -> Result<Vec<u8>, String> {
     match body {
         Body::Data(sections) => Ok(sections.into_iter().flat_map(|d| d.0.into_vec()).collect()),
         Body::Value(value) => match value.0 {

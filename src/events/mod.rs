@@ -14,12 +14,13 @@
 //!   ([`sink::publish_now`]), and by the executor for jobs that ended without doing so.
 //!
 //! Kinds: `amqp` (AMQP 1.0 queues through fe2o3-amqp: RabbitMQ with rabbitmq_amqp1_0, Azure
-//! Service Bus, ActiveMQ Artemis). Event Hubs (`eventhubs`) comes next, behind the same
-//! traits.
+//! Service Bus, ActiveMQ Artemis) and `eventhubs` (Azure Event Hubs, a partitioned log:
+//! [`eventhubs`]), behind the same source trait, consumer and publisher.
 
 pub mod amqp;
 mod amqp_source;
 pub mod consumer;
+pub mod eventhubs;
 pub mod job_run;
 pub mod sink;
 pub mod source;
@@ -55,6 +56,14 @@ pub enum EventsError {
     Publish(String),
     #[error("events.caller {0:?} must be `event:<name>` (letters, digits, - _ . :)")]
     Caller(String),
+    #[error("invalid Event Hubs connection string: {0}")]
+    ConnectionString(String),
+    #[error("Microsoft Entra workload identity: {0}")]
+    Entra(String),
+    #[error("the {node} request failed: {why}")]
+    Request { node: String, why: String },
+    #[error("the Event Hubs checkpoint store (events.source.checkpoint_store)")]
+    Storage(#[source] Box<crate::storage::StorageError>),
 }
 
 /// The caller event-triggered requests run as.
@@ -82,7 +91,7 @@ pub fn publisher(
     let settings = settings.resolved();
     match settings.sink.kind {
         EventKind::None => Ok(None),
-        EventKind::Amqp => {
+        EventKind::Amqp | EventKind::EventHubs => {
             Publisher::start(&settings.sink, settings.allow_plaintext, metrics).map(Some)
         }
     }
@@ -109,11 +118,13 @@ impl Trigger {
 }
 
 /// Starts consuming `settings.source` into `executor` (`None` with no source configured),
-/// until `stop` turns true.
+/// until `stop` turns true. `publisher`: the completion-event sink, which an `eventhubs`
+/// partition drains before it checkpoints (see [`eventhubs::partition`]).
 pub fn start_source(
     executor: Arc<dyn AsRef<Executor> + Send + Sync>,
     settings: &EventsSettings,
     metrics: Option<Arc<Metrics>>,
+    publisher: Option<Arc<Publisher>>,
     stop: watch::Receiver<bool>,
 ) -> Result<Option<Trigger>, EventsError> {
     let settings = settings.resolved();
@@ -122,7 +133,16 @@ pub fn start_source(
         return Ok(None);
     }
     let caller = caller(&settings)?;
-    amqp::check_url(&source.url, settings.allow_plaintext)?;
+    let hub = match source.kind {
+        EventKind::EventHubs => Some(eventhubs::Hub::resolve(
+            &source.eventhubs(),
+            settings.allow_plaintext,
+        )?),
+        _ => {
+            amqp::check_url(&source.url, settings.allow_plaintext)?;
+            None
+        }
+    };
     let (tx, rx) = mpsc::channel(usize::try_from(source.max_in_flight.max(1)).unwrap_or(64));
     let consumer = consumer::Consumer {
         executor,
@@ -132,14 +152,58 @@ pub fn start_source(
         retry_backoff: Duration::from_millis(source.retry_backoff_ms.max(1)),
         metrics,
     };
-    let amqp = amqp_source::AmqpSource {
-        endpoint: source.endpoint(),
-        allow_plaintext: settings.allow_plaintext,
-        max_in_flight: source.max_in_flight,
+    let source_task = match hub {
+        Some(hub) => {
+            let processor = eventhubs_source(source, hub, publisher)?;
+            tracing::info!(caller = %settings.caller, url = %processor.hub.url, hub = %processor.hub.name, consumer_group = %processor.consumer_group, replica = %processor.replica, "event triggers on (event hubs)");
+            tokio::spawn(processor.run(tx, stop))
+        }
+        None => {
+            let amqp = amqp_source::AmqpSource {
+                endpoint: source.endpoint(),
+                allow_plaintext: settings.allow_plaintext,
+                max_in_flight: source.max_in_flight,
+            };
+            tracing::info!(caller = %settings.caller, url = %source.url, address = %source.address, "event triggers on");
+            tokio::spawn(amqp.run(tx, stop))
+        }
     };
-    tracing::info!(caller = %settings.caller, url = %source.url, address = %source.address, "event triggers on");
     Ok(Some(Trigger {
-        source: tokio::spawn(amqp.run(tx, stop)),
+        source: source_task,
         consumer: tokio::spawn(consumer.run(rx)),
     }))
+}
+
+/// The Event Hubs processor of `source` (its checkpoint store opened).
+fn eventhubs_source(
+    source: &crate::config::EventSourceSettings,
+    hub: eventhubs::Hub,
+    publisher: Option<Arc<Publisher>>,
+) -> Result<eventhubs::processor::EventHubsSource, EventsError> {
+    let storage = crate::storage::Storage::from_settings(&source.checkpoint_store)
+        .map_err(|e| EventsError::Storage(Box::new(e)))?;
+    let store =
+        eventhubs::store::Store::new(&storage, &hub.host, &hub.name, &source.consumer_group);
+    let secs = |value: f64, default: f64| {
+        Duration::try_from_secs_f64(value).unwrap_or(Duration::from_secs_f64(default))
+    };
+    let expiry = secs(source.ownership_expiry_secs, 30.0).max(Duration::from_secs(1));
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "pyexec".to_owned());
+    Ok(eventhubs::processor::EventHubsSource {
+        hub,
+        consumer_group: source.consumer_group.clone(),
+        store,
+        replica: format!("{host}-{}", uuid::Uuid::new_v4().simple()),
+        prefetch: source.max_in_flight,
+        ownership_expiry: expiry,
+        balance_interval: secs(source.balance_interval_secs, 5.0)
+            .clamp(Duration::from_millis(50), expiry / 4),
+        checkpoint_interval: Duration::from_millis(source.checkpoint_interval_ms.max(10)),
+        publisher,
+        retry_backoff: Duration::from_millis(source.retry_backoff_ms.max(1))
+            .max(Duration::from_millis(500)),
+    })
 }

@@ -25,8 +25,9 @@ use fe2o3_amqp::Sender;
 use tokio::sync::{mpsc, Notify};
 
 use super::amqp::{connect, Link};
+use super::eventhubs::Hub;
 use super::EventsError;
-use crate::config::{AmqpEndpoint, EventSinkSettings};
+use crate::config::{AmqpEndpoint, EventKind, EventSinkSettings};
 use crate::metrics::Metrics;
 use crate::models::{CompletionEvent, CompletionSink};
 
@@ -81,7 +82,7 @@ impl Publisher {
         allow_plaintext: bool,
         metrics: Option<Arc<Metrics>>,
     ) -> Result<Arc<Self>, EventsError> {
-        super::amqp::check_url(&settings.url, allow_plaintext)?;
+        let target = Target::of(settings, allow_plaintext)?;
         let capacity = settings.queue_capacity.max(1);
         let (queue, rx) = mpsc::channel(capacity);
         let publisher = Arc::new(Self {
@@ -91,8 +92,9 @@ impl Publisher {
             metrics,
             capacity,
         });
+        let (url, address) = target.describe();
         let task = Task {
-            endpoint: settings.endpoint(),
+            target,
             allow_plaintext,
             max_batch: settings.max_batch.max(1),
             max_attempts: settings.max_attempts.max(1),
@@ -101,7 +103,7 @@ impl Publisher {
             drained: Arc::clone(&publisher.drained),
             metrics: publisher.metrics.clone(),
         };
-        tracing::info!(url = %settings.url, address = %settings.address, "completion events: publishing");
+        tracing::info!(%url, %address, "completion events: publishing");
         tokio::spawn(task.run(rx));
         Ok(publisher)
     }
@@ -140,8 +142,39 @@ fn done(pending: &AtomicUsize, drained: &Notify, metrics: Option<&Metrics>, n: u
     }
 }
 
+/// Where completion events go: an AMQP 1.0 node, or an event hub (sent to the hub itself:
+/// the service places each event by its partition key, the request id).
+#[derive(Debug, Clone)]
+enum Target {
+    Amqp(AmqpEndpoint),
+    EventHubs(Hub),
+}
+
+impl Target {
+    fn of(settings: &EventSinkSettings, allow_plaintext: bool) -> Result<Self, EventsError> {
+        match settings.kind {
+            EventKind::EventHubs => Ok(Target::EventHubs(Hub::resolve(
+                &settings.eventhubs(),
+                allow_plaintext,
+            )?)),
+            EventKind::Amqp | EventKind::None => {
+                super::amqp::check_url(&settings.url, allow_plaintext)?;
+                Ok(Target::Amqp(settings.endpoint()))
+            }
+        }
+    }
+
+    /// The URL and the address, for logs.
+    fn describe(&self) -> (String, String) {
+        match self {
+            Target::Amqp(e) => (e.url.clone(), e.address.clone()),
+            Target::EventHubs(hub) => (hub.url.clone(), hub.name.clone()),
+        }
+    }
+}
+
 struct Task {
-    endpoint: AmqpEndpoint,
+    target: Target,
     allow_plaintext: bool,
     max_batch: usize,
     max_attempts: u32,
@@ -275,16 +308,25 @@ impl Task {
     }
 
     async fn open(&self) -> Result<Open, EventsError> {
-        open_sender(&self.endpoint, self.allow_plaintext).await
+        open_sender(&self.target, self.allow_plaintext).await
     }
 }
 
-async fn open_sender(endpoint: &AmqpEndpoint, allow_plaintext: bool) -> Result<Open, EventsError> {
-    let mut link = connect(endpoint, allow_plaintext, "sink").await?;
+async fn open_sender(target: &Target, allow_plaintext: bool) -> Result<Open, EventsError> {
+    let (mut link, address) = match target {
+        Target::Amqp(endpoint) => (
+            connect(endpoint, allow_plaintext, "sink").await?,
+            endpoint.address.clone(),
+        ),
+        Target::EventHubs(hub) => (
+            super::eventhubs::connect(hub, "eventhubs-sink").await?,
+            hub.name.clone(),
+        ),
+    };
     match Sender::attach(
         &mut link.session,
         format!("pyexec-sink-{}", uuid::Uuid::new_v4().simple()),
-        endpoint.address.as_str(),
+        address.as_str(),
     )
     .await
     {
@@ -336,9 +378,10 @@ pub async fn publish_now(
 ) -> Result<(), EventsError> {
     let deadline = tokio::time::Instant::now() + within;
     let mut delay = Duration::from_millis(settings.retry_backoff_ms.max(1));
+    let target = Target::of(settings, allow_plaintext)?;
     loop {
         let attempt = async {
-            let mut open = open_sender(&settings.endpoint(), allow_plaintext).await?;
+            let mut open = open_sender(&target, allow_plaintext).await?;
             let message = message_of(event).map_err(EventsError::Publish)?;
             let outcome = open.sender.send(message).await;
             let _ = tokio::time::timeout(Duration::from_secs(2), open.sender.detach()).await;

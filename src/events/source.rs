@@ -3,7 +3,7 @@
 //! release, reject) and a partitioned log (Event Hubs: checkpoint in order per partition,
 //! re-read from the last checkpoint) both fit:
 //!
-//! | [`Settlement`] | queue (`amqp`)              | partitioned log (`eventhubs`, later)          |
+//! | [`Settlement`] | queue (`amqp`)              | partitioned log (`eventhubs`)                 |
 //! |----------------|-----------------------------|-----------------------------------------------|
 //! | `Done`         | accept                      | checkpoint once every earlier one is done     |
 //! | `Retry`        | release (redelivered)       | stop the partition, resume from the checkpoint |

@@ -204,9 +204,16 @@ impl JobService {
         for (key, value) in super::sink_env(&self.settings.events) {
             command.env(key, value);
         }
-        if let Some(password) = self.settings.events.resolved().sink.password {
-            if self.settings.events.resolved().sink.kind != crate::config::EventKind::None {
+        let sink = self.settings.events.resolved().sink;
+        if sink.kind != crate::config::EventKind::None {
+            if let Some(password) = &sink.password {
                 command.env("PYEXEC_EVENTS__SINK__PASSWORD", password.expose());
+            }
+            if let Some(connection_string) = &sink.connection_string {
+                command.env(
+                    "PYEXEC_EVENTS__SINK__CONNECTION_STRING",
+                    connection_string.expose(),
+                );
             }
         }
         if let Some(limits) = &stored.limits {

@@ -78,17 +78,20 @@ impl JobsError {
 }
 
 /// The runner's completion-event sink, as `PYEXEC_EVENTS__*` variables (`events.local`
-/// resolved): kind, URL, address, user and `allow_plaintext`, never the password (the local
-/// backend adds it; a Kubernetes Job gets it from `jobs.storage_secret`, key
-/// `PYEXEC_EVENTS__SINK__PASSWORD`). Nothing when no sink is configured.
+/// resolved): kind, URL, address, user, token lifetime and `allow_plaintext`, never the
+/// password or the Event Hubs connection string (the local backend adds them; a Kubernetes
+/// Job gets them from `jobs.storage_secret`, keys `PYEXEC_EVENTS__SINK__PASSWORD` and
+/// `PYEXEC_EVENTS__SINK__CONNECTION_STRING`). Nothing when no sink is configured.
 pub fn sink_env(events: &crate::config::EventsSettings) -> Vec<(String, String)> {
     let events = events.resolved();
     let sink = &events.sink;
     if sink.kind == crate::config::EventKind::None {
         return Vec::new();
     }
+    let eventhubs = sink.kind == crate::config::EventKind::EventHubs;
+    let kind = if eventhubs { "eventhubs" } else { "amqp" };
     let mut env = vec![
-        ("PYEXEC_EVENTS__SINK__KIND".to_owned(), "amqp".to_owned()),
+        ("PYEXEC_EVENTS__SINK__KIND".to_owned(), kind.to_owned()),
         ("PYEXEC_EVENTS__SINK__URL".to_owned(), sink.url.clone()),
         (
             "PYEXEC_EVENTS__SINK__ADDRESS".to_owned(),
@@ -97,6 +100,12 @@ pub fn sink_env(events: &crate::config::EventsSettings) -> Vec<(String, String)>
     ];
     if let Some(user) = &sink.username {
         env.push(("PYEXEC_EVENTS__SINK__USERNAME".to_owned(), user.clone()));
+    }
+    if eventhubs {
+        env.push((
+            "PYEXEC_EVENTS__SINK__TOKEN_TTL_SECS".to_owned(),
+            sink.token_ttl_secs.to_string(),
+        ));
     }
     if events.allow_plaintext {
         env.push((

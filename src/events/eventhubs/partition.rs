@@ -1,0 +1,272 @@
+//! One partition read in order: a receiver link on
+//! `<hub>/ConsumerGroups/<group>/Partitions/<id>` filtered to start after the checkpoint
+//! (`amqp.annotation.x-opt-offset > '<offset>'`), messages handed to the consumer one at a
+//! time, and the checkpoint moved past each message once the consumer says it is done
+//! (its request recorded durably) or poison (logged and skipped). A transient failure
+//! (`Retry`) stops the partition: the processor reads it again from the checkpoint after
+//! a backoff. The checkpoint is written at most every `checkpoint_interval`, when the
+//! partition stops, and never once the lease ran out (another replica may own it then).
+//!
+//! Before a checkpoint is written the completion-event publisher is drained: a message's
+//! event is queued before the consumer settles it, so once the queue is empty every
+//! message up to the checkpoint has its event out. Without that, a replica killed between
+//! a checkpoint and the publishing of an event before it would lose that event (the
+//! message is never read again). When the queue does not drain in time the checkpoint
+//! waits for the next tick.
+
+use std::time::{Duration, Instant};
+
+use fe2o3_amqp::link::receiver::CreditMode;
+use fe2o3_amqp::session::SessionHandle;
+use fe2o3_amqp::types::definitions::SenderSettleMode;
+use fe2o3_amqp::types::messaging::annotations::OwnedKey;
+use fe2o3_amqp::types::messaging::{Body, Source};
+use fe2o3_amqp::types::primitives::{Symbol, Value};
+use fe2o3_amqp::Receiver;
+use serde_amqp::described::Described;
+use serde_amqp::descriptor::Descriptor;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::store::{Checkpoint, Store};
+use super::Hub;
+use crate::events::amqp_source::{body_bytes, id_text};
+use crate::events::source::{Incoming, Position, Settlement};
+use crate::events::EventsError;
+
+/// How long a checkpoint waits for the completion events before it to be published.
+const PUBLISH_DRAIN: Duration = Duration::from_secs(5);
+
+const SELECTOR_FILTER: &str = "apache.org:selector-filter:string";
+/// The selector filter's descriptor code (0x0000468C:0x00000004).
+const SELECTOR_CODE: u64 = 0x0000_468C_0000_0004;
+
+/// How a partition's reading ended.
+#[derive(Debug)]
+pub(super) enum Ended {
+    /// Told to stop (the replica stops, or gives the partition up).
+    Stopped,
+    /// A transient failure of a request: read again from the checkpoint later.
+    Retry(String),
+    /// The lease ran out before it was renewed: another replica may own it now.
+    LeaseLost,
+    /// The link failed.
+    Failed(EventsError),
+}
+
+/// Attaches the partition's receiver after `from` (or from the start of the stream).
+pub(super) async fn attach(
+    session: &mut SessionHandle<()>,
+    hub: &Hub,
+    consumer_group: &str,
+    partition: &str,
+    from: Option<&Checkpoint>,
+    prefetch: u32,
+) -> Result<Receiver, EventsError> {
+    let offset = from.map(|c| c.offset.as_str()).unwrap_or("-1");
+    let selector = format!(
+        "amqp.annotation.x-opt-offset > '{}'",
+        offset.replace('\'', "")
+    );
+    let source = Source::builder()
+        .address(hub.partition_address(consumer_group, partition))
+        .add_to_filter(
+            Symbol::from(SELECTOR_FILTER),
+            Some(Described {
+                descriptor: Descriptor::Code(SELECTOR_CODE),
+                value: Value::String(selector),
+            }),
+        )
+        .build();
+    Receiver::builder()
+        .name(format!(
+            "pyexec-{}-{partition}-{}",
+            hub.name,
+            uuid::Uuid::new_v4().simple()
+        ))
+        .source(source)
+        .target(format!("pyexec-{}", uuid::Uuid::new_v4().simple()))
+        .sender_settle_mode(SenderSettleMode::Settled)
+        .credit_mode(CreditMode::Auto(prefetch.max(1)))
+        .attach(session)
+        .await
+        .map_err(|e| EventsError::Link(Box::new(e)))
+}
+
+pub(super) struct Reader {
+    pub hub: String,
+    pub partition: String,
+    pub store: Store,
+    pub owner: String,
+    pub checkpoint_interval: Duration,
+    /// Reading and checkpointing are allowed until this instant (renewed by the processor).
+    pub lease: watch::Receiver<Instant>,
+    /// Where it starts: the last checkpoint.
+    pub from: Option<Checkpoint>,
+    pub publisher: Option<std::sync::Arc<crate::events::Publisher>>,
+}
+
+impl Reader {
+    pub async fn run(
+        self,
+        mut receiver: Receiver,
+        deliveries: mpsc::Sender<Incoming>,
+        mut stop: watch::Receiver<bool>,
+    ) -> Ended {
+        let mut last = self.from.clone();
+        let mut written = self.from.as_ref().map(|c| c.sequence_number);
+        let mut tick =
+            tokio::time::interval(self.checkpoint_interval.max(Duration::from_millis(10)));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tracing::info!(hub = %self.hub, partition = %self.partition, from_sequence = ?written, "event hubs: reading partition");
+        let ended = loop {
+            tokio::select! {
+                biased;
+                _ = stop.changed() => break Ended::Stopped,
+                _ = tick.tick() => {
+                    if let Err(ended) = self.flush(&last, &mut written).await {
+                        break ended;
+                    }
+                }
+                got = receiver.recv::<Body<Value>>() => {
+                    let delivery = match got {
+                        Ok(d) => d,
+                        Err(e) => break Ended::Failed(EventsError::Link(Box::new(e))),
+                    };
+                    let _ = receiver.accept(&delivery).await;
+                    if Instant::now() >= *self.lease.borrow() {
+                        break Ended::LeaseLost;
+                    }
+                    // A log has no delivery count: any message may have been read before
+                    // (by a replica that died, or before a rebalance, after its request
+                    // was recorded and before its event left). Marked redelivered, a
+                    // recorded request is answered from its record AND its completion
+                    // event is published again (the same event, same event_id); a request
+                    // never seen runs as usual.
+                    let (incoming, position, rx) = self.incoming(delivery.into_message(), true);
+                    if deliveries.send(incoming).await.is_err() {
+                        break Ended::Stopped;
+                    }
+                    // One at a time, in order: the next message waits for this one.
+                    match rx.await.unwrap_or(Settlement::Retry) {
+                        Settlement::Done | Settlement::Poison(_) => {
+                            last = Some(Checkpoint {
+                                offset: position.0,
+                                sequence_number: position.1,
+                                owner: self.owner.clone(),
+                                at_ms: crate::history::now_ms(),
+                            });
+                        }
+                        Settlement::Retry => break Ended::Retry("a request met a transient failure".to_owned()),
+                    }
+                }
+            }
+        };
+        if !matches!(ended, Ended::LeaseLost) {
+            if let Err(lost) = self.flush(&last, &mut written).await {
+                let _ = tokio::time::timeout(Duration::from_secs(2), receiver.detach()).await;
+                return lost;
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), receiver.detach()).await;
+        ended
+    }
+
+    /// Writes the checkpoint if it moved, while the lease holds.
+    async fn flush(
+        &self,
+        last: &Option<Checkpoint>,
+        written: &mut Option<i64>,
+    ) -> Result<(), Ended> {
+        let Some(checkpoint) = last else {
+            return Ok(());
+        };
+        if *written == Some(checkpoint.sequence_number) {
+            return Ok(());
+        }
+        if let Some(publisher) = &self.publisher {
+            if !publisher.flush(PUBLISH_DRAIN).await {
+                tracing::info!(partition = %self.partition, queued = publisher.queued(), "event hubs: completion events still being published; checkpoint deferred");
+                return Ok(());
+            }
+        }
+        if Instant::now() >= *self.lease.borrow() {
+            return Err(Ended::LeaseLost);
+        }
+        match self.store.set_checkpoint(&self.partition, checkpoint).await {
+            Ok(()) => {
+                *written = Some(checkpoint.sequence_number);
+                tracing::debug!(partition = %self.partition, sequence_number = checkpoint.sequence_number, offset = %checkpoint.offset, "event hubs: checkpoint");
+            }
+            Err(err) => {
+                // Kept in memory and tried again at the next tick: a crash meanwhile only
+                // means more messages read again (answered from their records).
+                tracing::warn!(partition = %self.partition, error = %crate::telemetry::error_chain(&err), "event hubs: checkpoint not written; trying again");
+            }
+        }
+        Ok(())
+    }
+
+    /// The consumer's view of `message`, its (offset, sequence number), and where its
+    /// settlement comes back.
+    fn incoming(
+        &self,
+        message: fe2o3_amqp::types::messaging::Message<Body<Value>>,
+        redelivered: bool,
+    ) -> (Incoming, (String, i64), oneshot::Receiver<Settlement>) {
+        let annotation = |name: &str| {
+            message
+                .message_annotations
+                .as_ref()
+                .and_then(|a| a.0.get(&OwnedKey::Symbol(Symbol::from(name))))
+                .cloned()
+        };
+        let sequence = match annotation("x-opt-sequence-number") {
+            Some(Value::Long(n)) => n,
+            Some(Value::Int(n)) => i64::from(n),
+            Some(Value::Ulong(n)) => i64::try_from(n).unwrap_or(i64::MAX),
+            _ => -1,
+        };
+        let offset = match annotation("x-opt-offset") {
+            Some(Value::String(s)) => s,
+            Some(Value::Long(n)) => n.to_string(),
+            _ => sequence.to_string(),
+        };
+        let enqueued = match annotation("x-opt-enqueued-time") {
+            Some(Value::Timestamp(t)) => Some(t.milliseconds()),
+            _ => None,
+        };
+        let properties = message.properties.as_ref();
+        let message_id = properties
+            .and_then(|p| p.message_id.as_ref())
+            .and_then(id_text);
+        let correlation_id = properties
+            .and_then(|p| p.correlation_id.as_ref())
+            .and_then(id_text);
+        let traceparent = message.application_properties.as_ref().and_then(|props| {
+            match props.0.get("traceparent") {
+                Some(fe2o3_amqp::types::primitives::SimpleValue::String(s)) => Some(s.clone()),
+                _ => None,
+            }
+        });
+        let created_at = properties
+            .and_then(|p| p.creation_time.as_ref())
+            .map(|t| t.milliseconds())
+            .or(enqueued);
+        let (tx, rx) = oneshot::channel();
+        let incoming = Incoming {
+            body: body_bytes(message.body),
+            message_id,
+            correlation_id,
+            traceparent,
+            created_at,
+            position: Position {
+                queue: self.hub.clone(),
+                partition: Some(self.partition.clone()),
+                sequence: u64::try_from(sequence).unwrap_or(0),
+            },
+            redelivered,
+            settle: tx,
+        };
+        (incoming, (offset, sequence), rx)
+    }
+}
