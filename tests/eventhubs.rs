@@ -397,11 +397,23 @@ fn poison_messages_are_checkpointed_past_without_blocking_their_partition() {
         None,
         request(Some("p-good"), "print('after the poison')", None),
     );
-    let events = wait_for_completions(&double, WAIT, "the good one", |got| !got.is_empty());
+    // The good one succeeds; each poison message that names a request id (here by its
+    // message id) gets a `rejected` event saying why.
+    let events = wait_for_completions(&double, WAIT, "the good one and three rejections", |got| {
+        distinct_ids(got).len() >= 4
+    });
     assert_eq!(
         distinct_ids(&events).into_iter().collect::<Vec<_>>(),
-        ["p-good"]
+        ["p-big", "p-good", "p-json", "p-utf8"]
     );
+    for (_, event) in &events {
+        let expected = if event["request_id"] == json!("p-good") {
+            "succeeded"
+        } else {
+            "rejected"
+        };
+        assert_eq!(event["status"], json!(expected), "{event}");
+    }
     assert_eq!(
         record(&app, "p-good")["result"]["stdout"],
         json!("after the poison\n")

@@ -78,7 +78,8 @@ impl JobsError {
 }
 
 /// The runner's completion-event sink, as `PYEXEC_EVENTS__*` variables (`events.local`
-/// resolved): kind, URL, address, user, token lifetime and `allow_plaintext`, never the
+/// resolved): kind, URL, address, user, token lifetime, the Event Hubs namespace (workload
+/// identity) and `allow_plaintext`, never the
 /// password or the Event Hubs connection string (the local backend adds them; a Kubernetes
 /// Job gets them from `jobs.storage_secret`, keys `PYEXEC_EVENTS__SINK__PASSWORD` and
 /// `PYEXEC_EVENTS__SINK__CONNECTION_STRING`). Nothing when no sink is configured.
@@ -106,6 +107,14 @@ pub fn sink_env(events: &crate::config::EventsSettings) -> Vec<(String, String)>
             "PYEXEC_EVENTS__SINK__TOKEN_TTL_SECS".to_owned(),
             sink.token_ttl_secs.to_string(),
         ));
+        // Workload identity: the namespace (no secret; the pod's federated token is the
+        // credential).
+        if let Some(namespace) = &sink.namespace {
+            env.push((
+                "PYEXEC_EVENTS__SINK__NAMESPACE".to_owned(),
+                namespace.clone(),
+            ));
+        }
     }
     if events.allow_plaintext {
         env.push((
@@ -721,4 +730,29 @@ fn read_relayed(path: &Path, offset: u64) -> (String, String, u64) {
         }
     }
     (stdout, stderr, offset + end as u64 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sink_env;
+    use crate::config::{EventKind, EventsSettings};
+
+    #[test]
+    fn a_runner_gets_the_event_hubs_namespace_of_a_workload_identity_sink() {
+        let mut events = EventsSettings::default();
+        events.sink.kind = EventKind::EventHubs;
+        events.sink.namespace = Some("ns.servicebus.windows.net".to_owned());
+        events.sink.address = "hub".to_owned();
+        let env = sink_env(&events);
+        assert!(
+            env.contains(&(
+                "PYEXEC_EVENTS__SINK__NAMESPACE".to_owned(),
+                "ns.servicebus.windows.net".to_owned()
+            )),
+            "{env:?}"
+        );
+        assert!(env
+            .iter()
+            .all(|(k, _)| !k.contains("CONNECTION_STRING") && !k.contains("PASSWORD")));
+    }
 }
