@@ -99,14 +99,15 @@ pub struct EventSourceSettings {
     /// layer: a local folder in development, Azure Blob in Azure).
     pub checkpoint_store: StorageSettings,
     /// `eventhubs`: a replica that has not renewed its ownership records for this long is
-    /// taken as dead and its partitions are claimed by the others.
+    /// taken as dead and its partitions are claimed by the others (1 s to 1 h).
     pub ownership_expiry_secs: f64,
     /// `eventhubs`: how often ownership is renewed and partitions are rebalanced (at most a
     /// quarter of `ownership_expiry_secs`).
     pub balance_interval_secs: f64,
     /// `eventhubs`: how often a partition's checkpoint is written while messages are done.
     pub checkpoint_interval_ms: u64,
-    /// `eventhubs`: lifetime of each SAS token put on `$cbs`; renewed at four fifths of it.
+    /// `eventhubs`: lifetime of each SAS token put on `$cbs`; renewed at four fifths of it
+    /// (2 s to a day).
     pub token_ttl_secs: u64,
 }
 

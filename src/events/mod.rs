@@ -187,7 +187,9 @@ fn eventhubs_source(
     let secs = |value: f64, default: f64| {
         Duration::try_from_secs_f64(value).unwrap_or(Duration::from_secs_f64(default))
     };
-    let expiry = secs(source.ownership_expiry_secs, 30.0).max(Duration::from_secs(1));
+    // Between a second and an hour: a lease is timed from it (no overflow past that).
+    let expiry = secs(source.ownership_expiry_secs, 30.0)
+        .clamp(Duration::from_secs(1), Duration::from_secs(3600));
     let host = nix::unistd::gethostname()
         .ok()
         .and_then(|h| h.into_string().ok())

@@ -106,7 +106,8 @@ impl Hub {
             url,
             name,
             connect_timeout_secs: endpoint.connect_timeout_secs,
-            token_ttl: Duration::from_secs(endpoint.token_ttl_secs.max(2)),
+            // Two seconds to a day (a token's expiry is a time, which must not overflow).
+            token_ttl: Duration::from_secs(endpoint.token_ttl_secs.clamp(2, 86_400)),
         })
     }
 
