@@ -12,7 +12,7 @@ use std::time::Duration;
 use fe2o3_amqp::link::delivery::DeliveryInfo;
 use fe2o3_amqp::link::receiver::CreditMode;
 use fe2o3_amqp::types::messaging::{Body, MessageId};
-use fe2o3_amqp::types::primitives::Value;
+use fe2o3_amqp::types::primitives::LazyValue;
 use fe2o3_amqp::Receiver;
 use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -112,7 +112,7 @@ impl AmqpSource {
                 Some((info, how)) = pending.next(), if !pending.is_empty() => {
                     settle(receiver, info, &how).await?;
                 }
-                received = receiver.recv::<Body<Value>>(), if pending.len() < limit => {
+                received = receiver.recv::<Body<LazyValue>>(), if pending.len() < limit => {
                     let delivery = received.map_err(|e| EventsError::Link(Box::new(e)))?;
                     let (incoming, info, rx) = self.incoming(delivery);
                     pending.push(Box::pin(async move {
@@ -146,7 +146,7 @@ impl AmqpSource {
 
     fn incoming(
         &self,
-        delivery: fe2o3_amqp::link::delivery::Delivery<Body<Value>>,
+        delivery: fe2o3_amqp::link::delivery::Delivery<Body<LazyValue>>,
     ) -> (Incoming, DeliveryInfo, oneshot::Receiver<Settlement>) {
         let sequence = u64::from(*delivery.delivery_id());
         let (info, message) = delivery.into_parts();
@@ -224,30 +224,84 @@ pub(super) fn id_text(id: &MessageId) -> Option<String> {
 }
 
 /// The body's bytes: data sections joined, or a string or binary value.
-pub(super) fn body_bytes(body: Body<Value>) -> Result<Vec<u8>, String> {
+/// The request bytes of a message body: its data sections, or an AMQP string or binary
+/// value. The body is received undecoded ([`LazyValue`]): a value is never built from what
+/// a sender put there (no recursion into nested lists or maps, no UTF-8 check that could fail
+/// the receive), only its string or binary bytes are taken by their format code; anything
+/// else makes the message malformed.
+pub(super) fn body_bytes(body: Body<LazyValue>) -> Result<Vec<u8>, String> {
     match body {
         Body::Data(sections) => Ok(sections.into_iter().flat_map(|d| d.0.into_vec()).collect()),
-        Body::Value(value) => match value.0 {
-            Value::String(s) => Ok(s.into_bytes()),
-            Value::Binary(b) => Ok(b.into_vec()),
-            other => Err(format!(
-                "the body is an AMQP value of type {}; a request is JSON text (a data section or a string value)",
-                value_kind(&other)
-            )),
-        },
+        Body::Value(value) => value_bytes(value.0.as_slice()),
         Body::Sequence(_) => Err("the body is an AMQP sequence; a request is JSON text".to_owned()),
         Body::Empty => Err("the message has no body".to_owned()),
     }
 }
 
-fn value_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Map(_) => "map",
-        Value::List(_) => "list",
-        Value::Array(_) => "array",
-        Value::Symbol(_) => "symbol",
-        _ => "number or other",
+/// The bytes of an encoded AMQP string (str8/str32) or binary (vbin8/vbin32) value.
+fn value_bytes(encoded: &[u8]) -> Result<Vec<u8>, String> {
+    let Some((&code, rest)) = encoded.split_first() else {
+        return Err("the message has no body".to_owned());
+    };
+    let (size, rest) = match code {
+        // str8-utf8, vbin8: a one-byte size.
+        0xa1 | 0xa0 => match rest.split_first() {
+            Some((&n, rest)) => (usize::from(n), rest),
+            None => return Err("the body's AMQP value is truncated".to_owned()),
+        },
+        // str32-utf8, vbin32: a four-byte size.
+        0xb1 | 0xb0 => match rest.split_first_chunk::<4>() {
+            Some((n, rest)) => (
+                usize::try_from(u32::from_be_bytes(*n)).unwrap_or(usize::MAX),
+                rest,
+            ),
+            None => return Err("the body's AMQP value is truncated".to_owned()),
+        },
+        0x40 => return Err("the body is an AMQP null; a request is JSON text".to_owned()),
+        other => {
+            return Err(format!(
+                "the body is an AMQP value of type 0x{other:02x}; a request is JSON text (a data section or a string value)"
+            ))
+        }
+    };
+    rest.get(..size)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| "the body's AMQP value is truncated".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_bytes;
+
+    #[test]
+    fn strings_and_binaries_are_taken_by_their_format_code() {
+        assert_eq!(value_bytes(b"\xa1\x03abc").as_deref(), Ok(&b"abc"[..]));
+        assert_eq!(
+            value_bytes(b"\xa0\x02\xff\x00").as_deref(),
+            Ok(&b"\xff\x00"[..])
+        );
+        assert_eq!(
+            value_bytes(b"\xb1\x00\x00\x00\x02{}").as_deref(),
+            Ok(&b"{}"[..])
+        );
+        // Invalid UTF-8 in a string is passed on (the consumer says where it is), never a
+        // failed receive.
+        assert_eq!(
+            value_bytes(b"\xa1\x02\xff\xfe").as_deref(),
+            Ok(&b"\xff\xfe"[..])
+        );
+        assert!(value_bytes(b"\xa1\x05ab").is_err_and(|e| e.contains("truncated")));
+        assert!(value_bytes(b"\xb1\x00\x00").is_err_and(|e| e.contains("truncated")));
+        assert!(value_bytes(b"\x40").is_err_and(|e| e.contains("null")));
+        assert!(value_bytes(b"").is_err_and(|e| e.contains("no body")));
+    }
+
+    #[test]
+    fn a_deeply_nested_value_is_refused_without_being_built() {
+        // list8 headers nested 300,000 deep: refused by its first byte, nothing recursed.
+        let nested: Vec<u8> = std::iter::repeat_n([0xc0u8, 0xff, 0x01], 300_000)
+            .flatten()
+            .collect();
+        assert!(value_bytes(&nested).is_err_and(|e| e.contains("0xc0")));
     }
 }

@@ -21,7 +21,7 @@ use fe2o3_amqp::session::SessionHandle;
 use fe2o3_amqp::types::definitions::SenderSettleMode;
 use fe2o3_amqp::types::messaging::annotations::OwnedKey;
 use fe2o3_amqp::types::messaging::{Body, Source};
-use fe2o3_amqp::types::primitives::{Symbol, Value};
+use fe2o3_amqp::types::primitives::{LazyValue, Symbol, Value};
 use fe2o3_amqp::Receiver;
 use serde_amqp::described::Described;
 use serde_amqp::descriptor::Descriptor;
@@ -127,7 +127,7 @@ impl Reader {
                         break ended;
                     }
                 }
-                got = receiver.recv::<Body<Value>>() => {
+                got = receiver.recv::<Body<LazyValue>>() => {
                     let delivery = match got {
                         Ok(d) => d,
                         Err(e) => break Ended::Failed(EventsError::Link(Box::new(e))),
@@ -210,7 +210,7 @@ impl Reader {
     /// settlement comes back.
     fn incoming(
         &self,
-        message: fe2o3_amqp::types::messaging::Message<Body<Value>>,
+        message: fe2o3_amqp::types::messaging::Message<Body<LazyValue>>,
         redelivered: bool,
     ) -> (Incoming, (String, i64), oneshot::Receiver<Settlement>) {
         let annotation = |name: &str| {
