@@ -109,6 +109,8 @@ Inputs (environment variables):
               by jobs.max_limits)
   LIMITS      A ResourceLimits JSON object, e.g. {\"memory_mb\": 2048} (optional; each value
               capped by jobs.max_limits)
+  RELAY_OUTPUT 1: the program's output is also written to standard error as it comes, one
+              JSON line per piece (the backends set it, for GET /api/v1/jobs/{id}/logs)
   TRACEPARENT The W3C trace context of the job (optional): the runner's spans and log
               lines continue that trace; TRACESTATE goes with it
 

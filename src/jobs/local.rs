@@ -188,6 +188,7 @@ impl JobService {
             .env("CODE_FILE", state.code_file(&record.job_id))
             .env("REQUEST_ID", &record.request_id)
             .env("RESULT_KEY", &record.job_id)
+            .env("RELAY_OUTPUT", "1")
             .env("TIMEOUT", stored.timeout_secs.to_string())
             .env("PYEXEC_STORAGE__ROOT", &self.settings.storage.root)
             .stdin(Stdio::null())

@@ -106,6 +106,10 @@ pub struct RunSpec {
     pub result_key: String,
     pub timeout_secs: Option<f64>,
     pub limits: Option<ResourceLimits>,
+    /// `RELAY_OUTPUT=1`: the program's output is relayed to standard error as it comes (the
+    /// backends set it, for `GET /api/v1/jobs/{id}/logs`); a run by hand prints only its
+    /// result.
+    pub relay_output: bool,
 }
 
 impl RunSpec {
@@ -155,6 +159,7 @@ impl RunSpec {
             result_key,
             timeout_secs,
             limits,
+            relay_output: std::env::var("RELAY_OUTPUT").is_ok_and(|v| v == "1"),
         })
     }
 }
@@ -273,18 +278,25 @@ async fn execute(
     let code = format!("OUTPUT_DIR = \"/work\"\n{}", spec.code);
     // The output as it comes, to this runner's standard error (the local backend's
     // `runner.log`, a pod's log), where `GET /api/v1/jobs/{id}/logs` reads it.
-    let (progress, chunks) = tokio::sync::mpsc::unbounded_channel();
-    let relay = tokio::spawn(relay_output(chunks, limits.max_output_bytes));
+    let (progress, relay) = if spec.relay_output {
+        let (progress, chunks) = tokio::sync::mpsc::unbounded_channel();
+        let relay = tokio::spawn(relay_output(chunks, limits.max_output_bytes));
+        (Some(progress), Some(relay))
+    } else {
+        (None, None)
+    };
     let outcome = pool
         .execute(Job {
             request_id: spec.request_id.clone(),
             code,
             limits: limits.clone(),
-            progress: Some(progress),
+            progress,
         })
         .await;
     // The pool dropped its sender with the run: the relay ends once it has written all.
-    let _ = relay.await;
+    if let Some(relay) = relay {
+        let _ = relay.await;
+    }
     pool.shutdown(Duration::ZERO).await;
     let result = match outcome {
         Ok(result) => result,

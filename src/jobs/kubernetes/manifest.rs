@@ -124,6 +124,7 @@ pub fn build_job(input: &JobInput<'_>) -> Result<(Job, Secret), ManifestError> {
         plain("CODE_FILE", format!("{CODE_MOUNT}/{CODE_KEY}")),
         plain("REQUEST_ID", input.request_id.to_owned()),
         plain("RESULT_KEY", input.job_id.to_owned()),
+        plain("RELAY_OUTPUT", "1".to_owned()),
         plain("TIMEOUT", limits.timeout_secs.to_string()),
         plain("LIMITS", limits_json(limits)),
         plain("TMPDIR", WORK_MOUNT.to_owned()),
