@@ -795,12 +795,7 @@ async fn job_output(
         Ok(Some(listing)) => listing,
         outcome => return found(&state, outcome, || format!("no job {job_id}"), &id),
     };
-    let Some(size) = listing
-        .files
-        .iter()
-        .find(|f| f.name == name)
-        .map(|f| f.size)
-    else {
+    let Some(file) = listing.files.into_iter().find(|f| f.name == name) else {
         return error(
             StatusCode::NOT_FOUND,
             ApiError::new(
@@ -810,6 +805,7 @@ async fn job_output(
             &id,
         );
     };
+    let size = file.size;
     let range = match byte_range(headers.get(axum::http::header::RANGE), size) {
         Ok(range) => range,
         Err(()) => {
@@ -829,22 +825,12 @@ async fn job_output(
             return response;
         }
     };
-    let (file, stream) = match state
+    let stream = match state
         .executor
-        .job_output(&caller, &job_id, &name, range.clone())
+        .job_output(&listing.job_id, &file, range.clone())
         .await
     {
-        Ok(Some(found)) => found,
-        Ok(None) => {
-            return error(
-                StatusCode::NOT_FOUND,
-                ApiError::new(
-                    ErrorKind::NotFound,
-                    format!("job {job_id} wrote no file {name:?}"),
-                ),
-                &id,
-            )
-        }
+        Ok(stream) => stream,
         Err(failure) => return failure_response(&state, failure, &id),
     };
     let (status, length) = match &range {

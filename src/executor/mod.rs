@@ -598,35 +598,22 @@ impl Executor {
         }
     }
 
-    /// One output of a job of the caller's: its listing entry and a stream of `range` of its
-    /// bytes (`None` for the whole file; clamped by the caller against its size). `Ok(None)`
-    /// when the job or the name is unknown: only names the job's manifest lists are served.
+    /// A stream of `range` of `file` (`None` for the whole file), an entry of the listing
+    /// [`Executor::job_outputs`] gave the caller for `job_id` (which checked who may see it):
+    /// only names a job's manifest lists are ever served.
     pub async fn job_output(
         &self,
-        caller: &Caller,
         job_id: &str,
-        name: &str,
+        file: &crate::models::OutputFile,
         range: Option<std::ops::Range<u64>>,
     ) -> Result<
-        Option<(
-            crate::models::OutputFile,
-            impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
-        )>,
+        impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send + 'static,
         Failure,
     > {
-        let Some(outputs) = self.job_outputs(caller, job_id).await? else {
-            return Ok(None);
-        };
-        let Some(file) = outputs.files.into_iter().find(|f| f.name == name) else {
-            return Ok(None);
-        };
         let jobs = self.jobs.as_ref().ok_or(Failure::NoJobs)?;
-        let range = range.unwrap_or(0..file.size);
-        let stream = jobs
-            .output_stream(&outputs.job_id, &file.name, range)
+        jobs.output_stream(job_id, &file.name, range.unwrap_or(0..file.size))
             .await
-            .map_err(|e| Failure::Jobs(crate::telemetry::error_chain(&e)))?;
-        Ok(Some((file, stream)))
+            .map_err(|e| Failure::Jobs(crate::telemetry::error_chain(&e)))
     }
 
     /// A job `caller` may see: its own, or any with `admin`; `Ok(None)` for one that does
