@@ -154,40 +154,54 @@ impl AmqpSource {
             .header
             .as_ref()
             .is_some_and(|h| !h.first_acquirer || h.delivery_count > 0);
-        let properties = message.properties.as_ref();
-        let message_id = properties
-            .and_then(|p| p.message_id.as_ref())
-            .and_then(id_text);
-        let correlation_id = properties
-            .and_then(|p| p.correlation_id.as_ref())
-            .and_then(id_text);
-        let traceparent = message.application_properties.as_ref().and_then(|props| {
-            match props.0.get("traceparent") {
-                Some(fe2o3_amqp::types::primitives::SimpleValue::String(s)) => Some(s.clone()),
-                _ => None,
-            }
-        });
-        let created_at = properties
-            .and_then(|p| p.creation_time.as_ref())
-            .map(|t| t.milliseconds());
-        let body = body_bytes(message.body);
-        let (tx, rx) = oneshot::channel();
-        let incoming = Incoming {
-            body,
-            message_id,
-            correlation_id,
-            traceparent,
-            created_at,
-            position: Position {
-                queue: self.endpoint.address.clone(),
-                partition: None,
-                sequence,
-            },
-            redelivered,
-            settle: tx,
+        let position = Position {
+            queue: self.endpoint.address.clone(),
+            partition: None,
+            sequence,
         };
+        let (incoming, rx) = incoming_of(message, position, redelivered, None);
         (incoming, info, rx)
     }
+}
+
+/// The consumer's view of an AMQP message (either kind of source): its body, its ids and
+/// trace context from the properties, and when it was made (the creation time, else
+/// `received_at`, e.g. a hub's enqueued time); and where its settlement comes back.
+pub(super) fn incoming_of(
+    message: fe2o3_amqp::types::messaging::Message<Body<LazyValue>>,
+    position: Position,
+    redelivered: bool,
+    received_at: Option<i64>,
+) -> (Incoming, oneshot::Receiver<Settlement>) {
+    let properties = message.properties.as_ref();
+    let message_id = properties
+        .and_then(|p| p.message_id.as_ref())
+        .and_then(id_text);
+    let correlation_id = properties
+        .and_then(|p| p.correlation_id.as_ref())
+        .and_then(id_text);
+    let created_at = properties
+        .and_then(|p| p.creation_time.as_ref())
+        .map(|t| t.milliseconds())
+        .or(received_at);
+    let traceparent = message.application_properties.as_ref().and_then(|props| {
+        match props.0.get("traceparent") {
+            Some(fe2o3_amqp::types::primitives::SimpleValue::String(s)) => Some(s.clone()),
+            _ => None,
+        }
+    });
+    let (tx, rx) = oneshot::channel();
+    let incoming = Incoming {
+        body: body_bytes(message.body),
+        message_id,
+        correlation_id,
+        traceparent,
+        created_at,
+        position,
+        redelivered,
+        settle: tx,
+    };
+    (incoming, rx)
 }
 
 async fn close(link: Link) {

@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::store::{Checkpoint, Store};
 use super::Hub;
-use crate::events::amqp_source::{body_bytes, id_text};
+use crate::events::amqp_source::incoming_of;
 use crate::events::source::{Incoming, Position, Settlement};
 use crate::events::EventsError;
 
@@ -235,38 +235,12 @@ impl Reader {
             Some(Value::Timestamp(t)) => Some(t.milliseconds()),
             _ => None,
         };
-        let properties = message.properties.as_ref();
-        let message_id = properties
-            .and_then(|p| p.message_id.as_ref())
-            .and_then(id_text);
-        let correlation_id = properties
-            .and_then(|p| p.correlation_id.as_ref())
-            .and_then(id_text);
-        let traceparent = message.application_properties.as_ref().and_then(|props| {
-            match props.0.get("traceparent") {
-                Some(fe2o3_amqp::types::primitives::SimpleValue::String(s)) => Some(s.clone()),
-                _ => None,
-            }
-        });
-        let created_at = properties
-            .and_then(|p| p.creation_time.as_ref())
-            .map(|t| t.milliseconds())
-            .or(enqueued);
-        let (tx, rx) = oneshot::channel();
-        let incoming = Incoming {
-            body: body_bytes(message.body),
-            message_id,
-            correlation_id,
-            traceparent,
-            created_at,
-            position: Position {
-                queue: self.hub.clone(),
-                partition: Some(self.partition.clone()),
-                sequence: u64::try_from(sequence).unwrap_or(0),
-            },
-            redelivered,
-            settle: tx,
+        let position = Position {
+            queue: self.hub.clone(),
+            partition: Some(self.partition.clone()),
+            sequence: u64::try_from(sequence).unwrap_or(0),
         };
+        let (incoming, rx) = incoming_of(message, position, redelivered, enqueued);
         (incoming, (offset, sequence), rx)
     }
 }
