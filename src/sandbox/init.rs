@@ -48,6 +48,10 @@ pub struct Setup {
     /// heavy runner's output folder); `None` gives each execution its own tmpfs instead.
     #[serde(default)]
     pub work_dir: Option<PathBuf>,
+    /// A host folder bound read-only at `/input` (a heavy job's staged inputs). With a work
+    /// folder and no input folder, `/input` is an empty folder.
+    #[serde(default)]
+    pub input_dir: Option<PathBuf>,
     /// Mount a procfs of the slot's PID namespace at `/proc` (native data libraries need
     /// `/proc/self/maps`); none by default.
     #[serde(default)]
@@ -159,6 +163,19 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
         ),
         None => None,
     };
+    let input_fd = match &setup.input_dir {
+        Some(dir) => Some(
+            nix::fcntl::open(
+                dir.as_path(),
+                nix::fcntl::OFlag::O_PATH
+                    | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_CLOEXEC,
+                nix::sys::stat::Mode::empty(),
+            )
+            .step(format!("open the input folder {}", dir.display()))?,
+        ),
+        None => None,
+    };
     mount(
         Some("tmpfs"),
         NEW_ROOT,
@@ -217,6 +234,36 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
         .step("remount the work folder nosuid,nodev,noexec")?;
     }
     drop(work_fd);
+    if setup.work_dir.is_some() {
+        let input = root.join("input");
+        fs::create_dir_all(&input).step("create /input in the new root")?;
+        if let Some(fd) = &input_fd {
+            use std::os::fd::AsRawFd as _;
+            let source = format!("/proc/self/fd/{}", fd.as_raw_fd());
+            mount(
+                Some(source.as_str()),
+                &input,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .step("bind the input folder")?;
+            mount(
+                None::<&str>,
+                &input,
+                None::<&str>,
+                MsFlags::MS_REMOUNT
+                    | MsFlags::MS_BIND
+                    | MsFlags::MS_RDONLY
+                    | MsFlags::MS_NOSUID
+                    | MsFlags::MS_NODEV
+                    | MsFlags::MS_NOEXEC,
+                None::<&str>,
+            )
+            .step("remount the input folder read-only, nosuid,nodev,noexec")?;
+        }
+    }
+    drop(input_fd);
     if setup.proc {
         // Allowed only while a fully visible procfs (the host's, in the old root) is still in
         // this mount namespace: before the old root is detached.

@@ -22,7 +22,9 @@ mod slot;
 
 pub use cgroup::{CgroupError, Version as CgroupVersion};
 pub use init::InitError;
-pub use pool::{resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolError, PoolOptions};
+pub use pool::{
+    resolve_limits, Admittee, Health, HeavyOptions, Job, Pool, PoolError, PoolOptions, INPUT_DIR,
+};
 pub use preflight::PreflightError;
 pub use slot::{OutputStream, Progress, SlotError};
 

@@ -66,11 +66,17 @@ pub struct PoolOptions {
     pub metrics: Option<Arc<Metrics>>,
 }
 
+/// Where a heavy sandbox sees its inputs (read-only): `INPUT_DIR` in its programs.
+pub const INPUT_DIR: &str = "/input";
+
 /// What the job runner adds to a pool.
 #[derive(Debug, Clone)]
 pub struct HeavyOptions {
     /// Host folder bound at `/work`: the code's working directory and output folder.
     pub work_dir: PathBuf,
+    /// Host folder bound read-only at `/input` (the job's staged inputs); without one,
+    /// `/input` is an empty folder.
+    pub input_dir: Option<PathBuf>,
     /// Read-only folders added to the runtime (the data libraries).
     pub runtime_paths: Vec<PathBuf>,
     /// Prepended to `sys.path` inside.
@@ -195,6 +201,7 @@ impl Pool {
         landlock_read.push(python.display().to_string());
         if options.heavy.is_some() {
             landlock_read.push("/proc".to_owned());
+            landlock_read.push(INPUT_DIR.to_owned());
         }
         let abi = Landlock::kernel_abi();
         if abi < 1 {
@@ -222,6 +229,12 @@ impl Pool {
         let config = serde_json::json!({
             "heavy": heavy.is_some(),
             "sys_path": heavy.map(|h| h.sys_path.clone()).unwrap_or_default(),
+            // The folders' names in the program's globals (heavy.toml's output_dir_names).
+            "names": if heavy.is_some() {
+                serde_json::json!({"OUTPUT_DIR": "/work", "INPUT_DIR": INPUT_DIR})
+            } else {
+                serde_json::json!({})
+            },
             "preload": heavy.map_or_else(|| options.allowed_imports.clone(), |h| h.preload.clone()),
             "allowed_imports": options.allowed_imports,
             "restricted_imports": options.restricted_imports,
@@ -236,6 +249,7 @@ impl Pool {
             python,
             runtime_paths,
             work_dir: heavy.map(|h| h.work_dir.clone()),
+            input_dir: heavy.and_then(|h| h.input_dir.clone()),
             proc: heavy.is_some(),
             files: vec![
                 ("zygote.py".to_owned(), super::ZYGOTE.as_bytes().to_vec()),

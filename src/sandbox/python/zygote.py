@@ -106,6 +106,10 @@ def child(plan, code_r, out_w, err_w, status_w):
         for name in ("guards", "lockdown"):
             sys.modules.pop(name, None)
         namespace = main.__dict__
+        # The heavy tier's folder names (OUTPUT_DIR, INPUT_DIR): plain strings, set here
+        # rather than in a line before the program, which would shift its line numbers.
+        for name, value in CONFIG.get("names", {}).items():
+            namespace[name] = value
         os.write(status_w, b"R")
     except BaseException as err:  # the set-up failed: report it, run nothing
         try:
