@@ -455,6 +455,7 @@ fn shutdown_leaves_running_jobs_running_and_queued_jobs_pending_for_the_next_ins
         request_id: None,
         tier: Default::default(),
         limits: None,
+        inputs: Vec::new(),
     };
     let runtime = || tokio::runtime::Runtime::new().expect("runtime");
 

@@ -523,6 +523,7 @@ fn build(
     events.sink.username = Some("pyexec".to_owned());
     events.sink.password = Some(pyexec::config::Secret::new("never-in-the-manifest"));
     build_job(&JobInput {
+        inputs: &[],
         job_id: &pyexec::jobs::job_id("snap:1"),
         request_id: "snap:1",
         traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),

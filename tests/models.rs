@@ -26,8 +26,18 @@ fn code_execution_request_shape() {
             memory_mb: Some(256),
             ..ResourceLimits::default()
         }),
+        inputs: vec![
+            InputRef::Source("f-0123456789abcdef0123456789abcdef".to_owned()),
+            InputRef::Named(NamedInput {
+                source: "s3://lake/sales/2024.parquet".to_owned(),
+                name: "sales.parquet".to_owned(),
+            }),
+        ],
     };
     insta::assert_json_snapshot!(request);
+    let back: CodeExecutionRequest =
+        serde_json::from_value(serde_json::to_value(&request).expect("json")).expect("parses");
+    assert_eq!(back, request);
     // The minimal request is just the code.
     let minimal: CodeExecutionRequest =
         serde_json::from_str(r#"{"code": "print(1)"}"#).expect("minimal request parses");

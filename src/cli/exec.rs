@@ -83,6 +83,7 @@ pub fn run(sources: &Sources, args: &ExecArgs) -> anyhow::Result<Outcome> {
                 memory_mb: args.memory_mb,
                 ..ResourceLimits::default()
             }),
+            inputs: Vec::new(),
         };
         let outcome = executor
             .submit(

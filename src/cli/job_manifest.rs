@@ -34,6 +34,7 @@ pub fn run(sources: &Sources, args: &JobManifestArgs) -> anyhow::Result<Outcome>
     let limits = crate::jobs::runner::heavy_limits(&settings, None, None)?;
     let job_id = crate::jobs::job_id(&args.request_id);
     let (job, secret) = build_job(&JobInput {
+        inputs: &[],
         job_id: &job_id,
         request_id: &args.request_id,
         // The executor sets the trace context of the job's span here.

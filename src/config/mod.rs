@@ -19,9 +19,9 @@ pub use events::{
 };
 pub use secret::Secret;
 pub use settings::{
-    ClassifierSettings, ExecutorSettings, HistorySettings, JobBackendKind, JobsSettings,
-    LimitSettings, LlmSettings, SandboxSettings, ServerSettings, Settings, StorageBackend,
-    StorageSettings, ValidatorSettings,
+    ClassifierSettings, ExecutorSettings, HistorySettings, InputSettings, JobBackendKind,
+    JobsSettings, LimitSettings, LlmSettings, SandboxSettings, ServerSettings, Settings,
+    StorageBackend, StorageSettings, ValidatorSettings,
 };
 
 pub use crate::telemetry::{LogFormat, LogSettings, OtlpProtocol, TelemetrySettings};

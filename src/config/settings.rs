@@ -154,6 +154,43 @@ pub struct JobsSettings {
     /// `storage.backend = "fs"`, whose results would otherwise die with the pod. The executor
     /// must mount the same claim at the same path to read them (ReadWriteMany).
     pub results_volume: Option<String>,
+    /// What a heavy job may take as `inputs` and what `POST /api/v1/files` accepts.
+    pub inputs: InputSettings,
+}
+
+/// Inputs of heavy jobs: uploaded files and storage URLs, staged read-only into the job's
+/// input folder (`INPUT_DIR`) by its runner before the code runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InputSettings {
+    /// Most inputs one request may name.
+    pub max_files: usize,
+    /// Largest single input, in bytes (checked before it is copied, and while it is).
+    pub max_file_bytes: u64,
+    /// Most bytes of all of a job's inputs together.
+    pub max_total_bytes: u64,
+    /// Largest upload `POST /api/v1/files` accepts, in bytes (413 past it).
+    pub max_upload_bytes: u64,
+    /// An upload must keep arriving: a pause longer than this ends it (408).
+    pub upload_stall_secs: f64,
+    /// Storage URLs may name only objects under one of these prefixes of the configured
+    /// bucket or container (e.g. `["datasets/", "lake/curated/"]`); empty: anywhere in it
+    /// except under `storage.root`, where the service keeps results and uploads, which are
+    /// read only through their owners' job ids and file ids.
+    pub url_prefixes: Vec<String>,
+}
+
+impl Default for InputSettings {
+    fn default() -> Self {
+        Self {
+            max_files: 32,
+            max_file_bytes: 4 << 30,
+            max_total_bytes: 8 << 30,
+            max_upload_bytes: 1 << 30,
+            upload_stall_secs: 30.0,
+            url_prefixes: Vec::new(),
+        }
+    }
 }
 
 impl Default for JobsSettings {
@@ -196,6 +233,7 @@ impl Default for JobsSettings {
             apparmor_profile: None,
             pod_labels: std::collections::BTreeMap::new(),
             results_volume: None,
+            inputs: InputSettings::default(),
         }
     }
 }

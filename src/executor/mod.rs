@@ -267,7 +267,18 @@ impl Executor {
             return Err(refuse(Failure::BadRequest(message)));
         }
         let mut reasons = Vec::new();
+        if !request.inputs.is_empty()
+            && (route == Route::Run || request.tier == TierChoice::Lightweight)
+        {
+            return Err(refuse(Failure::BadRequest(
+                "inputs are staged for heavy jobs only: send the request as a heavy job (tier \"heavy\" or \"auto\", POST /api/v1/create_heavy_job)".to_owned(),
+            )));
+        }
         let route = match (route, request.tier) {
+            (Route::Classify, _) if !request.inputs.is_empty() => {
+                reasons.push("the request names inputs".to_owned());
+                Route::Job
+            }
             (Route::Classify, TierChoice::Heavy) => Route::Job,
             (Route::Classify, TierChoice::Lightweight) => Route::Run,
             (Route::Classify, TierChoice::Auto) => {

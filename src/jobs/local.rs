@@ -221,6 +221,10 @@ impl JobService {
             let json = serde_json::to_string(limits).map_err(StartError::Limits)?;
             command.env("LIMITS", json);
         }
+        command.env_remove("INPUTS");
+        if let Some(inputs) = super::inputs::to_env(&stored.inputs) {
+            command.env("INPUTS", inputs);
+        }
         // The runner continues the job's trace (this runs in the job's span), and never
         // one the executor itself was started in.
         command.env_remove("TRACEPARENT").env_remove("TRACESTATE");

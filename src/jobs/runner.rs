@@ -85,6 +85,8 @@ pub enum RunnerError {
     },
     #[error("output {} is outside the work folder", .path.display())]
     OutsideWork { path: PathBuf },
+    #[error(transparent)]
+    Inputs(#[from] super::inputs::InputError),
     #[error("cannot read this process's /proc/self/stat")]
     OwnProcess,
     #[error("{step}")]
@@ -110,6 +112,8 @@ pub struct RunSpec {
     /// backends set it, for `GET /api/v1/jobs/{id}/logs`); a run by hand prints only its
     /// result.
     pub relay_output: bool,
+    /// `INPUTS`: what to stage into the input folder, resolved by the executor.
+    pub inputs: Vec<super::inputs::ResolvedInput>,
 }
 
 impl RunSpec {
@@ -153,6 +157,10 @@ impl RunSpec {
             Ok(text) => Some(serde_json::from_str(&text).map_err(RunnerError::BadLimits)?),
             Err(_) => None,
         };
+        let inputs = match std::env::var("INPUTS") {
+            Ok(text) => super::inputs::from_env(&text)?,
+            Err(_) => Vec::new(),
+        };
         Ok(Self {
             code,
             request_id,
@@ -160,6 +168,7 @@ impl RunSpec {
             timeout_secs,
             limits,
             relay_output: std::env::var("RELAY_OUTPUT").is_ok_and(|v| v == "1"),
+            inputs,
         })
     }
 }
@@ -206,19 +215,25 @@ pub async fn run(
         "validated (heavy tier)"
     );
     let result = if verdict.valid {
-        let work = WorkDir::create(settings)?;
-        // `work` is removed when it goes out of scope, on every path.
-        let result = execute(
-            settings,
-            &spec,
-            &limits,
-            (heavy_imports, restricted_imports),
-            work.path(),
-        )
-        .await?;
-        upload_outputs(&storage, &prefix, work.path()).await?;
-        drop(work);
-        result
+        let work = WorkDir::create(settings, "")?;
+        // Both folders are removed when they go out of scope, on every path.
+        let staged = stage_inputs(settings, &storage, &spec, &prefix).await?;
+        match staged {
+            Err(refusal) => refusal,
+            Ok(inputs) => {
+                let result = execute(
+                    settings,
+                    &spec,
+                    &limits,
+                    (heavy_imports, restricted_imports),
+                    (work.path(), inputs.as_ref().map(WorkDir::path)),
+                )
+                .await?;
+                drop(inputs);
+                upload_outputs(&storage, &prefix, work.path()).await?;
+                result
+            }
+        }
     } else {
         ExecutionResult::rejected(spec.request_id.clone(), verdict.findings)
     };
@@ -239,7 +254,7 @@ async fn execute(
         Vec<String>,
         std::collections::BTreeMap<String, Vec<String>>,
     ),
-    work: &Path,
+    (work, input_dir): (&Path, Option<&Path>),
 ) -> Result<ExecutionResult, RunnerError> {
     let runtime = &settings.jobs.runtime_dir;
     let site = runtime.join("site-packages");
@@ -266,6 +281,7 @@ async fn execute(
         validated: true,
         heavy: Some(HeavyOptions {
             work_dir: work.to_owned(),
+            input_dir: input_dir.map(Path::to_owned),
             runtime_paths: vec![runtime.clone()],
             sys_path: vec![site.display().to_string()],
             preload,
@@ -274,8 +290,6 @@ async fn execute(
     })
     .await
     .map_err(RunnerError::SandboxStart)?;
-    // The output folder, under the name the heavy policy knows.
-    let code = format!("OUTPUT_DIR = \"/work\"\n{}", spec.code);
     // The output as it comes, to this runner's standard error (the local backend's
     // `runner.log`, a pod's log), where `GET /api/v1/jobs/{id}/logs` reads it.
     let (progress, relay) = if spec.relay_output {
@@ -288,7 +302,7 @@ async fn execute(
     let outcome = pool
         .execute(Job {
             request_id: spec.request_id.clone(),
-            code,
+            code: spec.code.clone(),
             limits: limits.clone(),
             progress,
         })
@@ -306,6 +320,54 @@ async fn execute(
         Err(err) => return Err(RunnerError::Sandbox(err)),
     };
     Ok(result)
+}
+
+/// Stages the job's inputs into a folder of their own (none when it names none), and
+/// records them beside the result (`inputs.json`: names, sources, sizes, checksums). An
+/// input that cannot be staged ends the job before any of its code runs: `Ok(Err(result))`,
+/// a failed result that names the input and why.
+async fn stage_inputs(
+    settings: &Settings,
+    storage: &Storage,
+    spec: &RunSpec,
+    prefix: &str,
+) -> Result<Result<Option<WorkDir>, ExecutionResult>, RunnerError> {
+    if spec.inputs.is_empty() {
+        return Ok(Ok(None));
+    }
+    let folder = WorkDir::create(settings, "inputs-")?;
+    // Object URLs name keys from the top of the bucket or container, not under the root.
+    let mut top = settings.storage.clone();
+    if top.backend != crate::config::StorageBackend::Fs {
+        top.root = String::new();
+    }
+    let bucket = Storage::from_settings(&top)?;
+    let inputs = &settings.jobs.inputs;
+    match super::inputs::stage(&spec.inputs, storage, &bucket, folder.path(), inputs).await {
+        Ok(staged) => {
+            folder.hand_over_read_only(settings)?;
+            let json = serde_json::to_vec_pretty(&staged).map_err(RunnerError::Encode)?;
+            storage
+                .write(&format!("{prefix}/inputs.json"), json)
+                .await?;
+            Ok(Ok(Some(folder)))
+        }
+        Err(err) => {
+            let message = format!(
+                "pyexec: the job's inputs could not be staged; none of its code ran: {}\n",
+                crate::telemetry::error_chain(&err)
+            );
+            tracing::error!(error = %crate::telemetry::error_chain(&err), "input not staged");
+            let mut result = ExecutionResult::internal_error(
+                spec.request_id.clone(),
+                vec![message.trim_end().to_owned()],
+                Vec::new(),
+            );
+            result.status = ExecutionStatus::Error;
+            result.stderr = message;
+            Ok(Err(result))
+        }
+    }
 }
 
 /// Writes the program's output, as it is read, to standard error as [`OutputLine`]s. Text
@@ -458,12 +520,13 @@ struct WorkDir {
 }
 
 impl WorkDir {
-    fn create(settings: &Settings) -> Result<Self, RunnerError> {
+    /// `kind` follows the runner's name: `""` the work folder, `"inputs-"` the inputs'.
+    fn create(settings: &Settings, kind: &str) -> Result<Self, RunnerError> {
         let failed = |step| move |source| RunnerError::WorkDir { step, source };
         // Named after this process, so that it can be told whether its runner still runs.
         let me = super::process::ProcessId::current().ok_or(RunnerError::OwnProcess)?;
         let dir = tempfile::Builder::new()
-            .prefix(&format!("pyexec-job-{}-{}-", me.pid, me.start_time))
+            .prefix(&format!("pyexec-job-{}-{}-{kind}", me.pid, me.start_time))
             .tempdir()
             .map_err(failed("create the job's work folder"))?;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
@@ -483,6 +546,32 @@ impl WorkDir {
     fn path(&self) -> &Path {
         self.dir.as_ref().map_or(Path::new(""), |d| d.path())
     }
+
+    /// Makes the folder and the files in it read-only, and the sandbox's uid their owner
+    /// when the runner is root (the sandbox sees them through a read-only mount anyway).
+    fn hand_over_read_only(&self, settings: &Settings) -> Result<(), RunnerError> {
+        let failed = |step| move |source| RunnerError::WorkDir { step, source };
+        let sandbox = &settings.executor.sandbox;
+        let root = nix::unistd::Uid::effective().is_root();
+        let own = |path: &Path, mode: u32| -> Result<(), RunnerError> {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .map_err(failed("make the inputs read-only"))?;
+            if root {
+                nix::unistd::chown(
+                    path,
+                    Some(nix::unistd::Uid::from_raw(sandbox.uid)),
+                    Some(nix::unistd::Gid::from_raw(sandbox.gid)),
+                )
+                .map_err(|errno| failed("hand the inputs to the sandbox uid")(errno.into()))?;
+            }
+            Ok(())
+        };
+        for entry in std::fs::read_dir(self.path()).map_err(failed("list the inputs"))? {
+            let entry = entry.map_err(failed("list the inputs"))?;
+            own(&entry.path(), 0o400)?;
+        }
+        own(self.path(), 0o500)
+    }
 }
 
 impl Drop for WorkDir {
@@ -490,6 +579,8 @@ impl Drop for WorkDir {
         // Say so when it cannot be removed (a file the sandbox made unremovable).
         if let Some(dir) = self.dir.take() {
             let path = dir.path().to_owned();
+            // A read-only folder (the inputs') cannot be emptied as it is.
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700));
             if let Err(err) = dir.close() {
                 tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "cannot remove the job's work folder");
             }
@@ -505,7 +596,7 @@ pub fn event_marker(result_key: &str) -> String {
 
 /// Names the runner keeps for itself in a job's result folder; outputs of the same name are
 /// stored as `output-<name>`.
-const RESERVED_OUTPUTS: [&str; 3] = ["result.json", "event.json", "outputs.json"];
+const RESERVED_OUTPUTS: [&str; 4] = ["result.json", "event.json", "outputs.json", "inputs.json"];
 
 /// The exit code for a finished run.
 pub fn exit_code(result: &ExecutionResult) -> u8 {

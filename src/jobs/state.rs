@@ -36,6 +36,9 @@ pub struct StoredJob {
     /// when the next instance starts it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// The inputs its runner stages (`INPUTS`), resolved when the job was created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<super::inputs::ResolvedInput>,
 }
 
 /// The `pyexec job-run` process of a job.
@@ -223,6 +226,7 @@ mod tests {
             timeout_secs: 60.0,
             runner: None,
             traceparent: None,
+            inputs: Vec::new(),
         }
     }
 

@@ -401,6 +401,7 @@ impl Flow<'_> {
                 TierChoice::Lightweight
             },
             limits: self.limits.clone(),
+            inputs: Vec::new(),
         };
         if tier == Tier::Heavy {
             let span = tracing::info_span!(target: crate::telemetry::SPANS, "job", tier = "heavy");

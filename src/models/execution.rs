@@ -39,6 +39,48 @@ pub struct CodeExecutionRequest {
     pub tier: TierChoice,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<ResourceLimits>,
+    /// Files a heavy job reads: staged read-only into its input folder (`INPUT_DIR`, named
+    /// by the last part of each source unless a name is given) before the code runs.
+    /// Naming inputs makes the request heavy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputRef>,
+}
+
+/// One input of a heavy job: an uploaded file's id (`POST /api/v1/files`) or a storage URL
+/// in the configured bucket or container (`s3://bucket/key`, `az://container/path`,
+/// `abfs[s]://container@account.dfs.core.windows.net/path`), alone or with the name it gets
+/// in the input folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum InputRef {
+    Source(String),
+    Named(NamedInput),
+}
+
+/// An input with the file name it gets in `INPUT_DIR`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NamedInput {
+    /// An uploaded file's id or a storage URL.
+    pub source: String,
+    /// A plain file name (no `/`, not starting with `.`).
+    pub name: String,
+}
+
+impl InputRef {
+    pub fn source(&self) -> &str {
+        match self {
+            Self::Source(source) => source,
+            Self::Named(named) => &named.source,
+        }
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::Source(_) => None,
+            Self::Named(named) => Some(&named.name),
+        }
+    }
 }
 
 impl CodeExecutionRequest {

@@ -125,3 +125,32 @@ pub struct JobLogs {
     /// backend; on the Kubernetes backend the output is known when the job ends).
     pub complete: bool,
 }
+
+/// `POST /api/v1/files` answers this: an uploaded file, usable by its id in a heavy
+/// request's `inputs` (by the caller that uploaded it only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadedFile {
+    /// `f-` and 32 hex digits.
+    pub file_id: String,
+    /// The name the file gets in a job's input folder (`?name=`, else `upload`).
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, hex; checked again when a job stages the file.
+    pub sha256: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// An input as its job's runner staged it, in `results/{job_id}/inputs.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StagedInput {
+    /// The file name in the input folder.
+    pub name: String,
+    /// What the request named: a file id or a storage URL.
+    pub source: String,
+    pub size: u64,
+    pub sha256: String,
+}

@@ -17,8 +17,10 @@ pub use completion::{
 pub use errors::{ApiError, ApiErrorBody, ErrorKind, ExecutionError};
 pub use execution::{
     check_source, sane_request_id, CodeExecutionRequest, ExecutionResult, ExecutionStatus,
-    ResourceLimits,
+    InputRef, NamedInput, ResourceLimits,
 };
 pub use history::{ExecutionRecord, HistoryPage, RunStatus, Source};
-pub use job::{JobCreated, JobLogs, JobOutputs, JobRecord, JobStatus, OutputFile};
+pub use job::{
+    JobCreated, JobLogs, JobOutputs, JobRecord, JobStatus, OutputFile, StagedInput, UploadedFile,
+};
 pub use validation::{Finding, ReasonKind, Tier, TierChoice, TierReason, ValidationResult};

@@ -35,6 +35,8 @@ pub struct JobInput<'a> {
     pub events: &'a EventsSettings,
     /// The caller that owns the job, for its completion event.
     pub owner: Option<&'a str>,
+    /// What the runner stages into its input folder (`INPUTS`), resolved by the executor.
+    pub inputs: &'a [crate::jobs::inputs::ResolvedInput],
 }
 
 /// Where the runner's work folder (its `/tmp`) is mounted: a size-limited emptyDir.
@@ -131,6 +133,9 @@ pub fn build_job(input: &JobInput<'_>) -> Result<(Job, Secret), ManifestError> {
     ];
     if let Some(traceparent) = input.traceparent {
         env.push(plain("TRACEPARENT", traceparent.to_owned()));
+    }
+    if let Some(inputs) = crate::jobs::inputs::to_env(input.inputs) {
+        env.push(plain("INPUTS", inputs));
     }
     env.extend(
         telemetry_env(input.telemetry)

@@ -15,6 +15,7 @@ impl JobService {
         tx: watch::Sender<JobRecord>,
         code: String,
         limits: LimitSettings,
+        inputs: Vec<crate::jobs::inputs::ResolvedInput>,
     ) {
         let (request_id, job_id) = {
             let record = tx.borrow();
@@ -23,7 +24,7 @@ impl JobService {
         let span = crate::telemetry::job_span(&request_id, &job_id, None);
         let service = Arc::clone(self);
         tokio::spawn(tracing::Instrument::instrument(
-            async move { service.run_kubernetes(tx, code, limits).await },
+            async move { service.run_kubernetes(tx, code, limits, inputs).await },
             span,
         ));
     }
@@ -35,6 +36,7 @@ impl JobService {
         tx: watch::Sender<JobRecord>,
         code: String,
         limits: LimitSettings,
+        inputs: Vec<crate::jobs::inputs::ResolvedInput>,
     ) {
         let Some(client) = self.kube.clone() else {
             return;
@@ -51,6 +53,7 @@ impl JobService {
         // The runner continues the job's trace (this runs in the job's span).
         let traceparent = crate::telemetry::current_traceparent();
         let built = super::build_job(&super::JobInput {
+            inputs: &inputs,
             job_id: &job_id,
             request_id: &request_id,
             traceparent: traceparent.as_deref(),
