@@ -59,6 +59,7 @@ fn child_serves_a_panicking_route() {
             request_timeout: std::time::Duration::from_secs(60),
             max_connections: 16,
             max_body_bytes: 1 << 20,
+            max_upload_bytes: 0,
             grace: std::time::Duration::from_secs(1),
         };
         let (_stop, stopped) = tokio::sync::watch::channel(false);

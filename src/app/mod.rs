@@ -421,7 +421,10 @@ async fn serve_executor(
     crate::http::serve(
         listener,
         crate::executor::api::router(state),
-        settings.server.limits(grace),
+        settings
+            .server
+            .limits(grace)
+            .with_uploads(settings.jobs.inputs.max_upload_bytes),
         stop,
     )
     .await
@@ -542,7 +545,10 @@ async fn serve_all(sources: &Sources, settings: Settings, flags: Flags) -> Resul
         publisher.as_ref(),
         stop.clone(),
     )?;
-    let limits = settings.server.limits(grace);
+    let limits = settings
+        .server
+        .limits(grace)
+        .with_uploads(settings.jobs.inputs.max_upload_bytes);
     let public_work = crate::executor::api::work_routes(Arc::clone(&executor_state));
     let executor_server = tokio::spawn(crate::http::serve(
         executor_listener,

@@ -14,6 +14,7 @@ impl ServerSettings {
             request_timeout: secs(self.request_timeout_secs),
             max_connections: self.max_connections,
             max_body_bytes: self.max_body_bytes,
+            max_upload_bytes: 0,
             grace,
         }
     }

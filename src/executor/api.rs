@@ -21,8 +21,8 @@ use crate::http::{
 use crate::metrics::Metrics;
 use crate::models::{
     sane_request_id, ApiError, Caller, CodeExecutionRequest, ErrorKind, ExecutionError,
-    ExecutionRecord, ExecutionResult, HistoryPage, JobCreated, JobLogs, JobOutputs, JobRecord,
-    OutputFile, RunStatus, Scope, Source, Tier,
+    ExecutionRecord, ExecutionResult, HistoryPage, InputRef, JobCreated, JobLogs, JobOutputs,
+    JobRecord, NamedInput, OutputFile, RunStatus, Scope, Source, Tier, UploadedFile,
 };
 use crate::sandbox::Health;
 use crate::telemetry;
@@ -119,8 +119,8 @@ impl AsRef<Executor> for AppState {
         title = "pyexec executor API",
         description = "Validated Python run in a warm OS-level sandbox; heavy jobs. Every non-2xx answer is an ApiError with the request id."
     ),
-    paths(execute_snippet, create_heavy_job, get_job, cancel_job, list_jobs, job_logs, job_outputs, job_output, list_executions, get_execution, health, ready, live),
-    components(schemas(CodeExecutionRequest, ExecutionResult, JobCreated, JobRecord, JobLogs, JobLogEvent, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
+    paths(execute_snippet, create_heavy_job, upload_file, get_job, cancel_job, list_jobs, job_logs, job_outputs, job_output, list_executions, get_execution, health, ready, live),
+    components(schemas(CodeExecutionRequest, InputRef, NamedInput, UploadedFile, FileBytes, ExecutionResult, JobCreated, JobRecord, JobLogs, JobLogEvent, JobOutputs, OutputFile, ExecutionRecord, HistoryPage, ApiError, HealthBody)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;
@@ -138,7 +138,9 @@ pub fn work_routes(state: Arc<AppState>) -> Router {
             Access::Scope(Scope::Execute),
         ))
         .merge(group(
-            Router::new().route("/api/v1/create_heavy_job", post(create_heavy_job)),
+            Router::new()
+                .route("/api/v1/create_heavy_job", post(create_heavy_job))
+                .route(crate::http::UPLOAD_PATH, post(upload_file)),
             Access::Scope(Scope::JobsWrite),
         ))
         .merge(group(
@@ -547,6 +549,102 @@ async fn cancel_job(
     let id = assigned.0;
     let outcome = state.executor.cancel_job(&caller, &job_id).await;
     found(&state, outcome, || format!("no job {job_id}"), &id)
+}
+
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct UploadQuery {
+    /// The file name it gets in a job's input folder (`upload` when absent): one plain name,
+    /// not starting with `.`.
+    name: Option<String>,
+}
+
+/// A file's bytes, as an upload's body.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // Only its schema is used.
+struct FileBytes(Vec<u8>);
+
+/// Stores the request body (any content type, streamed, up to `jobs.inputs.max_upload_bytes`)
+/// as a file of the caller's, to name by its `file_id` in a heavy request's `inputs`. Only
+/// the caller that uploaded it can use it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/files",
+    params(UploadQuery),
+    request_body(content = FileBytes, content_type = "application/octet-stream", description = "The file's bytes"),
+    security(("bearer" = ["jobs:write"]), ("api_key" = ["jobs:write"])),
+    responses(
+        (status = 201, description = "Stored", body = UploadedFile),
+        (status = 400, description = "A name that is not a plain file name, or a body that broke off", body = ApiError),
+        (status = 401, description = "No valid credential", body = ApiError),
+        (status = 403, description = "The credential lacks the `jobs:write` scope", body = ApiError),
+        (status = 408, description = "The body stopped arriving (jobs.inputs.upload_stall_secs)", body = ApiError),
+        (status = 413, description = "Over jobs.inputs.max_upload_bytes", body = ApiError),
+        (status = 429, description = "The caller's rate limit, or too many uploads at once (Retry-After)", body = ApiError),
+        (status = 501, description = "This executor does not run heavy jobs", body = ApiError),
+        (status = 503, description = "The storage could not take it", body = ApiError),
+    )
+)]
+async fn upload_file(
+    State(state): State<Arc<AppState>>,
+    Extension(assigned): Extension<RequestId>,
+    Extension(caller): Extension<Caller>,
+    query: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
+    body: Body,
+) -> Response {
+    use crate::jobs::uploads::UploadError;
+    let id = assigned.0;
+    let Ok(Query(query)) = query else {
+        return bad_request("a malformed query (name=...)".to_owned(), &id);
+    };
+    let Some(jobs) = state.executor.jobs() else {
+        return failure_response(&state, Failure::NoJobs, &id);
+    };
+    let name = query.name.unwrap_or_else(|| "upload".to_owned());
+    match jobs
+        .upload(&caller.id, &name, body.into_data_stream())
+        .await
+    {
+        Ok(file) => with_id((StatusCode::CREATED, Json(file)).into_response(), &id),
+        Err(err) => {
+            let message = err.to_string();
+            let (status, kind) = match &err {
+                UploadError::BadName(_) | UploadError::Client(_) => {
+                    (StatusCode::BAD_REQUEST, ErrorKind::BadRequest)
+                }
+                UploadError::TooLarge { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::PayloadTooLarge)
+                }
+                UploadError::Stalled(_) => (StatusCode::REQUEST_TIMEOUT, ErrorKind::Timeout),
+                UploadError::Busy => {
+                    return retry_after(
+                        error(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            ApiError::new(ErrorKind::RateLimited, message),
+                            &id,
+                        ),
+                        1,
+                    )
+                }
+                UploadError::Storage(_) => {
+                    tracing::error!(error = %message, "an upload could not be stored");
+                    (StatusCode::SERVICE_UNAVAILABLE, ErrorKind::Job)
+                }
+            };
+            tracing::warn!(error = %message, "upload refused");
+            let mut response = error(status, ApiError::new(kind, message), &id);
+            if matches!(err, UploadError::TooLarge { .. } | UploadError::Stalled(_)) {
+                // The rest of the body is not read: the connection cannot carry another
+                // request.
+                response.headers_mut().insert(
+                    axum::http::header::CONNECTION,
+                    HeaderValue::from_static("close"),
+                );
+            }
+            response
+        }
+    }
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]

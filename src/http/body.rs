@@ -55,12 +55,16 @@ impl BodyError {
 
 /// Whether the declared `Content-Length` is over `max_bytes` (refused before any byte of the
 /// body is read).
-pub fn declared_too_large(headers: &HeaderMap, max_bytes: usize) -> bool {
+pub fn declared_too_large(headers: &HeaderMap, max_bytes: u64) -> bool {
+    declared_length(headers).is_some_and(|len| len > max_bytes)
+}
+
+/// The body's declared `Content-Length`, when it has a readable one.
+pub fn declared_length(headers: &HeaderMap) -> Option<u64> {
     headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|len| len > max_bytes as u64)
 }
 
 /// Reads and parses a JSON body.
@@ -83,7 +87,7 @@ pub async fn read_json<T: DeserializeOwned>(
             return Err(BodyError::MediaType(text.chars().take(100).collect()));
         }
     }
-    if declared_too_large(headers, limits.max_bytes) {
+    if declared_too_large(headers, limits.max_bytes as u64) {
         return Err(BodyError::TooLarge {
             limit: limits.max_bytes,
         });

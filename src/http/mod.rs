@@ -22,7 +22,7 @@ pub use response::{
     RequestId, REQUEST_ID,
 };
 pub use routes::{finish, protect, Access, SecurityAddon};
-pub use server::{serve, ServerLimits};
+pub use server::{serve, ServerLimits, UPLOAD_PATH};
 pub use trace::{catch_panic, trace_request};
 
 /// Header the LLM role sends with the programs of its queries (`llm`): the run history

@@ -48,6 +48,9 @@ pub struct ServerLimits {
     pub request_timeout: Duration,
     pub max_connections: usize,
     pub max_body_bytes: usize,
+    /// Largest body of an upload (`POST` [`UPLOAD_PATH`]), which its handler streams to
+    /// storage; 0 where the role takes no uploads.
+    pub max_upload_bytes: u64,
     /// After shutdown is asked, connections still open after this are closed.
     pub grace: Duration,
 }
@@ -352,12 +355,34 @@ async fn connection(
     }
 }
 
+/// The path whose `POST` takes an upload: its body is streamed to storage by its handler,
+/// under `max_upload_bytes` rather than `max_body_bytes`.
+pub const UPLOAD_PATH: &str = "/api/v1/files";
+
+impl ServerLimits {
+    /// These limits, taking uploads of up to `bytes` at [`UPLOAD_PATH`].
+    pub fn with_uploads(mut self, bytes: u64) -> Self {
+        self.max_upload_bytes = bytes;
+        self
+    }
+
+    /// The largest body `request` may declare.
+    fn body_cap<B>(&self, request: &Request<B>) -> u64 {
+        let upload = request.method() == axum::http::Method::POST
+            && request.uri().path() == UPLOAD_PATH
+            && self.max_upload_bytes > 0;
+        if upload {
+            self.max_upload_bytes
+        } else {
+            self.max_body_bytes as u64
+        }
+    }
+}
+
 async fn answer(app: Router, request: Request<Incoming>, limits: &ServerLimits) -> Response<Body> {
-    if declared_too_large(request.headers(), limits.max_body_bytes) {
-        let message = format!(
-            "request body is over the limit of {} bytes",
-            limits.max_body_bytes
-        );
+    let cap = limits.body_cap(&request);
+    if declared_too_large(request.headers(), cap) {
+        let message = format!("request body is over the limit of {cap} bytes");
         let id = request_id(request.headers()).unwrap_or_else(crate::telemetry::new_request_id);
         linger(request.into_body()).await;
         let mut response = error(

@@ -18,6 +18,7 @@
 //! the cluster).
 
 mod ids;
+pub mod inputs;
 pub mod kubernetes;
 mod local;
 pub mod process;
@@ -25,6 +26,7 @@ pub mod reclaim;
 mod resume;
 pub mod runner;
 mod state;
+pub mod uploads;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -151,6 +153,8 @@ pub struct JobService {
     /// Local backend: one permit per job allowed to run at once (`jobs.max_running`);
     /// closed by [`JobService::shutdown`].
     running: Arc<Semaphore>,
+    /// One permit per upload being written ([`uploads::MAX_UPLOADS_AT_ONCE`]).
+    uploads: Semaphore,
     table: Mutex<Table>,
     /// Local backend: where jobs are kept.
     state: Option<StateDir>,
@@ -235,6 +239,7 @@ impl JobService {
         .await;
         let service = Arc::new(Self {
             running: Arc::new(Semaphore::new(settings.jobs.max_running.max(1))),
+            uploads: Semaphore::new(uploads::MAX_UPLOADS_AT_ONCE),
             settings,
             sources: sources.clone(),
             storage,
@@ -336,6 +341,13 @@ impl JobService {
         self.check_code(&request.code)?;
         let limits = runner::heavy_limits(&self.settings, request.limits.as_ref(), None)
             .map_err(|e| JobsError::BadRequest(e.to_string()))?;
+        let inputs = inputs::resolve(
+            &request.inputs,
+            owner,
+            &self.settings.storage,
+            &self.settings.jobs.inputs,
+        )
+        .map_err(|e| JobsError::BadRequest(e.to_string()))?;
         let job_id = job_id_for(owner, request_id);
         let mut table = self
             .table
@@ -379,6 +391,7 @@ impl JobService {
                     timeout_secs: limits.timeout_secs,
                     runner: None,
                     traceparent: crate::telemetry::current_traceparent(),
+                    inputs,
                 };
                 if let Err(err) = state.create(&stored, &request.code) {
                     tracing::error!(error = %chain(&err), "job not kept; not started");
@@ -393,7 +406,7 @@ impl JobService {
                 table.jobs.insert(job_id, tx.clone());
                 drop(table);
                 self.record(&tx);
-                self.spawn_kubernetes(tx, request.code.clone(), limits);
+                self.spawn_kubernetes(tx, request.code.clone(), limits, inputs);
             }
         }
         if let Some(metrics) = self.metrics.get() {
