@@ -401,20 +401,8 @@ print("done")
     assert_eq!(status, 400, "{}", json_of(&body));
 }
 
-/// `pyexec job ...` against the executor, as `alice` (PYEXEC_API_KEY) unless `key` differs.
 fn cli(app: &App, key: &str, args: &[&str]) -> (Option<i32>, String, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"))
-        .arg("job")
-        .args(args)
-        .env("PYEXEC_EXECUTOR_URL", app.url(""))
-        .env("PYEXEC_API_KEY", format!("{key}-key"))
-        .output()
-        .expect("pyexec job runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    app.job_command(key, args)
 }
 
 #[test]

@@ -10,7 +10,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::Outcome;
-use crate::models::{JobCreated, JobLogs, JobOutputs, JobRecord, JobStatus};
+use crate::models::{JobCreated, JobLogs, JobOutputs, JobRecord, JobStatus, UploadedFile};
 
 #[derive(Debug, Args)]
 pub struct JobArgs {
@@ -70,6 +70,11 @@ pub struct SubmitArgs {
     /// Follow the job's output until it ends.
     #[arg(long)]
     pub wait: bool,
+    /// A file the job reads from its input folder (`INPUT_DIR`): a local path (uploaded
+    /// first, with a progress line), an uploaded file's id (`f-...`) or a storage URL in the
+    /// executor's bucket (`s3://`, `az://`, `abfs://`). Repeat for several.
+    #[arg(long = "input", value_name = "URL|PATH")]
+    pub inputs: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -224,7 +229,16 @@ async fn submit_job(api: &Api, args: &SubmitArgs, format: Format) -> anyhow::Res
         std::fs::read_to_string(&args.file)
             .with_context(|| format!("cannot read {}", args.file.display()))?
     };
-    let mut body = serde_json::json!({ "code": code, "tier": "heavy" });
+    let mut inputs = Vec::with_capacity(args.inputs.len());
+    for input in &args.inputs {
+        if input.contains("://") || crate::jobs::inputs::is_file_id(input) {
+            inputs.push(input.clone());
+        } else {
+            let uploaded = upload(api, Path::new(input), format).await?;
+            inputs.push(uploaded.file_id);
+        }
+    }
+    let mut body = serde_json::json!({ "code": code, "tier": "heavy", "inputs": inputs });
     if let Some(id) = &args.request_id {
         body["request_id"] = serde_json::Value::String(id.clone());
     }
@@ -253,6 +267,149 @@ async fn submit_job(api: &Api, args: &SubmitArgs, format: Format) -> anyhow::Res
         Format::Text => eprintln!("{}", summary(&record)),
     }
     Ok(outcome_of(&record))
+}
+
+/// Uploads a local file (`POST /api/v1/files`), streaming it, with a progress line on a
+/// terminal; checks the executor's checksum against the file's.
+async fn upload(api: &Api, path: &Path, format: Format) -> anyhow::Result<UploadedFile> {
+    use futures_util::StreamExt as _;
+    use sha2::Digest as _;
+    let file = tokio::fs::File::open(path)
+        .await
+        .with_context(|| format!("cannot open the input {}", path.display()))?;
+    let size = file
+        .metadata()
+        .await
+        .with_context(|| format!("cannot read the size of {}", path.display()))?
+        .len();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| crate::jobs::inputs::sane_file_name(n))
+        .with_context(|| {
+            format!(
+                "{} has no plain file name to give the job's input",
+                path.display()
+            )
+        })?;
+    let show = format == Format::Text && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let hasher = std::sync::Arc::new(std::sync::Mutex::new(sha2::Sha256::new()));
+    let progress = Progress::new(&name, size, show);
+    let chunks = {
+        let hasher = std::sync::Arc::clone(&hasher);
+        file_chunks(file).map(move |chunk| {
+            if let Ok(bytes) = &chunk {
+                if let Ok(mut hasher) = hasher.lock() {
+                    hasher.update(bytes);
+                }
+                progress.advance(bytes.len());
+            }
+            chunk
+        })
+    };
+    let mut url = reqwest::Url::parse(&format!("{}/api/v1/files", api.base))
+        .context("the executor URL is not a URL")?;
+    url.query_pairs_mut().append_pair("name", &name);
+    let mut request = api
+        .http
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+        .header(reqwest::header::CONTENT_LENGTH, size)
+        .body(reqwest::Body::wrap_stream(chunks));
+    if let Some(key) = &api.key {
+        request = request.bearer_auth(key);
+    }
+    let uploaded: UploadedFile = api.json(request).await?;
+    if show {
+        eprintln!();
+    }
+    let sha256 = hasher
+        .lock()
+        .map(|h| crate::jobs::inputs::hex(&h.clone().finalize()))
+        .unwrap_or_default();
+    if uploaded.sha256 != sha256 || uploaded.size != size {
+        bail!(
+            "the executor stored {} with another checksum or size than the file's (it changed while it was sent?)",
+            path.display()
+        );
+    }
+    if format == Format::Text {
+        eprintln!(
+            "uploaded {} as {} ({} bytes)",
+            path.display(),
+            uploaded.file_id,
+            size
+        );
+    }
+    Ok(uploaded)
+}
+
+/// A file as a stream of 256 KiB chunks.
+fn file_chunks(
+    file: tokio::fs::File,
+) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static {
+    futures_util::stream::unfold(file, |mut file| async move {
+        use tokio::io::AsyncReadExt as _;
+        let mut buffer = vec![0u8; 256 << 10];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((Ok(buffer), file))
+            }
+            Err(err) => Some((Err(err), file)),
+        }
+    })
+}
+
+/// A progress line on standard error (`name: 42% (12.0 of 28.5 MiB)`), redrawn at most
+/// every 200 ms.
+struct Progress {
+    name: String,
+    size: u64,
+    show: bool,
+    sent: std::sync::atomic::AtomicU64,
+    drawn: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Progress {
+    fn new(name: &str, size: u64, show: bool) -> Self {
+        Self {
+            name: name.to_owned(),
+            size,
+            show,
+            sent: std::sync::atomic::AtomicU64::new(0),
+            drawn: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn advance(&self, bytes: usize) {
+        use std::sync::atomic::Ordering;
+        let sent = self.sent.fetch_add(bytes as u64, Ordering::Relaxed) + bytes as u64;
+        if !self.show {
+            return;
+        }
+        let Ok(mut drawn) = self.drawn.lock() else {
+            return;
+        };
+        let due = drawn.is_none_or(|at| at.elapsed() >= Duration::from_millis(200));
+        if due || sent >= self.size {
+            *drawn = Some(std::time::Instant::now());
+            let mib = |b: u64| b as f64 / (1 << 20) as f64;
+            let percent = if self.size == 0 {
+                100.0
+            } else {
+                sent as f64 * 100.0 / self.size as f64
+            };
+            eprint!(
+                "\r{}: {percent:.0}% ({:.1} of {:.1} MiB)",
+                self.name,
+                mib(sent),
+                mib(self.size)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    }
 }
 
 /// Prints the job's output as it comes (server-sent events) until it ends; its last status.

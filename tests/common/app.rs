@@ -251,6 +251,24 @@ impl App {
         format!("{}{path}", self.base)
     }
 
+    /// `pyexec job ARGS` against this executor as the caller whose key is `{key}-key`
+    /// (`PYEXEC_API_KEY`): its exit code, standard output and standard error.
+    #[allow(dead_code)]
+    pub fn job_command(&self, key: &str, args: &[&str]) -> (Option<i32>, String, String) {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"))
+            .arg("job")
+            .args(args)
+            .env("PYEXEC_EXECUTOR_URL", self.url(""))
+            .env("PYEXEC_API_KEY", format!("{key}-key"))
+            .output()
+            .expect("pyexec job runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
     /// `POST path` with a JSON body and headers: the status and the JSON answer.
     pub fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
         post_raw(&self.url(path), body.to_string().as_bytes(), headers)
