@@ -628,6 +628,57 @@ fn a_bad_key_is_refused_on_cbs_and_secrets_are_redacted() {
     );
 }
 
+/// Without the run history a partition read again from its checkpoint (after a crash or a
+/// hand-over) runs its requests again: that combination is refused at start-up.
+#[test]
+fn event_hubs_without_the_run_history_is_refused_at_start_up() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let workspace = Workspace::new();
+    let file = workspace.path().join("eventhubs-without-history.toml");
+    std::fs::write(&file, config(&double, checkpoints_dir.path(), "")).expect("config");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PYEXEC_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&file)
+        .env("PYEXEC_HISTORY__ENABLED", "false")
+        .env("PYEXEC_JOBS__STATE_DIR", workspace.state())
+        .env("PYEXEC_STORAGE__ROOT", workspace.storage())
+        .env("PYEXEC_LOG__FORMAT", "text")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pyexec starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let exited = loop {
+        match child.try_wait().expect("try_wait") {
+            Some(status) => break Some(status),
+            None if std::time::Instant::now() > deadline => break None,
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    // Still running (not refused): stop it before failing.
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        exited.is_some_and(|s| !s.success()),
+        "refused: {exited:?}\n{stderr}"
+    );
+    for named in [
+        "events.source.kind = \"eventhubs\"",
+        "history.enabled = true",
+    ] {
+        assert!(stderr.contains(named), "{named} in:\n{stderr}");
+    }
+}
+
 #[test]
 fn sas_tokens_are_renewed_before_they_expire() {
     let double = double();
