@@ -551,6 +551,63 @@ fn two_replicas_share_the_partitions_and_a_killed_one_loses_nothing_and_runs_not
     );
 }
 
+/// Review finding H5: a replica that crashed while writing an ownership record (on a
+/// folder, the conditional write creates the file, then fills it) left it empty, and an
+/// unreadable record was taken for a claim made just now, at every read: no replica ever
+/// claimed that partition again. It is claimed once as old as the ownership expiry.
+#[test]
+fn an_ownership_record_left_empty_by_a_crash_does_not_orphan_its_partition() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let folder = checkpoints_dir
+        .path()
+        .join(format!("127.0.0.1/{REQUESTS}/_default/ownership/1"));
+    std::fs::create_dir_all(&folder).expect("the ownership folder");
+    let record =
+        std::fs::File::create(folder.join(format!("{:020}.json", 3))).expect("an empty record");
+    // Written (emptied) a minute ago: older than the 4 s expiry.
+    record
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(60))
+        .expect("set its time");
+    drop(record);
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned = owned_now(&app);
+        if owned.len() == 4 {
+            Ok(())
+        } else {
+            Err(format!("partitions held: {owned:?}"))
+        }
+    });
+    let claimed: Vec<Json> = app
+        .log_lines()
+        .into_iter()
+        .filter(|l| {
+            l["message"] == json!("event hubs source: partition claimed")
+                && l["partition"] == json!("1")
+        })
+        .collect();
+    assert_eq!(
+        claimed[0]["previous_owner"],
+        json!("(unreadable record)"),
+        "{claimed:#?}"
+    );
+    // And it is read: a request on it runs.
+    double.publish_to(
+        REQUESTS,
+        Some(1),
+        None,
+        None,
+        request(Some("after-the-crash"), "print(1)", None),
+    );
+    wait_for_completions(&double, WAIT, "the request", |got| {
+        distinct_ids(got).contains("after-the-crash")
+    });
+}
+
 /// The partitions `app` holds now (claimed, not handed over or lost since), from its log.
 fn owned_now(app: &App) -> BTreeSet<String> {
     let mut owned = BTreeSet::new();

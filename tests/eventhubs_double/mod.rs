@@ -188,6 +188,19 @@ impl EventHubsDouble {
         message_id: Option<&str>,
         body: Vec<u8>,
     ) -> (usize, i64) {
+        self.publish_to(hub, None, partition_key, message_id, body)
+    }
+
+    /// Stores a message as if a producer had sent it to `partition` (else by key, else
+    /// round robin).
+    pub fn publish_to(
+        &self,
+        hub: &str,
+        partition: Option<usize>,
+        partition_key: Option<&str>,
+        message_id: Option<&str>,
+        body: Vec<u8>,
+    ) -> (usize, i64) {
         let message = Message {
             header: None,
             delivery_annotations: None,
@@ -204,7 +217,7 @@ impl EventHubsDouble {
             body: Body::Data(vec![Data(Binary::from(body))].into()),
             footer: None,
         };
-        store(&self.state, hub, None, message).expect("a hub of the double")
+        store(&self.state, hub, partition, message).expect("a hub and partition of the double")
     }
 
     /// Everything stored in `hub`, partition by partition.
