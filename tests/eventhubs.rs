@@ -608,6 +608,84 @@ fn an_ownership_record_left_empty_by_a_crash_does_not_orphan_its_partition() {
     });
 }
 
+/// Review finding H4: a replica handing a partition over to a new peer waited for that
+/// partition's reader inline, in the round that also renews its other claims. A reader in
+/// the middle of a long request held every renewal up past the ownership expiry: the peer
+/// took the other partitions as abandoned and the first replica lost them. Now the reader
+/// is told to stop, the other claims keep being renewed, and the release is written once
+/// the reader has ended (its checkpoint written: the long request is not read again).
+#[test]
+fn handing_a_busy_partition_over_does_not_hold_up_the_renewal_of_the_others() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let start = || {
+        spawn(
+            Role::Executor,
+            Options::default().config(config(&double, checkpoints_dir.path(), "")),
+        )
+    };
+    let first = start();
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned = owned_now(&first);
+        if owned.len() == 4 {
+            Ok(())
+        } else {
+            Err(format!("partitions held by the first: {owned:?}"))
+        }
+    });
+    // Partition 3 is the first handed over (the highest id): busy for far longer than the
+    // 4 s ownership expiry.
+    double.publish_to(
+        REQUESTS,
+        Some(3),
+        None,
+        None,
+        request(
+            Some("busy"),
+            "import time\ntime.sleep(20)\nprint('done')\n",
+            Some(json!({"timeout_secs": 60})),
+        ),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let second = start();
+    // The second gets its share, 2 and 3, once each reader has ended.
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned = (owned_now(&first), owned_now(&second));
+        let expected = (
+            BTreeSet::from(["0".to_owned(), "1".to_owned()]),
+            BTreeSet::from(["2".to_owned(), "3".to_owned()]),
+        );
+        if owned == expected {
+            Ok(())
+        } else {
+            Err(format!("partitions held (first, second): {owned:?}"))
+        }
+    });
+    let events = wait_for_completions(&double, WAIT, "the busy request", |got| {
+        distinct_ids(got).contains("busy")
+    });
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].1["status"], json!("succeeded"), "{events:#?}");
+    let stalled: Vec<Json> = first
+        .log_lines()
+        .into_iter()
+        .filter(|l| {
+            let message = l["message"].as_str().unwrap_or_default();
+            message.contains("ownership lost")
+                || message.contains("lease ran out")
+                || message.contains("ownership not renewed")
+        })
+        .collect();
+    assert!(stalled.is_empty(), "{stalled:#?}");
+    // The first wrote the busy request's checkpoint before the release.
+    let read_again: Vec<Json> = second
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == json!("event message settled"))
+        .collect();
+    assert!(read_again.is_empty(), "{read_again:#?}");
+}
+
 /// The partitions `app` holds now (claimed, not handed over or lost since), from its log.
 fn owned_now(app: &App) -> BTreeSet<String> {
     let mut owned = BTreeSet::new();
