@@ -451,6 +451,77 @@ fn poison_messages_are_checkpointed_past_without_blocking_their_partition() {
     });
 }
 
+/// Review finding H1: a message the AMQP decoder refuses ended the receive with an error,
+/// which closed the connection; the partition was read again from its checkpoint, met the
+/// same message, and so on forever, the messages after it never read. It is poison now:
+/// logged with its position, counted as rejected, and skipped, the link reading on.
+#[test]
+fn a_message_the_amqp_decoder_refuses_is_skipped_without_a_reconnect() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    let publish = |id: &str| {
+        double.publish_to(
+            REQUESTS,
+            Some(2),
+            None,
+            None,
+            request(Some(id), "print('read')", None),
+        )
+    };
+    let (_, before) = publish("before-undecodable");
+    let (_, undecodable) = double.publish_undecodable(REQUESTS, 2);
+    let (_, last) = publish("after-undecodable");
+    let events = wait_for_completions(&double, WAIT, "both readable requests", |got| {
+        distinct_ids(got).len() >= 2
+    });
+    assert_eq!(
+        distinct_ids(&events).into_iter().collect::<Vec<_>>(),
+        ["after-undecodable", "before-undecodable"]
+    );
+    // The checkpoint passes all three.
+    poll(WAIT, Duration::from_millis(100), || {
+        match checkpoints(checkpoints_dir.path()).get("2") {
+            Some((sequence, _)) if *sequence == last => Ok(()),
+            other => Err(format!("checkpoint {other:?}, expected sequence {last}")),
+        }
+    });
+    let lines = app.log_lines();
+    let malformed: Vec<&Json> = lines
+        .iter()
+        .filter(|l| l["message"] == json!("event message is malformed: rejected (dead-lettered)"))
+        .collect();
+    assert_eq!(malformed.len(), 1, "{malformed:#?}");
+    let error = malformed[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot be decoded as AMQP 1.0")
+            && error.contains(&format!("after sequence number {before}")),
+        "{error}"
+    );
+    assert_eq!(
+        malformed[0]["position"],
+        json!(format!("{REQUESTS} partition 2 sequence {undecodable}")),
+        "{:#?}",
+        malformed[0]
+    );
+    let settled: Vec<&Json> = lines
+        .iter()
+        .filter(|l| {
+            l["message"] == json!("event message settled") && l["settlement"] == json!("rejected")
+        })
+        .collect();
+    assert_eq!(settled.len(), 1, "{settled:#?}");
+    assert_eq!(settled[0]["partition"], json!("2"), "{:#?}", settled[0]);
+    let connected = lines
+        .iter()
+        .filter(|l| l["message"] == json!("event hubs source: connected"))
+        .count();
+    assert_eq!(connected, 1, "the connection never ended");
+}
+
 #[test]
 fn two_replicas_share_the_partitions_and_a_killed_one_loses_nothing_and_runs_nothing_twice() {
     const N: usize = 60;

@@ -63,6 +63,8 @@ pub struct Stored {
     pub sequence: i64,
     pub partition_key: Option<String>,
     pub message: Message<Body<Value>>,
+    /// Sent with its body section cut short: no AMQP decoder takes it.
+    pub undecodable: bool,
 }
 
 impl Stored {
@@ -217,7 +219,25 @@ impl EventHubsDouble {
             body: Body::Data(vec![Data(Binary::from(body))].into()),
             footer: None,
         };
-        store(&self.state, hub, partition, message).expect("a hub and partition of the double")
+        store(&self.state, hub, partition, message, false)
+            .expect("a hub and partition of the double")
+    }
+
+    /// Stores a message in `partition` that goes out to readers with its body section cut
+    /// short (a string announced longer than what follows): what a broken producer could
+    /// leave in a hub, which no AMQP decoder takes.
+    pub fn publish_undecodable(&self, hub: &str, partition: usize) -> (usize, i64) {
+        let message = Message {
+            header: None,
+            delivery_annotations: None,
+            message_annotations: None,
+            properties: None,
+            application_properties: None,
+            body: Body::Empty,
+            footer: None,
+        };
+        store(&self.state, hub, Some(partition), message, true)
+            .expect("a hub and partition of the double")
     }
 
     /// Everything stored in `hub`, partition by partition.
@@ -244,6 +264,7 @@ pub(super) fn store(
     hub: &str,
     partition: Option<usize>,
     mut message: Message<Body<Value>>,
+    undecodable: bool,
 ) -> Option<(usize, i64)> {
     let key_symbol = OwnedKey::Symbol(Symbol::from("x-opt-partition-key"));
     let partition_key = message
@@ -294,6 +315,7 @@ pub(super) fn store(
         sequence,
         partition_key,
         message,
+        undecodable,
     });
     drop(hubs);
     state.stored.send_modify(|n| *n += 1);
