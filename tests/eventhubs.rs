@@ -451,6 +451,77 @@ fn poison_messages_are_checkpointed_past_without_blocking_their_partition() {
     });
 }
 
+/// Review finding H1: a message the AMQP decoder refuses ended the receive with an error,
+/// which closed the connection; the partition was read again from its checkpoint, met the
+/// same message, and so on forever, the messages after it never read. It is poison now:
+/// logged with its position, counted as rejected, and skipped, the link reading on.
+#[test]
+fn a_message_the_amqp_decoder_refuses_is_skipped_without_a_reconnect() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    let publish = |id: &str| {
+        double.publish_to(
+            REQUESTS,
+            Some(2),
+            None,
+            None,
+            request(Some(id), "print('read')", None),
+        )
+    };
+    let (_, before) = publish("before-undecodable");
+    let (_, undecodable) = double.publish_undecodable(REQUESTS, 2);
+    let (_, last) = publish("after-undecodable");
+    let events = wait_for_completions(&double, WAIT, "both readable requests", |got| {
+        distinct_ids(got).len() >= 2
+    });
+    assert_eq!(
+        distinct_ids(&events).into_iter().collect::<Vec<_>>(),
+        ["after-undecodable", "before-undecodable"]
+    );
+    // The checkpoint passes all three.
+    poll(WAIT, Duration::from_millis(100), || {
+        match checkpoints(checkpoints_dir.path()).get("2") {
+            Some((sequence, _)) if *sequence == last => Ok(()),
+            other => Err(format!("checkpoint {other:?}, expected sequence {last}")),
+        }
+    });
+    let lines = app.log_lines();
+    let malformed: Vec<&Json> = lines
+        .iter()
+        .filter(|l| l["message"] == json!("event message is malformed: rejected (dead-lettered)"))
+        .collect();
+    assert_eq!(malformed.len(), 1, "{malformed:#?}");
+    let error = malformed[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("cannot be decoded as AMQP 1.0")
+            && error.contains(&format!("after sequence number {before}")),
+        "{error}"
+    );
+    assert_eq!(
+        malformed[0]["position"],
+        json!(format!("{REQUESTS} partition 2 sequence {undecodable}")),
+        "{:#?}",
+        malformed[0]
+    );
+    let settled: Vec<&Json> = lines
+        .iter()
+        .filter(|l| {
+            l["message"] == json!("event message settled") && l["settlement"] == json!("rejected")
+        })
+        .collect();
+    assert_eq!(settled.len(), 1, "{settled:#?}");
+    assert_eq!(settled[0]["partition"], json!("2"), "{:#?}", settled[0]);
+    let connected = lines
+        .iter()
+        .filter(|l| l["message"] == json!("event hubs source: connected"))
+        .count();
+    assert_eq!(connected, 1, "the connection never ended");
+}
+
 #[test]
 fn two_replicas_share_the_partitions_and_a_killed_one_loses_nothing_and_runs_nothing_twice() {
     const N: usize = 60;
@@ -551,6 +622,141 @@ fn two_replicas_share_the_partitions_and_a_killed_one_loses_nothing_and_runs_not
     );
 }
 
+/// Review finding H5: a replica that crashed while writing an ownership record (on a
+/// folder, the conditional write creates the file, then fills it) left it empty, and an
+/// unreadable record was taken for a claim made just now, at every read: no replica ever
+/// claimed that partition again. It is claimed once as old as the ownership expiry.
+#[test]
+fn an_ownership_record_left_empty_by_a_crash_does_not_orphan_its_partition() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let folder = checkpoints_dir
+        .path()
+        .join(format!("127.0.0.1/{REQUESTS}/_default/ownership/1"));
+    std::fs::create_dir_all(&folder).expect("the ownership folder");
+    let record =
+        std::fs::File::create(folder.join(format!("{:020}.json", 3))).expect("an empty record");
+    // Written (emptied) a minute ago: older than the 4 s expiry.
+    record
+        .set_modified(std::time::SystemTime::now() - Duration::from_secs(60))
+        .expect("set its time");
+    drop(record);
+    let app = spawn(
+        Role::Executor,
+        Options::default().config(config(&double, checkpoints_dir.path(), "")),
+    );
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned = owned_now(&app);
+        if owned.len() == 4 {
+            Ok(())
+        } else {
+            Err(format!("partitions held: {owned:?}"))
+        }
+    });
+    let claimed: Vec<Json> = app
+        .log_lines()
+        .into_iter()
+        .filter(|l| {
+            l["message"] == json!("event hubs source: partition claimed")
+                && l["partition"] == json!("1")
+        })
+        .collect();
+    assert_eq!(
+        claimed[0]["previous_owner"],
+        json!("(unreadable record)"),
+        "{claimed:#?}"
+    );
+    // And it is read: a request on it runs.
+    double.publish_to(
+        REQUESTS,
+        Some(1),
+        None,
+        None,
+        request(Some("after-the-crash"), "print(1)", None),
+    );
+    wait_for_completions(&double, WAIT, "the request", |got| {
+        distinct_ids(got).contains("after-the-crash")
+    });
+}
+
+/// Review finding H4: a replica handing a partition over to a new peer waited for that
+/// partition's reader inline, in the round that also renews its other claims. A reader in
+/// the middle of a long request held every renewal up past the ownership expiry: the peer
+/// took the other partitions as abandoned and the first replica lost them. Now the reader
+/// is told to stop, the other claims keep being renewed, and the release is written once
+/// the reader has ended (its checkpoint written: the long request is not read again).
+#[test]
+fn handing_a_busy_partition_over_does_not_hold_up_the_renewal_of_the_others() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let start = || {
+        spawn(
+            Role::Executor,
+            Options::default().config(config(&double, checkpoints_dir.path(), "")),
+        )
+    };
+    let first = start();
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned = owned_now(&first);
+        if owned.len() == 4 {
+            Ok(())
+        } else {
+            Err(format!("partitions held by the first: {owned:?}"))
+        }
+    });
+    // Partition 3 is the first handed over (the highest id): busy for far longer than the
+    // 4 s ownership expiry.
+    double.publish_to(
+        REQUESTS,
+        Some(3),
+        None,
+        None,
+        request(
+            Some("busy"),
+            "import time\ntime.sleep(20)\nprint('done')\n",
+            Some(json!({"timeout_secs": 60})),
+        ),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let second = start();
+    // The second gets its share, 2 and 3, once each reader has ended.
+    poll(WAIT, Duration::from_millis(200), || {
+        let owned = (owned_now(&first), owned_now(&second));
+        let expected = (
+            BTreeSet::from(["0".to_owned(), "1".to_owned()]),
+            BTreeSet::from(["2".to_owned(), "3".to_owned()]),
+        );
+        if owned == expected {
+            Ok(())
+        } else {
+            Err(format!("partitions held (first, second): {owned:?}"))
+        }
+    });
+    let events = wait_for_completions(&double, WAIT, "the busy request", |got| {
+        distinct_ids(got).contains("busy")
+    });
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].1["status"], json!("succeeded"), "{events:#?}");
+    let stalled: Vec<Json> = first
+        .log_lines()
+        .into_iter()
+        .filter(|l| {
+            let message = l["message"].as_str().unwrap_or_default();
+            message.contains("ownership lost")
+                || message.contains("lease ran out")
+                || message.contains("ownership not renewed")
+        })
+        .collect();
+    assert!(stalled.is_empty(), "{stalled:#?}");
+    // The first wrote the busy request's checkpoint before the release.
+    let read_again: Vec<Json> = second
+        .log_lines()
+        .into_iter()
+        .filter(|l| l["message"] == json!("event message settled"))
+        .collect();
+    assert!(read_again.is_empty(), "{read_again:#?}");
+}
+
 /// The partitions `app` holds now (claimed, not handed over or lost since), from its log.
 fn owned_now(app: &App) -> BTreeSet<String> {
     let mut owned = BTreeSet::new();
@@ -626,6 +832,57 @@ fn a_bad_key_is_refused_on_cbs_and_secrets_are_redacted() {
         double.seen().receive_links.is_empty(),
         "no partition read without a token"
     );
+}
+
+/// Without the run history a partition read again from its checkpoint (after a crash or a
+/// hand-over) runs its requests again: that combination is refused at start-up.
+#[test]
+fn event_hubs_without_the_run_history_is_refused_at_start_up() {
+    let double = double();
+    let checkpoints_dir = tempfile::tempdir().expect("tempdir");
+    let workspace = Workspace::new();
+    let file = workspace.path().join("eventhubs-without-history.toml");
+    std::fs::write(&file, config(&double, checkpoints_dir.path(), "")).expect("config");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PYEXEC_") {
+            command.env_remove(key);
+        }
+    }
+    let mut child = command
+        .args(["serve", "--role", "executor", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&file)
+        .env("PYEXEC_HISTORY__ENABLED", "false")
+        .env("PYEXEC_JOBS__STATE_DIR", workspace.state())
+        .env("PYEXEC_STORAGE__ROOT", workspace.storage())
+        .env("PYEXEC_LOG__FORMAT", "text")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pyexec starts");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let exited = loop {
+        match child.try_wait().expect("try_wait") {
+            Some(status) => break Some(status),
+            None if std::time::Instant::now() > deadline => break None,
+            None => std::thread::sleep(Duration::from_millis(100)),
+        }
+    };
+    // Still running (not refused): stop it before failing.
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("its output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        exited.is_some_and(|s| !s.success()),
+        "refused: {exited:?}\n{stderr}"
+    );
+    for named in [
+        "events.source.kind = \"eventhubs\"",
+        "history.enabled = true",
+    ] {
+        assert!(stderr.contains(named), "{named} in:\n{stderr}");
+    }
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub enum StartError {
     },
     #[error("{0} is not a service")]
     NotAService(Role),
+    #[error("events.source.kind = \"eventhubs\" needs the run history (history.enabled = true): a partition is read again from its last checkpoint after a crash or a hand-over, and only the history answers a request id seen before instead of running it again")]
+    EventHubsWithoutHistory,
     #[error("{context}")]
     Setup {
         context: String,
@@ -307,6 +309,11 @@ async fn executor_state(
     auth: Arc<Authenticator>,
     metrics: &Arc<Metrics>,
 ) -> Result<ExecutorParts, StartError> {
+    if settings.events.source.kind == crate::config::EventKind::EventHubs
+        && !settings.history.enabled
+    {
+        return Err(StartError::EventHubsWithoutHistory);
+    }
     let history = open_history(settings, Some(Arc::clone(metrics))).await?;
     let jobs = job_service(settings, sources, history.clone()).await?;
     // Completion events: every finished request, from any path (events.sink).

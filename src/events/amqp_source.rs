@@ -204,6 +204,34 @@ pub(super) fn incoming_of(
     (incoming, rx)
 }
 
+/// Why a message the AMQP decoder refused is malformed.
+pub(super) fn undecodable_why(error: &fe2o3_amqp::link::MessageDecodeError) -> String {
+    format!(
+        "the message cannot be decoded as AMQP 1.0 ({})",
+        error.source
+    )
+}
+
+/// The consumer's view of a message the AMQP decoder refused: malformed (`why`), with no
+/// body and no ids, at `position`; and where its settlement comes back.
+pub(super) fn incoming_undecodable(
+    why: String,
+    position: Position,
+) -> (Incoming, oneshot::Receiver<Settlement>) {
+    let (tx, rx) = oneshot::channel();
+    let incoming = Incoming {
+        body: Err(why),
+        message_id: None,
+        correlation_id: None,
+        traceparent: None,
+        created_at: None,
+        position,
+        redelivered: false,
+        settle: tx,
+    };
+    (incoming, rx)
+}
+
 async fn close(link: Link) {
     link.close().await;
 }

@@ -63,6 +63,8 @@ pub struct Stored {
     pub sequence: i64,
     pub partition_key: Option<String>,
     pub message: Message<Body<Value>>,
+    /// Sent with its body section cut short: no AMQP decoder takes it.
+    pub undecodable: bool,
 }
 
 impl Stored {
@@ -188,6 +190,19 @@ impl EventHubsDouble {
         message_id: Option<&str>,
         body: Vec<u8>,
     ) -> (usize, i64) {
+        self.publish_to(hub, None, partition_key, message_id, body)
+    }
+
+    /// Stores a message as if a producer had sent it to `partition` (else by key, else
+    /// round robin).
+    pub fn publish_to(
+        &self,
+        hub: &str,
+        partition: Option<usize>,
+        partition_key: Option<&str>,
+        message_id: Option<&str>,
+        body: Vec<u8>,
+    ) -> (usize, i64) {
         let message = Message {
             header: None,
             delivery_annotations: None,
@@ -204,7 +219,25 @@ impl EventHubsDouble {
             body: Body::Data(vec![Data(Binary::from(body))].into()),
             footer: None,
         };
-        store(&self.state, hub, None, message).expect("a hub of the double")
+        store(&self.state, hub, partition, message, false)
+            .expect("a hub and partition of the double")
+    }
+
+    /// Stores a message in `partition` that goes out to readers with its body section cut
+    /// short (a string announced longer than what follows): what a broken producer could
+    /// leave in a hub, which no AMQP decoder takes.
+    pub fn publish_undecodable(&self, hub: &str, partition: usize) -> (usize, i64) {
+        let message = Message {
+            header: None,
+            delivery_annotations: None,
+            message_annotations: None,
+            properties: None,
+            application_properties: None,
+            body: Body::Empty,
+            footer: None,
+        };
+        store(&self.state, hub, Some(partition), message, true)
+            .expect("a hub and partition of the double")
     }
 
     /// Everything stored in `hub`, partition by partition.
@@ -231,6 +264,7 @@ pub(super) fn store(
     hub: &str,
     partition: Option<usize>,
     mut message: Message<Body<Value>>,
+    undecodable: bool,
 ) -> Option<(usize, i64)> {
     let key_symbol = OwnedKey::Symbol(Symbol::from("x-opt-partition-key"));
     let partition_key = message
@@ -281,6 +315,7 @@ pub(super) fn store(
         sequence,
         partition_key,
         message,
+        undecodable,
     });
     drop(hubs);
     state.stored.send_modify(|n| *n += 1);

@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use fe2o3_amqp::types::messaging::AmqpValue;
+use fe2o3_amqp::types::primitives::LazyValue;
+
 use super::nodes::answer;
 use super::*;
 
@@ -268,7 +271,7 @@ pub(super) async fn inbound(
         };
         let mut ok = !messages.is_empty();
         for m in messages {
-            ok &= store(&state, &hub, partition, m).is_some();
+            ok &= store(&state, &hub, partition, m, false).is_some();
         }
         if ok {
             let _ = receiver.accept(&delivery).await;
@@ -366,7 +369,12 @@ pub(super) async fn outbound(
             .and_then(|h| h.partitions[partition].get(next).cloned());
         match item {
             Some(stored) => {
-                if sender.send_batchable(stored.message).await.is_err() {
+                let sent = if stored.undecodable {
+                    sender.send_batchable(cut_short(stored.message)).await
+                } else {
+                    sender.send_batchable(stored.message).await
+                };
+                if sent.is_err() {
                     return;
                 }
                 next += 1;
@@ -378,4 +386,39 @@ pub(super) async fn outbound(
             }
         }
     }
+}
+
+/// `message` with an amqp-value body that announces a 4096-byte string (str32) and holds
+/// one byte: the message's encoding is cut short inside its body section.
+fn cut_short(message: Message<Body<Value>>) -> Message<Body<LazyValue>> {
+    Message {
+        header: message.header,
+        delivery_annotations: message.delivery_annotations,
+        message_annotations: message.message_annotations,
+        properties: message.properties,
+        application_properties: message.application_properties,
+        body: Body::Value(AmqpValue(raw_value(vec![0xb1, 0, 0, 0x10, 0, b'{']))),
+        footer: message.footer,
+    }
+}
+
+/// A [`LazyValue`] of any bytes (written as they are): the only way to it is its
+/// `Deserialize`, which takes the bytes from `visit_byte_buf`.
+fn raw_value(bytes: Vec<u8>) -> LazyValue {
+    struct Bytes(Vec<u8>);
+    impl<'de> serde::Deserializer<'de> for Bytes {
+        type Error = serde::de::value::Error;
+        fn deserialize_any<V: serde::de::Visitor<'de>>(
+            self,
+            visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            visitor.visit_byte_buf(self.0)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+            identifier ignored_any
+        }
+    }
+    <LazyValue as serde::Deserialize>::deserialize(Bytes(bytes)).expect("any bytes")
 }

@@ -2,7 +2,12 @@
 //! `<hub>/ConsumerGroups/<group>/Partitions/<id>` filtered to start after the checkpoint
 //! (`amqp.annotation.x-opt-offset > '<offset>'`), messages handed to the consumer one at a
 //! time, and the checkpoint moved past each message once the consumer says it is done
-//! (its request recorded durably) or poison (logged and skipped). A transient failure
+//! (its request recorded durably) or poison (logged and skipped). A message the AMQP
+//! decoder refuses (a section or annotation that does not decode) is poison too: handed
+//! to the consumer as malformed (logged at error with its partition, its delivery id and
+//! the sequence number it follows, counted as rejected) and skipped, the link reading on.
+//! Its offset cannot be read, so the checkpoint passes it with the next message done; a
+//! restart before that reads it again, and skips it again. A transient failure
 //! (`Retry`) stops the partition: the processor reads it again from the checkpoint after
 //! a backoff. The checkpoint is written at most every `checkpoint_interval`, when the
 //! partition stops, and never once the lease ran out (another replica may own it then).
@@ -17,6 +22,7 @@
 use std::time::{Duration, Instant};
 
 use fe2o3_amqp::link::receiver::CreditMode;
+use fe2o3_amqp::link::RecvError;
 use fe2o3_amqp::session::SessionHandle;
 use fe2o3_amqp::types::definitions::SenderSettleMode;
 use fe2o3_amqp::types::messaging::annotations::OwnedKey;
@@ -29,7 +35,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::store::{Checkpoint, Store};
 use super::Hub;
-use crate::events::amqp_source::incoming_of;
+use crate::events::amqp_source::{incoming_of, incoming_undecodable, undecodable_why};
 use crate::events::source::{Incoming, Position, Settlement};
 use crate::events::EventsError;
 
@@ -128,33 +134,60 @@ impl Reader {
                     }
                 }
                 got = receiver.recv::<Body<LazyValue>>() => {
-                    let delivery = match got {
-                        Ok(d) => d,
-                        Err(e) => break Ended::Failed(EventsError::Link(Box::new(e))),
-                    };
-                    let _ = receiver.accept(&delivery).await;
-                    if Instant::now() >= *self.lease.borrow() {
-                        break Ended::LeaseLost;
-                    }
                     // A log has no delivery count: any message may have been read before
                     // (by a replica that died, or before a rebalance, after its request
                     // was recorded and before its event left). Marked redelivered, a
                     // recorded request is answered from its record AND its completion
                     // event is published again (the same event, same event_id); a request
                     // never seen runs as usual.
-                    let (incoming, position, rx) = self.incoming(delivery.into_message(), true);
+                    let (incoming, position, rx) = match got {
+                        Ok(delivery) => {
+                            let _ = receiver.accept(&delivery).await;
+                            let (incoming, position, rx) =
+                                self.incoming(delivery.into_message(), true);
+                            (incoming, Some(position), rx)
+                        }
+                        // The link reads on after a message it cannot decode.
+                        Err(RecvError::MessageDecode(undecodable)) => {
+                            let after = last.as_ref().map(|c| c.sequence_number);
+                            let position = Position {
+                                queue: self.hub.clone(),
+                                partition: Some(self.partition.clone()),
+                                // Event Hubs numbers a partition's messages one by one.
+                                sequence: after.map_or(0, |n| u64::try_from(n + 1).unwrap_or(0)),
+                            };
+                            let why = format!(
+                                "{} (delivery {}, after sequence number {})",
+                                undecodable_why(&undecodable),
+                                undecodable.info.delivery_id(),
+                                after.map_or_else(|| "none".to_owned(), |n| n.to_string()),
+                            );
+                            // Settled by the sender already; accepted for the link credit.
+                            let _ = receiver.accept(undecodable.info).await;
+                            let (incoming, rx) = incoming_undecodable(why, position);
+                            (incoming, None, rx)
+                        }
+                        Err(e) => break Ended::Failed(EventsError::Link(Box::new(e))),
+                    };
+                    if Instant::now() >= *self.lease.borrow() {
+                        break Ended::LeaseLost;
+                    }
                     if deliveries.send(incoming).await.is_err() {
                         break Ended::Stopped;
                     }
                     // One at a time, in order: the next message waits for this one.
                     match rx.await.unwrap_or(Settlement::Retry) {
+                        // An undecodable message has no position to checkpoint: the next
+                        // message done moves the checkpoint past it.
                         Settlement::Done | Settlement::Poison(_) => {
-                            last = Some(Checkpoint {
-                                offset: position.0,
-                                sequence_number: position.1,
-                                owner: self.owner.clone(),
-                                at_ms: crate::history::now_ms(),
-                            });
+                            if let Some((offset, sequence_number)) = position {
+                                last = Some(Checkpoint {
+                                    offset,
+                                    sequence_number,
+                                    owner: self.owner.clone(),
+                                    at_ms: crate::history::now_ms(),
+                                });
+                            }
                         }
                         Settlement::Retry => break Ended::Retry("a request met a transient failure".to_owned()),
                     }

@@ -6,8 +6,11 @@
 //! (the next ownership version, a conditional write: losing it means someone else took
 //! the partition, and its reader stops); computes its fair share of the partitions among
 //! the live replicas (sorted ids: the first `P mod N` get one more); gives up what it has
-//! beyond its share (the reader stops and writes its checkpoint, then a release is
-//! written, so the next owner starts where it ended); claims free partitions (never
+//! beyond its share (the reader is told to stop; once it has ended and written its
+//! checkpoint, a later round writes the release, so the next owner starts where it ended;
+//! meanwhile the claim is renewed like the others, and no round waits for a reader, so a
+//! reader finishing a long request never holds up the renewal of the other partitions);
+//! claims free partitions (never
 //! claimed, released, or whose owner has not renewed for `ownership_expiry`) up to its
 //! share; and starts a reader from the checkpoint for each claim without one.
 //!
@@ -52,6 +55,8 @@ struct Held {
 struct Running {
     stop: watch::Sender<bool>,
     task: JoinHandle<Ended>,
+    /// Told to stop to hand the partition over: released once the reader has ended.
+    handing_over: bool,
 }
 
 /// What a replica holds on one connection.
@@ -86,6 +91,15 @@ impl EventSource for EventHubsSource {
             }
             backoff = (backoff * 2).min(Duration::from_secs(10));
         }
+    }
+}
+
+impl State {
+    /// The partitions held and not being handed over.
+    fn kept(&self) -> impl DoubleEndedIterator<Item = &String> {
+        self.held
+            .keys()
+            .filter(|p| !self.running.get(*p).is_some_and(|r| r.handing_over))
     }
 }
 
@@ -154,7 +168,7 @@ impl EventHubsSource {
         deliveries: &mpsc::Sender<Incoming>,
         stop: &watch::Receiver<bool>,
     ) -> Result<(), EventsError> {
-        self.reap(state)?;
+        self.reap(state).await?;
         if let Err(err) = self.store.heartbeat(&self.replica).await {
             tracing::warn!(error = %crate::telemetry::error_chain(&err), "event hubs source: heartbeat not written");
         }
@@ -176,9 +190,11 @@ impl EventHubsSource {
                 Ok(false) => {
                     tracing::warn!(partition = %partition, replica = %self.replica, "event hubs source: ownership lost to another replica; partition stopped");
                     state.held.remove(&partition);
-                    if let Some(running) = state.running.remove(&partition) {
+                    // Told to stop, not waited for (its lease runs out in any case); it is
+                    // reaped once ended, and no new reader starts before.
+                    if let Some(running) = state.running.get_mut(&partition) {
                         let _ = running.stop.send(true);
-                        let _ = running.task.await;
+                        running.handing_over = false;
                     }
                 }
                 Err(err) => {
@@ -199,25 +215,26 @@ impl EventHubsSource {
         let index = live.iter().position(|r| r == &self.replica).unwrap_or(0);
         let share =
             partitions.len() / live.len() + usize::from(index < partitions.len() % live.len());
-        // Give up what is beyond it.
-        while state.held.len() > share {
-            let Some(partition) = state.held.keys().next_back().cloned() else {
+        // Give up what is beyond it: a partition without a reader at once, one with a
+        // reader once the reader has ended (see `reap`), never waiting for it here.
+        while state.kept().count() > share {
+            let Some(partition) = state.kept().next_back().cloned() else {
                 break;
             };
-            if let Some(running) = state.running.remove(&partition) {
-                let _ = running.stop.send(true);
-                let _ = running.task.await;
-            }
-            if let Some(h) = state.held.remove(&partition) {
-                let released = self.store.claim(&partition, h.version + 1, "").await;
-                tracing::info!(partition = %partition, replica = %self.replica, share, released = ?released.ok(), "event hubs source: partition handed over (rebalance)");
+            match state.running.get_mut(&partition) {
+                Some(running) => {
+                    let _ = running.stop.send(true);
+                    running.handing_over = true;
+                    tracing::info!(partition = %partition, replica = %self.replica, share, "event hubs source: handing partition over (rebalance); its reader is stopping");
+                }
+                None => self.release(state, &partition).await,
             }
         }
         // Claim free partitions up to it.
-        if state.held.len() < share {
+        if state.kept().count() < share {
             let now = crate::history::now_ms();
             for partition in partitions {
-                if state.held.len() >= share {
+                if state.kept().count() >= share {
                     break;
                 }
                 if state.held.contains_key(partition) {
@@ -319,14 +336,25 @@ impl EventHubsSource {
                 Running {
                     stop: stop_tx,
                     task,
+                    handing_over: false,
                 },
             );
         }
         Ok(())
     }
 
-    /// Takes the readers that ended: a failed link ends the connection.
-    fn reap(&self, state: &mut State) -> Result<(), EventsError> {
+    /// Writes the release of `partition` (its reader ended, its checkpoint written): the
+    /// others may claim it at once.
+    async fn release(&self, state: &mut State, partition: &str) {
+        if let Some(h) = state.held.remove(partition) {
+            let released = self.store.claim(partition, h.version + 1, "").await;
+            tracing::info!(partition = %partition, replica = %self.replica, released = ?released.ok(), "event hubs source: partition handed over (rebalance)");
+        }
+    }
+
+    /// Takes the readers that ended, releasing the partitions being handed over: a failed
+    /// link ends the connection.
+    async fn reap(&self, state: &mut State) -> Result<(), EventsError> {
         let finished: Vec<String> = state
             .running
             .iter()
@@ -341,6 +369,9 @@ impl EventHubsSource {
             let ended = futures_util::FutureExt::now_or_never(running.task)
                 .map(|r| r.unwrap_or(Ended::Stopped))
                 .unwrap_or(Ended::Stopped);
+            if running.handing_over && !matches!(ended, Ended::Failed(_)) {
+                self.release(state, &partition).await;
+            }
             match ended {
                 Ended::Stopped => {}
                 Ended::Retry(why) => {

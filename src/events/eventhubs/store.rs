@@ -51,6 +51,9 @@ pub struct Claim {
     pub nonce: String,
 }
 
+/// The owner named for an ownership record that cannot be read (see [`Store::claim_of`]).
+pub const UNREADABLE: &str = "(unreadable record)";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Heartbeat {
     at_ms: i64,
@@ -150,7 +153,13 @@ impl Store {
     }
 
     /// The newest ownership record of `partition` and its version (0 and none when never
-    /// claimed). A record being written (unreadable) counts as a fresh claim by someone.
+    /// claimed). An unreadable record (empty or cut short: being written, or left so by a
+    /// replica that crashed while writing it on a folder, where a conditional write creates
+    /// the file before it fills it) counts as a claim by someone made when the record was
+    /// last modified: fresh while it may still be being written, so it is not taken, and
+    /// claimable like any silent owner's once `ownership_expiry` old, so a crash never
+    /// orphans the partition. Whoever takes it writes the next version conditionally, as
+    /// always: of two replicas only one wins.
     pub async fn claim_of(&self, partition: &str) -> Result<(u64, Option<Claim>), StoreError> {
         let dir = self.ownership_dir(partition);
         for _ in 0..3 {
@@ -163,26 +172,43 @@ impl Store {
             let Some(version) = newest else {
                 return Ok((0, None));
             };
-            match self
-                .read_json::<Claim>(&format!("{dir}{version:020}.json"))
-                .await?
-            {
+            let path = format!("{dir}{version:020}.json");
+            match self.read_json::<Claim>(&path).await? {
                 Some(Ok(claim)) => return Ok((version, Some(claim))),
-                Some(Err(_)) => {
-                    return Ok((
-                        version,
-                        Some(Claim {
-                            owner: "(being written)".to_owned(),
-                            at_ms: crate::history::now_ms(),
-                            nonce: String::new(),
-                        }),
-                    ))
-                }
+                Some(Err(_)) => match self.modified_ms(&path).await? {
+                    Some(at_ms) => {
+                        return Ok((
+                            version,
+                            Some(Claim {
+                                owner: UNREADABLE.to_owned(),
+                                at_ms,
+                                nonce: String::new(),
+                            }),
+                        ))
+                    }
+                    None => continue,
+                },
                 // Deleted between the listing and the read: list again.
                 None => continue,
             }
         }
         Ok((0, None))
+    }
+
+    /// When the object at `path` was last modified, in ms since the epoch (now when the
+    /// backend does not say: never older than it is); `None` when it no longer exists.
+    async fn modified_ms(&self, path: &str) -> Result<Option<i64>, StoreError> {
+        match self.op.stat(path).await {
+            Ok(meta) => Ok(Some(
+                meta.last_modified()
+                    .map(std::time::SystemTime::from)
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .and_then(|d| i64::try_from(d.as_millis()).ok())
+                    .unwrap_or_else(crate::history::now_ms),
+            )),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(storage_err("stat", path)(e)),
+        }
     }
 
     /// Writes version `version` of `partition`'s ownership as `owner` (empty: released),
@@ -303,5 +329,46 @@ mod tests {
             .expect("dir")
             .count();
         assert!(kept <= 4, "old versions are deleted: {kept}");
+    }
+
+    /// Review finding H5: an ownership record left empty or cut short by a crash (a
+    /// conditional write on a folder creates the file, then fills it) was taken for a claim
+    /// made just now, at every read: no replica ever took the partition again.
+    #[tokio::test]
+    async fn an_unreadable_ownership_record_is_claimable_once_as_old_as_the_expiry() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (store(dir.path()), store(dir.path()));
+        let folder = dir.path().join("ns/hub/_default/ownership/0");
+        std::fs::create_dir_all(&folder).expect("folder");
+        let record = folder.join(format!("{:020}.json", 7));
+        // Being written (or just cut short): as fresh as its last modification.
+        std::fs::write(&record, b"{\"owner\": \"x").expect("a truncated record");
+        let (version, claim) = a.claim_of("0").await.expect("read");
+        let claim = claim.expect("counts as a claim");
+        assert_eq!((version, claim.owner.as_str()), (7, super::UNREADABLE));
+        assert!(
+            crate::history::now_ms() - claim.at_ms < 5_000,
+            "a fresh unreadable record is a fresh claim: {claim:?}"
+        );
+        // Left so by a crash a minute ago: a claim that old, which expires like any other.
+        let minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        let file = std::fs::File::create(&record).expect("an empty record");
+        file.set_modified(minute_ago).expect("set mtime");
+        drop(file);
+        let (version, claim) = a.claim_of("0").await.expect("read");
+        let claim = claim.expect("counts as a claim");
+        assert_eq!(version, 7);
+        let age = crate::history::now_ms() - claim.at_ms;
+        assert!((59_000..70_000).contains(&age), "aged {age} ms: {claim:?}");
+        // Taking it is the conditional write of the next version: one of two racers wins.
+        let (won_a, won_b) = tokio::join!(a.claim("0", 8, "a"), b.claim("0", 8, "b"));
+        let (won_a, won_b) = (won_a.expect("a"), won_b.expect("b"));
+        assert!(won_a != won_b, "exactly one wins: {won_a} {won_b}");
+        let winner = if won_a { "a" } else { "b" };
+        let (version, claim) = b.claim_of("0").await.expect("read");
+        assert_eq!(
+            (version, claim.expect("claimed").owner.as_str()),
+            (8, winner)
+        );
     }
 }
