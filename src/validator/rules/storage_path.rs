@@ -358,15 +358,9 @@ fn value_piece_is_safe(
         Expr::StringLiteral(literal) => literal_is_safe(io, literal.value.to_str(), false),
         Expr::NumberLiteral(_) => Ok(()),
         // A loop variable over `range(...)` (the assignment the bindings record for it).
-        Expr::Call(call)
-            if checker
-                .resolve(&call.func)
-                .iter()
-                .all(|r| r.path == "builtins.range")
-                && checker.bindings.assignments("range").is_none() =>
-        {
-            Ok(())
-        }
+        // Only a call known to be `range`: a callee that resolves to nothing (a method of a
+        // literal, `"..".strip()`, `b"".join(...)`) is a value computed at run time.
+        Expr::Call(call) if is_range(checker, call) => Ok(()),
         Expr::Name(name) => {
             let id = name.id.as_str();
             if !checker.bindings.imports(id).is_empty() {
@@ -401,6 +395,14 @@ fn value_piece_is_safe(
         }
         _ => Err("a path piece computed at run time could climb out of the output folder; use a literal or a number".to_owned()),
     }
+}
+
+/// Whether `call` calls the builtin `range` (resolved, and never rebound).
+fn is_range(checker: &Checker<'_, '_>, call: &ExprCall) -> bool {
+    let resolved = checker.resolve(&call.func);
+    !resolved.is_empty()
+        && resolved.iter().all(|r| r.path == "builtins.range")
+        && checker.bindings.assignments("range").is_none()
 }
 
 /// `text` is a whole path (`leading`) or a piece after a checked prefix.
