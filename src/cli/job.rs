@@ -231,7 +231,9 @@ async fn submit_job(api: &Api, args: &SubmitArgs, format: Format) -> anyhow::Res
     };
     let mut inputs = Vec::with_capacity(args.inputs.len());
     for input in &args.inputs {
-        if input.contains("://") || crate::jobs::inputs::is_file_id(input) {
+        // A local file is uploaded, whatever its name looks like; anything else is a source.
+        let local = Path::new(input).exists();
+        if !local && (input.contains("://") || crate::jobs::inputs::is_file_id(input)) {
             inputs.push(input.clone());
         } else {
             let uploaded = upload(api, Path::new(input), format).await?;

@@ -617,7 +617,7 @@ async fn upload_file(
                     (StatusCode::PAYLOAD_TOO_LARGE, ErrorKind::PayloadTooLarge)
                 }
                 UploadError::Stalled(_) => (StatusCode::REQUEST_TIMEOUT, ErrorKind::Timeout),
-                UploadError::Busy => {
+                UploadError::Busy | UploadError::CallerBusy => {
                     return retry_after(
                         error(
                             StatusCode::TOO_MANY_REQUESTS,

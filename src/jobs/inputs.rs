@@ -108,15 +108,27 @@ pub fn record_key(key: &str) -> String {
 }
 
 /// Whether `name` may name a file in the input folder (or an upload): one path segment of
-/// printable characters, not hidden, at most 255 bytes.
+/// printable characters, not hidden, at most 255 bytes, without whitespace at either end
+/// and without invisible or direction-changing format characters (a name must read as what
+/// it is).
 pub fn sane_file_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 255
         && !name.starts_with('.')
+        && name.trim() == name
         && !name
             .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control())
+            .any(|c| c == '/' || c == '\\' || c.is_control() || invisible(c))
 }
+
+/// Zero-width, bidirectional-override and other format characters.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Longest source (id or URL) accepted: the resolved list travels in the runner's
+/// environment, which Linux limits to 128 KiB per string.
+const MAX_SOURCE_BYTES: usize = 1024;
 
 /// Resolves a request's inputs for `owner` against the configured storage; every refusal
 /// names the input and why.
@@ -139,6 +151,18 @@ pub fn resolve(
             input: source.chars().take(300).collect(),
             why,
         };
+        if source.len() > MAX_SOURCE_BYTES {
+            return Err(refused(format!("longer than {MAX_SOURCE_BYTES} bytes")));
+        }
+        if inputs
+            .iter()
+            .take_while(|other| !std::ptr::eq(*other, input))
+            .any(|other| other.source() == source)
+        {
+            return Err(refused(
+                "named twice; stage it once and read it under one name".to_owned(),
+            ));
+        }
         let (location, last) = if is_file_id(source) {
             let key = upload_key(owner, source);
             (InputLocation::Upload { key }, None)
@@ -192,7 +216,10 @@ fn object_key(
             // `container@account.dfs.core.windows.net`, or just the container.
             match container.split_once('@') {
                 Some((container, host)) => {
-                    let account = host.split('.').next().unwrap_or_default();
+                    let account = host
+                        .strip_suffix(".dfs.core.windows.net")
+                        .or_else(|| host.strip_suffix(".blob.core.windows.net"))
+                        .unwrap_or(host);
                     let configured_account = storage.account_name.clone().or_else(|| std::env::var("AZURE_STORAGE_ACCOUNT").ok());
                     if configured_account.as_deref() != Some(account) {
                         return Err(format!(
@@ -233,6 +260,21 @@ fn object_key(
     if key.contains(['?', '#']) {
         return Err("a storage URL with a query or fragment is not a plain object name".to_owned());
     }
+    check_object_key(key, storage, settings)?;
+    Ok(key.to_owned())
+}
+
+/// Whether the object `key` (from the top of the bucket) may be read as an input: a plain
+/// file path whose every part reads exactly as the storage layer will read it (opendal
+/// normalises paths: it trims whitespace and drops empty parts, so a key that differs from
+/// its normal form could name, after the check, what the check refused), outside the
+/// service's own area, and under a configured prefix when there are any. Checked by the
+/// executor and again by the runner before it reads.
+pub fn check_object_key(
+    key: &str,
+    storage: &StorageSettings,
+    settings: &InputSettings,
+) -> Result<(), String> {
     if key.is_empty() || key.ends_with('/') {
         return Err("names a folder, not a file".to_owned());
     }
@@ -240,11 +282,28 @@ fn object_key(
         if segment.is_empty() || segment == "." || segment == ".." {
             return Err("the path has an empty, '.' or '..' part".to_owned());
         }
-        if segment.chars().any(|c| c.is_control() || c == '\\') {
-            return Err("the path has a control character or a backslash".to_owned());
+        if segment.trim() != segment {
+            return Err("a part of the path begins or ends with whitespace".to_owned());
+        }
+        if segment
+            .chars()
+            .any(|c| c.is_control() || c == '\\' || invisible(c))
+        {
+            return Err(
+                "the path has a control, invisible or direction-changing character, or a backslash"
+                    .to_owned(),
+            );
         }
     }
-    let root = storage.root.trim_matches('/');
+    // The root as the storage layer reads it: no empty parts, no whitespace at its ends.
+    let root = storage
+        .root
+        .split('/')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("/");
+    let root = root.as_str();
     let under = |prefix: &str| {
         let prefix = prefix.trim_matches('/');
         prefix.is_empty() || key == prefix || key.starts_with(&format!("{prefix}/"))
@@ -260,7 +319,7 @@ fn object_key(
             settings.url_prefixes.join(", ")
         ));
     }
-    Ok(key.to_owned())
+    Ok(())
 }
 
 /// Stages `inputs` into `folder` (created here; read-only to the sandbox): each copied from
@@ -269,10 +328,9 @@ fn object_key(
 /// object keys from the top of the bucket; `storage` reads uploads under the root.
 pub async fn stage(
     inputs: &[ResolvedInput],
-    storage: &Storage,
-    bucket: &Storage,
+    (storage, bucket): (&Storage, &Storage),
     folder: &Path,
-    settings: &InputSettings,
+    (storage_settings, settings): (&StorageSettings, &InputSettings),
 ) -> Result<Vec<StagedInput>, InputError> {
     let mut staged = Vec::with_capacity(inputs.len());
     let mut total: u64 = 0;
@@ -284,6 +342,12 @@ pub async fn stage(
         };
         let (store, key, expected, name) = match &input.location {
             InputLocation::Upload { key } => {
+                let plain = key.split('/').all(|part| {
+                    !part.is_empty() && part != "." && part != ".." && part.trim() == part
+                });
+                if !plain || !key.starts_with(&format!("{UPLOADS}/")) {
+                    return Err(fail(&input.name, "not an upload's place".to_owned()));
+                }
                 let record = match storage.read(&record_key(key)).await {
                     Ok(bytes) => bytes,
                     Err(err) if is_not_found(&err) => {
@@ -304,7 +368,12 @@ pub async fn stage(
                 };
                 (storage, key, Some(record), name)
             }
-            InputLocation::Object { key } => (bucket, key, None, input.name.clone()),
+            InputLocation::Object { key } => {
+                // Resolved by the executor; checked again where it is read.
+                check_object_key(key, storage_settings, settings)
+                    .map_err(|why| fail(&input.name, why))?;
+                (bucket, key, None, input.name.clone())
+            }
         };
         if !sane_file_name(&name) || staged.iter().any(|s: &StagedInput| s.name == name) {
             return Err(fail(
@@ -319,6 +388,7 @@ pub async fn stage(
             Err(err) => return Err(fail(&name, crate::telemetry::error_chain(&err))),
         };
         check_size(size, total, settings).map_err(|why| fail(&name, why))?;
+        check_room(folder, size).map_err(|why| fail(&name, why))?;
         let path = folder.join(&name);
         let (copied, sha256) = copy(store, key, size, &path, settings.max_file_bytes)
             .await
@@ -360,6 +430,25 @@ fn check_size(size: u64, total: u64, settings: &InputSettings) -> Result<(), Str
         return Err(format!(
             "the inputs together are over the limit of {} bytes (jobs.inputs.max_total_bytes)",
             settings.max_total_bytes
+        ));
+    }
+    Ok(())
+}
+
+/// Room kept free on the input folder's file system beyond what an input takes.
+const SPARE_BYTES: u64 = 256 << 20;
+
+/// Whether the input folder's file system has room for `size` more bytes (and some to spare):
+/// inputs are staged outside the sandbox's limits, on the host's disk.
+fn check_room(folder: &Path, size: u64) -> Result<(), String> {
+    let stats = nix::sys::statvfs::statvfs(folder)
+        .map_err(|e| format!("cannot tell the free space of the input folder: {e}"))?;
+    let free = stats
+        .blocks_available()
+        .saturating_mul(stats.fragment_size());
+    if free < size.saturating_add(SPARE_BYTES) {
+        return Err(format!(
+            "{size} bytes do not fit on the runner's disk ({free} bytes free, {SPARE_BYTES} kept spare)"
         ));
     }
     Ok(())
@@ -533,6 +622,68 @@ mod tests {
             err.contains("local folder") && err.contains("POST /api/v1/files"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn keys_that_the_storage_layer_would_read_differently_are_refused() {
+        // Found by the review: opendal trims whitespace off a path, so a key starting with
+        // a space passed the root check and then read the root.
+        let settings = InputSettings::default();
+        for url in [
+            "s3://lake/ pyexec-results/uploads/x/f-1",
+            "s3://lake/\u{a0}pyexec-results/results/j/result.json",
+            "s3://lake/\u{3000}pyexec-results/x",
+            "s3://lake/pyexec-results /x",
+            "s3://lake/  pyexec-results/x",
+            "s3://lake/data/ x.csv",
+            "s3://lake/data/x.csv ",
+            "s3://lake/data/\u{202e}vsc.exe",
+            "s3://lake/data/\u{200b}x.csv",
+        ] {
+            assert!(one(url, &s3(), &settings).is_err(), "{url:?}");
+        }
+        // A root written with slashes or blanks at its ends is the same root.
+        let slashed = StorageSettings {
+            root: " /pyexec-results/ ".to_owned(),
+            ..s3()
+        };
+        assert!(one("s3://lake/pyexec-results/x", &slashed, &settings).is_err());
+        // Spaces inside a part are a plain key.
+        assert!(one("s3://lake/data/sales 2024.csv", &s3(), &settings).is_ok());
+        // The runner checks a resolved key again before it reads.
+        assert!(check_object_key(" pyexec-results/x", &s3(), &settings).is_err());
+    }
+
+    #[test]
+    fn an_account_is_compared_whole_and_a_source_is_named_once() {
+        let azure = StorageSettings {
+            backend: StorageBackend::Azblob,
+            container: Some("data".to_owned()),
+            account_name: Some("acct".to_owned()),
+            ..StorageSettings::default()
+        };
+        let settings = InputSettings::default();
+        assert!(one("abfs://data@acct.evil.example/a.csv", &azure, &settings).is_err());
+        assert!(one(
+            "abfs://data@acct.blob.core.windows.net/a.csv",
+            &azure,
+            &settings
+        )
+        .is_ok());
+        let twice = [
+            InputRef::Source("s3://lake/a/x.csv".to_owned()),
+            InputRef::Named(NamedInput {
+                source: "s3://lake/a/x.csv".to_owned(),
+                name: "y.csv".to_owned(),
+            }),
+        ];
+        let err = resolve(&twice, "o", &s3(), &settings).expect_err("refused");
+        assert!(err.to_string().contains("named twice"), "{err}");
+        let long = format!("s3://lake/{}.csv", "a".repeat(2000));
+        assert!(one(&long, &s3(), &settings).is_err());
+        for name in ["x\u{202e}gpj.exe", " x.csv", "x.csv ", "\u{feff}x"] {
+            assert!(!sane_file_name(name), "{name:?}");
+        }
     }
 
     #[test]

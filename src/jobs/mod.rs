@@ -153,8 +153,9 @@ pub struct JobService {
     /// Local backend: one permit per job allowed to run at once (`jobs.max_running`);
     /// closed by [`JobService::shutdown`].
     running: Arc<Semaphore>,
-    /// One permit per upload being written ([`uploads::MAX_UPLOADS_AT_ONCE`]).
-    uploads: Semaphore,
+    /// The uploads being written ([`uploads::MAX_UPLOADS_AT_ONCE`], per caller
+    /// [`uploads::MAX_UPLOADS_PER_CALLER`]).
+    uploads: uploads::Uploads,
     table: Mutex<Table>,
     /// Local backend: where jobs are kept.
     state: Option<StateDir>,
@@ -239,7 +240,7 @@ impl JobService {
         .await;
         let service = Arc::new(Self {
             running: Arc::new(Semaphore::new(settings.jobs.max_running.max(1))),
-            uploads: Semaphore::new(uploads::MAX_UPLOADS_AT_ONCE),
+            uploads: uploads::Uploads::default(),
             settings,
             sources: sources.clone(),
             storage,

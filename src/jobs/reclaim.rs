@@ -49,6 +49,11 @@ pub fn reclaim(cgroup_root: &Path, temp_dir: &Path) -> Reclaimed {
     for (path, owner) in matching(temp_dir, work_folder_owner) {
         let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
         if is_dir && !owner.is_alive() {
+            // A runner's input folder is left read-only (0555): opened up to be emptied.
+            let _ = fs::set_permissions(
+                &path,
+                <fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700),
+            );
             match fs::remove_dir_all(&path) {
                 Ok(()) => reclaimed.removed.push(path),
                 Err(err) => reclaimed.failed.push((path, err)),

@@ -215,7 +215,7 @@ pub async fn run(
         "validated (heavy tier)"
     );
     let result = if verdict.valid {
-        let work = WorkDir::create(settings, "")?;
+        let work = WorkDir::create(settings, "", true)?;
         // Both folders are removed when they go out of scope, on every path.
         let staged = stage_inputs(settings, &storage, &spec, &prefix).await?;
         match staged {
@@ -335,7 +335,9 @@ async fn stage_inputs(
     if spec.inputs.is_empty() {
         return Ok(Ok(None));
     }
-    let folder = WorkDir::create(settings, "inputs-")?;
+    // The runner's own until the end (never the sandbox uid's, which a host process may run
+    // as: it could swap what root then changes or binds).
+    let folder = WorkDir::create(settings, "inputs-", false)?;
     // Object URLs name keys from the top of the bucket or container, not under the root.
     let mut top = settings.storage.clone();
     if top.backend != crate::config::StorageBackend::Fs {
@@ -343,9 +345,17 @@ async fn stage_inputs(
     }
     let bucket = Storage::from_settings(&top)?;
     let inputs = &settings.jobs.inputs;
-    match super::inputs::stage(&spec.inputs, storage, &bucket, folder.path(), inputs).await {
+    let staged = super::inputs::stage(
+        &spec.inputs,
+        (storage, &bucket),
+        folder.path(),
+        (&settings.storage, inputs),
+    )
+    .await;
+    match staged {
         Ok(staged) => {
-            folder.hand_over_read_only(settings)?;
+            let mut folder = folder;
+            folder.make_read_only()?;
             let json = serde_json::to_vec_pretty(&staged).map_err(RunnerError::Encode)?;
             storage
                 .write(&format!("{prefix}/inputs.json"), json)
@@ -514,14 +524,19 @@ pub fn outputs_manifest(prefix: &str) -> String {
     format!("{prefix}/outputs.json")
 }
 
-/// The runner's temporary output folder, owned by the sandbox's uid; removed on drop.
+/// A runner's temporary folder (the output folder, owned by the sandbox's uid; or the
+/// inputs', the runner's own); removed on drop.
 struct WorkDir {
     dir: Option<tempfile::TempDir>,
+    /// Made read-only ([`WorkDir::make_read_only`]): opened up again before removal.
+    read_only: bool,
 }
 
 impl WorkDir {
     /// `kind` follows the runner's name: `""` the work folder, `"inputs-"` the inputs'.
-    fn create(settings: &Settings, kind: &str) -> Result<Self, RunnerError> {
+    /// `for_sandbox`: handed to the sandbox's uid (when the runner is root), which writes
+    /// there.
+    fn create(settings: &Settings, kind: &str, for_sandbox: bool) -> Result<Self, RunnerError> {
         let failed = |step| move |source| RunnerError::WorkDir { step, source };
         // Named after this process, so that it can be told whether its runner still runs.
         let me = super::process::ProcessId::current().ok_or(RunnerError::OwnProcess)?;
@@ -531,7 +546,7 @@ impl WorkDir {
             .map_err(failed("create the job's work folder"))?;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
             .map_err(failed("make the job's work folder private"))?;
-        if nix::unistd::Uid::effective().is_root() {
+        if for_sandbox && nix::unistd::Uid::effective().is_root() {
             let sandbox = &settings.executor.sandbox;
             nix::unistd::chown(
                 dir.path(),
@@ -540,37 +555,42 @@ impl WorkDir {
             )
             .map_err(|errno| failed("hand the work folder to the sandbox uid")(errno.into()))?;
         }
-        Ok(Self { dir: Some(dir) })
+        Ok(Self {
+            dir: Some(dir),
+            read_only: false,
+        })
     }
 
     fn path(&self) -> &Path {
         self.dir.as_ref().map_or(Path::new(""), |d| d.path())
     }
 
-    /// Makes the folder and the files in it read-only, and the sandbox's uid their owner
-    /// when the runner is root (the sandbox sees them through a read-only mount anyway).
-    fn hand_over_read_only(&self, settings: &Settings) -> Result<(), RunnerError> {
+    /// Makes the files in the folder readable by anyone and writable by no one, the folder
+    /// likewise (0444, 0555); their owner stays the runner (the sandbox reads them through a
+    /// read-only mount). Entries are opened without following links.
+    fn make_read_only(&mut self) -> Result<(), RunnerError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
         let failed = |step| move |source| RunnerError::WorkDir { step, source };
-        let sandbox = &settings.executor.sandbox;
-        let root = nix::unistd::Uid::effective().is_root();
-        let own = |path: &Path, mode: u32| -> Result<(), RunnerError> {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-                .map_err(failed("make the inputs read-only"))?;
-            if root {
-                nix::unistd::chown(
-                    path,
-                    Some(nix::unistd::Uid::from_raw(sandbox.uid)),
-                    Some(nix::unistd::Gid::from_raw(sandbox.gid)),
-                )
-                .map_err(|errno| failed("hand the inputs to the sandbox uid")(errno.into()))?;
-            }
-            Ok(())
-        };
-        for entry in std::fs::read_dir(self.path()).map_err(failed("list the inputs"))? {
+        let folder = self.path().to_owned();
+        for entry in std::fs::read_dir(&folder).map_err(failed("list the inputs"))? {
             let entry = entry.map_err(failed("list the inputs"))?;
-            own(&entry.path(), 0o400)?;
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(entry.path())
+                .map_err(failed("open an input"))?;
+            file.set_permissions(std::fs::Permissions::from_mode(0o444))
+                .map_err(failed("make an input read-only"))?;
         }
-        own(self.path(), 0o500)
+        let dir = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
+            .open(&folder)
+            .map_err(failed("open the input folder"))?;
+        dir.set_permissions(std::fs::Permissions::from_mode(0o555))
+            .map_err(failed("make the input folder read-only"))?;
+        self.read_only = true;
+        Ok(())
     }
 }
 
@@ -579,8 +599,11 @@ impl Drop for WorkDir {
         // Say so when it cannot be removed (a file the sandbox made unremovable).
         if let Some(dir) = self.dir.take() {
             let path = dir.path().to_owned();
-            // A read-only folder (the inputs') cannot be emptied as it is.
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700));
+            // A read-only folder (the inputs', the runner's own) cannot be emptied as it is.
+            let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+            if self.read_only && is_dir {
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o700));
+            }
             if let Err(err) = dir.close() {
                 tracing::warn!(path = %path.display(), error = %crate::telemetry::error_chain(&err), "cannot remove the job's work folder");
             }

@@ -18,6 +18,8 @@ use crate::models::UploadedFile;
 
 /// Uploads written at once by one executor; past this, 429 (each holds a write buffer).
 pub const MAX_UPLOADS_AT_ONCE: usize = 16;
+/// Uploads one caller may write at once: a few, so that no caller holds every place.
+pub const MAX_UPLOADS_PER_CALLER: usize = 4;
 
 /// opendal buffers this much before it writes a part (S3 parts must be at least 5 MiB).
 const CHUNK: usize = 8 << 20;
@@ -34,6 +36,8 @@ pub enum UploadError {
     Client(String),
     #[error("{MAX_UPLOADS_AT_ONCE} uploads are being written; retry shortly")]
     Busy,
+    #[error("you are writing {MAX_UPLOADS_PER_CALLER} uploads already; finish one first")]
+    CallerBusy,
     #[error("the upload could not be stored: {0}")]
     Storage(String),
 }
@@ -56,7 +60,7 @@ impl JobService {
                 name.chars().take(300).collect::<String>()
             )));
         }
-        let _permit = self.uploads.try_acquire().map_err(|_| UploadError::Busy)?;
+        let _place = UploadPlace::take(&self.uploads, owner)?;
         let settings = &self.settings.jobs.inputs;
         let limit = settings.max_upload_bytes;
         let stall = Duration::try_from_secs_f64(settings.upload_stall_secs.max(0.1))
@@ -64,37 +68,42 @@ impl JobService {
         let file_id = new_file_id();
         let key = upload_key(owner, &file_id);
         let op = self.storage.operator().clone();
+        let stored = |e: opendal::Error| UploadError::Storage(e.to_string());
+        let writer = op.writer_with(&key).chunk(CHUNK).await.map_err(stored)?;
+        // From here on, whatever ends this (a refusal, or the request dropped because its
+        // client went away or the server's deadline passed) aborts the write and deletes
+        // what was written.
         let mut partial = Partial {
             op: op.clone(),
             key: Some(key.clone()),
+            writer: Some(writer),
         };
-        let stored = |e: opendal::Error| UploadError::Storage(e.to_string());
-        let mut writer = op.writer_with(&key).chunk(CHUNK).await.map_err(stored)?;
         let mut hasher = sha2::Sha256::new();
         let mut size: u64 = 0;
         let mut body = body;
-        let outcome: Result<(), UploadError> = async {
-            loop {
-                let chunk = match tokio::time::timeout(stall, body.next()).await {
-                    Err(_) => return Err(UploadError::Stalled(stall)),
-                    Ok(None) => return Ok(()),
-                    Ok(Some(Err(err))) => return Err(UploadError::Client(err.to_string())),
-                    Ok(Some(Ok(chunk))) => chunk,
-                };
-                size = size.saturating_add(chunk.len() as u64);
-                if size > limit {
-                    return Err(UploadError::TooLarge { limit });
-                }
-                hasher.update(&chunk);
-                writer.write(chunk).await.map_err(stored)?;
+        loop {
+            let chunk = match tokio::time::timeout(stall, body.next()).await {
+                Err(_) => return Err(UploadError::Stalled(stall)),
+                Ok(None) => break,
+                Ok(Some(Err(err))) => return Err(UploadError::Client(err.to_string())),
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            size = size.saturating_add(chunk.len() as u64);
+            if size > limit {
+                return Err(UploadError::TooLarge { limit });
+            }
+            hasher.update(&chunk);
+            let Some(writer) = partial.writer.as_mut() else {
+                return Err(UploadError::Storage("the write ended early".to_owned()));
+            };
+            writer.write(chunk).await.map_err(stored)?;
+        }
+        if let Some(mut writer) = partial.writer.take() {
+            if let Err(err) = writer.close().await {
+                partial.writer = Some(writer);
+                return Err(stored(err));
             }
         }
-        .await;
-        if let Err(err) = outcome {
-            let _ = writer.abort().await;
-            return Err(err);
-        }
-        writer.close().await.map_err(stored)?;
         let record = UploadedFile {
             file_id,
             name: name.to_owned(),
@@ -111,11 +120,13 @@ impl JobService {
     }
 }
 
-/// Deletes what was written of an upload that did not finish, whichever way it ended
-/// (including its request being dropped when the client went away).
+/// Aborts the write (an S3 multipart upload, Azure's uncommitted blocks) and deletes what
+/// was written of an upload that did not finish, whichever way it ended (including its
+/// request being dropped when the client went away).
 struct Partial {
     op: opendal::Operator,
     key: Option<String>,
+    writer: Option<opendal::Writer>,
 }
 
 impl Drop for Partial {
@@ -124,12 +135,93 @@ impl Drop for Partial {
             return;
         };
         let op = self.op.clone();
+        let writer = self.writer.take();
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
+                if let Some(mut writer) = writer {
+                    if let Err(err) = writer.abort().await {
+                        tracing::warn!(%key, error = %err, "cannot abort an unfinished upload");
+                    }
+                }
                 if let Err(err) = op.delete(&key).await {
                     tracing::warn!(%key, error = %err, "cannot delete an unfinished upload");
                 }
             });
         }
+    }
+}
+
+/// The uploads being written, in all and by caller.
+#[derive(Debug, Default)]
+pub struct Uploads {
+    open: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+/// One upload's place; dropping it gives the place back.
+struct UploadPlace<'a> {
+    uploads: &'a Uploads,
+    caller: String,
+}
+
+impl<'a> UploadPlace<'a> {
+    fn take(uploads: &'a Uploads, caller: &str) -> Result<Self, UploadError> {
+        let mut open = uploads.open.lock().map_err(|_| UploadError::Busy)?;
+        if open.values().sum::<usize>() >= MAX_UPLOADS_AT_ONCE {
+            return Err(UploadError::Busy);
+        }
+        let mine = open.entry(caller.to_owned()).or_default();
+        if *mine >= MAX_UPLOADS_PER_CALLER {
+            return Err(UploadError::CallerBusy);
+        }
+        *mine += 1;
+        Ok(Self {
+            uploads,
+            caller: caller.to_owned(),
+        })
+    }
+}
+
+impl Drop for UploadPlace<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.uploads.open.lock() {
+            if let Some(count) = open.get_mut(&self.caller) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    open.remove(&self.caller);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_caller_cannot_hold_every_upload_place() {
+        let uploads = Uploads::default();
+        let mallory: Vec<_> = (0..MAX_UPLOADS_PER_CALLER)
+            .map(|_| UploadPlace::take(&uploads, "mallory").expect("a place"))
+            .collect();
+        assert!(matches!(
+            UploadPlace::take(&uploads, "mallory"),
+            Err(UploadError::CallerBusy)
+        ));
+        let alice = UploadPlace::take(&uploads, "alice").expect("others still upload");
+        drop(mallory);
+        drop(alice);
+        let all: Vec<_> = (0..MAX_UPLOADS_AT_ONCE)
+            .map(|i| UploadPlace::take(&uploads, &format!("c{i}")).expect("a place"))
+            .collect();
+        assert!(matches!(
+            UploadPlace::take(&uploads, "late"),
+            Err(UploadError::Busy)
+        ));
+        drop(all);
+        assert!(
+            uploads.open.lock().expect("lock").is_empty(),
+            "places come back"
+        );
     }
 }

@@ -149,13 +149,15 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
     )
     .step("make mounts private")?;
     // The work folder may sit under the new root's mount point (/tmp): hold it by an fd now
-    // and bind it through /proc/self/fd once the root is built.
+    // and bind it through /proc/self/fd once the root is built. A symbolic link in its
+    // place is refused (O_NOFOLLOW with O_DIRECTORY), never followed to another folder.
     let work_fd = match &setup.work_dir {
         Some(dir) => Some(
             nix::fcntl::open(
                 dir.as_path(),
                 nix::fcntl::OFlag::O_PATH
                     | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_NOFOLLOW
                     | nix::fcntl::OFlag::O_CLOEXEC,
                 nix::sys::stat::Mode::empty(),
             )
@@ -169,6 +171,7 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
                 dir.as_path(),
                 nix::fcntl::OFlag::O_PATH
                     | nix::fcntl::OFlag::O_DIRECTORY
+                    | nix::fcntl::OFlag::O_NOFOLLOW
                     | nix::fcntl::OFlag::O_CLOEXEC,
                 nix::sys::stat::Mode::empty(),
             )

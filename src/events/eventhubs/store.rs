@@ -30,6 +30,8 @@ pub enum StoreError {
     },
     #[error("checkpoint store: cannot encode {0}")]
     Encode(#[source] serde_json::Error),
+    #[error("checkpoint store: the ownership records of partition {0} changed under every read; not judged this round")]
+    Unsettled(String),
 }
 
 /// The last message done in a partition.
@@ -192,7 +194,9 @@ impl Store {
                 None => continue,
             }
         }
-        Ok((0, None))
+        // Never "unclaimed" for want of a settled read: a claim of version 1 could then win
+        // (older versions are deleted) while the real owner is at version n.
+        Err(StoreError::Unsettled(partition.to_owned()))
     }
 
     /// When the object at `path` was last modified, in ms since the epoch (now when the
