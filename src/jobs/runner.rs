@@ -15,6 +15,7 @@
 //! Exit codes: 0 the code ran and succeeded; 1 the code was refused or failed (the result
 //! says how); 2 the runner itself could not do its work (bad input, sandbox, storage).
 
+use std::os::fd::AsRawFd as _;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 use std::time::Duration;
@@ -461,29 +462,52 @@ pub struct OutputLine {
     pub text: String,
 }
 
-/// Every regular file under `work`, written to `prefix/<relative path>`.
+/// Every regular file under `work`, written to `prefix/<relative path>`. The folder is the
+/// sandbox uid's: every directory and file is opened beneath it without following any
+/// symbolic link in any part of its path (`openat2` with `RESOLVE_BENEATH` and
+/// `RESOLVE_NO_SYMLINKS`), so that nothing swapped in while the runner reads (by the code's
+/// leftovers, or a host process running as that uid) makes it read another file.
 async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<(), RunnerError> {
     let read_error = |path: &Path| {
         let path = path.to_owned();
         move |source| RunnerError::ReadOutput { path, source }
     };
-    let mut stack = vec![work.to_owned()];
+    let root = nix::fcntl::open(
+        work,
+        nix::fcntl::OFlag::O_RDONLY
+            | nix::fcntl::OFlag::O_DIRECTORY
+            | nix::fcntl::OFlag::O_NOFOLLOW
+            | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map_err(|errno| read_error(work)(errno.into()))?;
+    let mut stack = vec![PathBuf::new()];
     let mut files: Vec<crate::models::OutputFile> = Vec::new();
     // Every name once: a reserved name renamed, or two file names that are not UTF-8 and
     // read alike, get a number rather than replace another file.
     let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(read_error(&dir))? {
-            let entry = entry.map_err(read_error(&dir))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(read_error(&path))?;
+        let Some(dir_fd) = beneath(&root, &dir, nix::fcntl::OFlag::O_DIRECTORY)
+            .map_err(read_error(&work.join(&dir)))?
+        else {
+            continue;
+        };
+        let listing = PathBuf::from(format!("/proc/self/fd/{}", dir_fd.as_raw_fd()));
+        for entry in std::fs::read_dir(&listing).map_err(read_error(&work.join(&dir)))? {
+            let entry = entry.map_err(read_error(&work.join(&dir)))?;
+            let relative_path = dir.join(entry.file_name());
+            let kind = entry
+                .file_type()
+                .map_err(read_error(&work.join(&relative_path)))?;
             if kind.is_dir() {
-                stack.push(path);
+                stack.push(relative_path);
             } else if kind.is_file() {
-                let Ok(relative) = path.strip_prefix(work) else {
-                    return Err(RunnerError::OutsideWork { path });
+                let Some(file) = beneath(&root, &relative_path, nix::fcntl::OFlag::empty())
+                    .map_err(read_error(&work.join(&relative_path)))?
+                else {
+                    continue;
                 };
-                let relative = relative.to_string_lossy().into_owned();
+                let relative = relative_path.to_string_lossy().into_owned();
                 let wanted = if RESERVED_OUTPUTS.contains(&relative.as_str()) {
                     tracing::warn!("the code wrote {relative}; it is stored as output-{relative}");
                     format!("output-{relative}")
@@ -496,7 +520,9 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
                     n += 1;
                     name = format!("{wanted}.{n}");
                 }
-                let bytes = std::fs::read(&path).map_err(read_error(&path))?;
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::fs::File::from(file), &mut bytes)
+                    .map_err(read_error(&work.join(&relative_path)))?;
                 let sha256 = crate::history::sha256_hex(&bytes);
                 files.push(crate::models::OutputFile {
                     content_type: crate::models::OutputFile::content_type_of(&name).to_owned(),
@@ -517,6 +543,36 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
     storage.write(&outputs_manifest(prefix), manifest).await?;
     tracing::info!(files = count, "outputs written");
     Ok(())
+}
+
+/// Opens `relative` beneath `root` (`.` for the root itself) without following a symbolic
+/// link anywhere on the way; `None` when a link or a climb out was met (logged and skipped).
+fn beneath(
+    root: &std::os::fd::OwnedFd,
+    relative: &Path,
+    flags: nix::fcntl::OFlag,
+) -> Result<Option<std::os::fd::OwnedFd>, std::io::Error> {
+    use nix::fcntl::{OFlag, OpenHow, ResolveFlag};
+    let path = if relative.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        relative
+    };
+    let how = OpenHow::new()
+        .flags(flags | OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
+        .resolve(
+            ResolveFlag::RESOLVE_BENEATH
+                | ResolveFlag::RESOLVE_NO_SYMLINKS
+                | ResolveFlag::RESOLVE_NO_MAGICLINKS,
+        );
+    match nix::fcntl::openat2(root, path, how) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(errno @ (nix::errno::Errno::ELOOP | nix::errno::Errno::EXDEV)) => {
+            tracing::warn!(path = %relative.display(), error = %errno, "an output path holds a symbolic link; skipped");
+            Ok(None)
+        }
+        Err(errno) => Err(errno.into()),
+    }
 }
 
 /// The list of a job's outputs, beside them: `results/{job_id}/outputs.json`.
@@ -633,6 +689,47 @@ pub fn exit_code(result: &ExecutionResult) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::decode_complete;
+
+    #[tokio::test]
+    async fn outputs_are_read_beneath_the_work_folder_without_following_links() {
+        let work = tempfile::tempdir().expect("work");
+        let outside = tempfile::tempdir().expect("outside");
+        std::fs::write(outside.path().join("secret.txt"), "host secret").expect("write");
+        std::fs::write(work.path().join("a.txt"), "a").expect("write");
+        std::fs::create_dir(work.path().join("sub")).expect("mkdir");
+        std::fs::write(work.path().join("sub/b.txt"), "b").expect("write");
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.txt"),
+            work.path().join("link.txt"),
+        )
+        .expect("symlink");
+        std::os::unix::fs::symlink(outside.path(), work.path().join("dirlink")).expect("symlink");
+        let results = tempfile::tempdir().expect("results");
+        let storage = crate::storage::Storage::from_settings(&crate::config::StorageSettings {
+            root: results.path().display().to_string(),
+            ..crate::config::StorageSettings::default()
+        })
+        .expect("storage");
+        super::upload_outputs(&storage, "results/j", work.path())
+            .await
+            .expect("outputs");
+        let manifest: Vec<crate::models::OutputFile> = serde_json::from_slice(
+            &storage
+                .read("results/j/outputs.json")
+                .await
+                .expect("manifest"),
+        )
+        .expect("json");
+        let names: Vec<&str> = manifest.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a.txt", "sub/b.txt"]);
+        // A work folder that is itself a link is refused, not followed.
+        let swapped = tempfile::tempdir().expect("swapped");
+        let link = swapped.path().join("work");
+        std::os::unix::fs::symlink(outside.path(), &link).expect("symlink");
+        assert!(super::upload_outputs(&storage, "results/k", &link)
+            .await
+            .is_err());
+    }
 
     #[test]
     fn split_characters_wait_and_invalid_bytes_are_replaced_one_each() {
