@@ -464,8 +464,7 @@ pub struct OutputLine {
 
 /// Every regular file under `work`, written to `prefix/<relative path>`. The folder is the
 /// sandbox uid's: every directory and file is opened beneath it without following any
-/// symbolic link in any part of its path (`openat2` with `RESOLVE_BENEATH` and
-/// `RESOLVE_NO_SYMLINKS`), so that nothing swapped in while the runner reads (by the code's
+/// symbolic link in any part of its path ([`beneath`]), so that nothing swapped in while the runner reads (by the code's
 /// leftovers, or a host process running as that uid) makes it read another file.
 async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<(), RunnerError> {
     let read_error = |path: &Path| {
@@ -545,34 +544,48 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
     Ok(())
 }
 
-/// Opens `relative` beneath `root` (`.` for the root itself) without following a symbolic
-/// link anywhere on the way; `None` when a link or a climb out was met (logged and skipped).
+/// Opens `relative` beneath `root` (the root itself when empty) one part at a time, each
+/// relative to the last with `O_NOFOLLOW`: no symbolic link is followed anywhere on the way
+/// (the same guarantee as `openat2`'s `RESOLVE_NO_SYMLINKS`, which seccomp profiles of
+/// container runtimes may refuse). `None` when a link (or a part that is not a plain name)
+/// was met: logged and skipped.
 fn beneath(
     root: &std::os::fd::OwnedFd,
     relative: &Path,
     flags: nix::fcntl::OFlag,
 ) -> Result<Option<std::os::fd::OwnedFd>, std::io::Error> {
-    use nix::fcntl::{OFlag, OpenHow, ResolveFlag};
-    let path = if relative.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        relative
-    };
-    let how = OpenHow::new()
-        .flags(flags | OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC)
-        .resolve(
-            ResolveFlag::RESOLVE_BENEATH
-                | ResolveFlag::RESOLVE_NO_SYMLINKS
-                | ResolveFlag::RESOLVE_NO_MAGICLINKS,
-        );
-    match nix::fcntl::openat2(root, path, how) {
-        Ok(fd) => Ok(Some(fd)),
-        Err(errno @ (nix::errno::Errno::ELOOP | nix::errno::Errno::EXDEV)) => {
-            tracing::warn!(path = %relative.display(), error = %errno, "an output path holds a symbolic link; skipped");
-            Ok(None)
-        }
-        Err(errno) => Err(errno.into()),
+    use nix::fcntl::OFlag;
+    use std::path::Component;
+    let parts: Vec<&std::ffi::OsStr> = relative
+        .components()
+        .map(|part| match part {
+            Component::Normal(name) => Some(name),
+            _ => None,
+        })
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    if parts.len() != relative.components().count() {
+        tracing::warn!(path = %relative.display(), "an output path is not plain names; skipped");
+        return Ok(None);
     }
+    let mut current = root.try_clone()?;
+    for (index, part) in parts.iter().enumerate() {
+        let last = index + 1 == parts.len();
+        let oflag = if last {
+            flags | OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC
+        } else {
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC
+        };
+        current = match nix::fcntl::openat(&current, *part, oflag, nix::sys::stat::Mode::empty()) {
+            Ok(fd) => fd,
+            Err(errno @ (nix::errno::Errno::ELOOP | nix::errno::Errno::ENOTDIR)) => {
+                tracing::warn!(path = %relative.display(), error = %errno, "an output path holds a symbolic link; skipped");
+                return Ok(None);
+            }
+            Err(errno) => return Err(errno.into()),
+        };
+    }
+    Ok(Some(current))
 }
 
 /// The list of a job's outputs, beside them: `results/{job_id}/outputs.json`.
