@@ -15,6 +15,8 @@ pub enum StorageError {
     Required { name: &'static str },
     #[error("storage.account_name (or AZURE_STORAGE_ACCOUNT) is required for azblob")]
     AccountName,
+    #[error("storage.root {0:?} must be plain names separated by '/' (no '.', '..' or parts with blanks at their ends): a bucket's keys are read as written, and the service must know exactly which keys are its own")]
+    BadRoot(String),
     #[error("cannot read the working directory (storage.root {root} is relative)")]
     WorkingDir {
         root: String,
@@ -69,6 +71,12 @@ impl Storage {
         // Installing twice is a no-op.
         opendal_http_transport_reqwest::install_default();
         let root = settings.root.trim_matches('/');
+        let plain = root
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && part.trim() == part);
+        if settings.backend != StorageBackend::Fs && !root.is_empty() && !plain {
+            return Err(StorageError::BadRoot(settings.root.clone()));
+        }
         let (op, base) = match settings.backend {
             StorageBackend::Fs => {
                 let folder = absolute(&settings.root)?;
@@ -252,5 +260,38 @@ mod tests {
         );
         let location = storage.location("results/r1/result.json");
         assert_eq!(std::fs::read(&location).expect("a real file"), b"{}");
+    }
+}
+
+#[cfg(test)]
+mod root_tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_root_must_be_plain_names() {
+        // Round 2 of the inputs review: a root written `./pyexec` kept its data under
+        // `pyexec/` while the input check protected `./pyexec/`.
+        for root in ["./pyexec", "pyexec/.", "a/../pyexec", "a//b", " pyexec"] {
+            let settings = StorageSettings {
+                backend: StorageBackend::S3,
+                root: root.to_owned(),
+                container: Some("bucket".to_owned()),
+                ..StorageSettings::default()
+            };
+            assert!(
+                matches!(
+                    Storage::from_settings(&settings),
+                    Err(StorageError::BadRoot(_))
+                ),
+                "{root:?}"
+            );
+        }
+        let plain = StorageSettings {
+            backend: StorageBackend::S3,
+            root: "/pyexec/results/".to_owned(),
+            container: Some("bucket".to_owned()),
+            ..StorageSettings::default()
+        };
+        assert!(Storage::from_settings(&plain).is_ok());
     }
 }

@@ -406,6 +406,28 @@ fn the_input_folder_stays_the_runners_and_read_only() {
         .call();
 }
 
+/// An executor whose job storage is `bucket` on moto under the root `pyexec`, with `extra`
+/// settings.
+fn s3_executor(endpoint: &str, bucket: &str, extra: &str) -> App {
+    let config = format!(
+        r#"{extra}
+[storage]
+backend = "s3"
+container = "{bucket}"
+endpoint = "{endpoint}"
+region = "us-east-1"
+access_key_id = "test"
+secret_access_key = "test"
+"#
+    );
+    spawn(
+        Role::Executor,
+        Options::default()
+            .config(keys(&config))
+            .env(&[("PYEXEC_STORAGE__ROOT", "pyexec")]),
+    )
+}
+
 /// moto's endpoint, which `scripts/test.sh` starts.
 fn s3_endpoint() -> String {
     std::env::var("S3_TEST_ENDPOINT").unwrap_or_else(|_| {
@@ -433,22 +455,7 @@ fs.put({local:?}, "{bucket}/datasets/sales.parquet")
 "#,
         local = local.display().to_string()
     ));
-    let config = format!(
-        r#"[storage]
-backend = "s3"
-container = "{bucket}"
-endpoint = "{endpoint}"
-region = "us-east-1"
-access_key_id = "test"
-secret_access_key = "test"
-"#
-    );
-    let app = spawn(
-        Role::Executor,
-        Options::default()
-            .config(keys(&config))
-            .env(&[("PYEXEC_STORAGE__ROOT", "pyexec")]),
-    );
+    let app = s3_executor(&endpoint, &bucket, "");
     let code = r#"import pandas as pd
 df = pd.read_parquet(f"{INPUT_DIR}/sales.parquet")
 print(len(df), df.groupby("region")["amount"].sum().to_dict())
@@ -508,24 +515,7 @@ fn an_upload_cut_off_by_the_server_leaves_no_multipart_upload_behind() {
     common::heavy_python(&format!(
         "import s3fs\ns3fs.S3FileSystem(key='test', secret='test', client_kwargs={{'endpoint_url': {endpoint:?}}}).mkdir({bucket:?})"
     ));
-    let config = format!(
-        r#"[server]
-request_timeout_secs = 3.0
-[storage]
-backend = "s3"
-container = "{bucket}"
-endpoint = "{endpoint}"
-region = "us-east-1"
-access_key_id = "test"
-secret_access_key = "test"
-"#
-    );
-    let app = spawn(
-        Role::Executor,
-        Options::default()
-            .config(keys(&config))
-            .env(&[("PYEXEC_STORAGE__ROOT", "pyexec")]),
-    );
+    let app = s3_executor(&endpoint, &bucket, "[server]\nrequest_timeout_secs = 3.0");
     let address = app
         .url("")
         .trim_start_matches("http://")

@@ -13,15 +13,7 @@ use common::app::{spawn, App, Options, Role};
 use serde_json::{json, Value};
 
 fn keys() -> String {
-    let all = ["execute", "jobs:read", "jobs:write"];
-    let mut text = String::from("[auth]\nrate_per_sec = 0\n");
-    for entry in [
-        common::api_key("alice", &all, ""),
-        common::api_key("mallory", &all, ""),
-    ] {
-        text.push_str(&entry);
-    }
-    text
+    common::two_callers("")
 }
 
 /// Status, headers asked for, and the body's bytes.

@@ -285,6 +285,10 @@ pub fn check_object_key(
         if segment.trim() != segment {
             return Err("a part of the path begins or ends with whitespace".to_owned());
         }
+        // Azure Blob drops a trailing dot from a name part: `root./x` would read `root/x`.
+        if segment.ends_with('.') {
+            return Err("a part of the path ends with a dot".to_owned());
+        }
         if segment
             .chars()
             .any(|c| c.is_control() || c == '\\' || invisible(c))
@@ -639,6 +643,9 @@ mod tests {
             "s3://lake/data/x.csv ",
             "s3://lake/data/\u{202e}vsc.exe",
             "s3://lake/data/\u{200b}x.csv",
+            // Round 2: Azure drops a part's trailing dot.
+            "s3://lake/pyexec-results./uploads/x/f-1",
+            "s3://lake/data./x.csv",
         ] {
             assert!(one(url, &s3(), &settings).is_err(), "{url:?}");
         }

@@ -19,6 +19,7 @@
 //! cgroup hierarchy or the temporary folder with this one.
 
 use std::fs;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -49,11 +50,17 @@ pub fn reclaim(cgroup_root: &Path, temp_dir: &Path) -> Reclaimed {
     for (path, owner) in matching(temp_dir, work_folder_owner) {
         let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
         if is_dir && !owner.is_alive() {
-            // A runner's input folder is left read-only (0555): opened up to be emptied.
-            let _ = fs::set_permissions(
-                &path,
-                <fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700),
-            );
+            // A runner's input folder is left read-only (0555): opened up to be emptied,
+            // through the folder itself (never a link swapped in since the check).
+            if let Ok(dir) = fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
+                .open(&path)
+            {
+                let _ = dir.set_permissions(
+                    <fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700),
+                );
+            }
             match fs::remove_dir_all(&path) {
                 Ok(()) => reclaimed.removed.push(path),
                 Err(err) => reclaimed.failed.push((path, err)),

@@ -501,11 +501,26 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
             if kind.is_dir() {
                 stack.push(relative_path);
             } else if kind.is_file() {
-                let Some(file) = beneath(&root, &relative_path, nix::fcntl::OFlag::empty())
+                if !storable(&relative_path) {
+                    tracing::warn!(path = %relative_path.display(), "an output name the storage would read differently (blanks or a dot at a part's end, a backslash, control characters); skipped");
+                    continue;
+                }
+                // Never blocks (a FIFO swapped in after the listing); checked to be a plain
+                // file with one name (a hard link to a file the code could not read itself
+                // would make the runner, root, read it for the code).
+                let Some(file) = beneath(&root, &relative_path, nix::fcntl::OFlag::O_NONBLOCK)
                     .map_err(read_error(&work.join(&relative_path)))?
                 else {
                     continue;
                 };
+                let file = std::fs::File::from(file);
+                let meta = file
+                    .metadata()
+                    .map_err(read_error(&work.join(&relative_path)))?;
+                if !meta.is_file() || std::os::unix::fs::MetadataExt::nlink(&meta) != 1 {
+                    tracing::warn!(path = %relative_path.display(), "an output is not a plain file with one name (a FIFO, a device or a hard link); skipped");
+                    continue;
+                }
                 let relative = relative_path.to_string_lossy().into_owned();
                 let wanted = if RESERVED_OUTPUTS.contains(&relative.as_str()) {
                     tracing::warn!("the code wrote {relative}; it is stored as output-{relative}");
@@ -520,7 +535,7 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
                     name = format!("{wanted}.{n}");
                 }
                 let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut std::fs::File::from(file), &mut bytes)
+                std::io::Read::read_to_end(&mut &file, &mut bytes)
                     .map_err(read_error(&work.join(&relative_path)))?;
                 let sha256 = crate::history::sha256_hex(&bytes);
                 files.push(crate::models::OutputFile {
@@ -542,6 +557,20 @@ async fn upload_outputs(storage: &Storage, prefix: &str, work: &Path) -> Result<
     storage.write(&outputs_manifest(prefix), manifest).await?;
     tracing::info!(files = count, "outputs written");
     Ok(())
+}
+
+/// Whether every part of an output's path is stored under exactly that name: opendal trims
+/// blanks off a key's ends (`result.json ` would replace the runner's own `result.json`),
+/// Azure drops a trailing dot, and some stores read `\\` as `/`.
+fn storable(relative: &Path) -> bool {
+    relative.components().all(|part| match part {
+        std::path::Component::Normal(name) => name.to_str().is_some_and(|name| {
+            name.trim() == name
+                && !name.ends_with('.')
+                && !name.chars().any(|c| c == '\\' || c.is_control())
+        }),
+        _ => false,
+    })
 }
 
 /// Opens `relative` beneath `root` (the root itself when empty) one part at a time, each
@@ -735,6 +764,39 @@ mod tests {
         .expect("json");
         let names: Vec<&str> = manifest.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(names, ["a.txt", "sub/b.txt"]);
+        // Round 2 of the review: a FIFO (it would block the runner forever), a hard link
+        // (to a file the code could not read itself) and names the storage would read as
+        // another (the runner's own records among them) are skipped.
+        let work2 = tempfile::tempdir().expect("work");
+        nix::unistd::mkfifo(&work2.path().join("pipe"), nix::sys::stat::Mode::S_IRWXU)
+            .expect("mkfifo");
+        std::fs::hard_link(
+            outside.path().join("secret.txt"),
+            work2.path().join("linked.txt"),
+        )
+        .expect("hard link");
+        for name in [
+            "result.json ",
+            "event.json\t",
+            "report.",
+            "a\\b.txt",
+            "ok.txt",
+        ] {
+            std::fs::write(work2.path().join(name), "x").expect("write");
+        }
+        super::upload_outputs(&storage, "results/m", work2.path())
+            .await
+            .expect("outputs");
+        let manifest: Vec<crate::models::OutputFile> = serde_json::from_slice(
+            &storage
+                .read("results/m/outputs.json")
+                .await
+                .expect("manifest"),
+        )
+        .expect("json");
+        let names: Vec<&str> = manifest.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["ok.txt"]);
+        assert!(storage.read("results/m/result.json").await.is_err());
         // A work folder that is itself a link is refused, not followed.
         let swapped = tempfile::tempdir().expect("swapped");
         let link = swapped.path().join("work");

@@ -151,34 +151,8 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
     // The work folder may sit under the new root's mount point (/tmp): hold it by an fd now
     // and bind it through /proc/self/fd once the root is built. A symbolic link in its
     // place is refused (O_NOFOLLOW with O_DIRECTORY), never followed to another folder.
-    let work_fd = match &setup.work_dir {
-        Some(dir) => Some(
-            nix::fcntl::open(
-                dir.as_path(),
-                nix::fcntl::OFlag::O_PATH
-                    | nix::fcntl::OFlag::O_DIRECTORY
-                    | nix::fcntl::OFlag::O_NOFOLLOW
-                    | nix::fcntl::OFlag::O_CLOEXEC,
-                nix::sys::stat::Mode::empty(),
-            )
-            .step(format!("open the work folder {}", dir.display()))?,
-        ),
-        None => None,
-    };
-    let input_fd = match &setup.input_dir {
-        Some(dir) => Some(
-            nix::fcntl::open(
-                dir.as_path(),
-                nix::fcntl::OFlag::O_PATH
-                    | nix::fcntl::OFlag::O_DIRECTORY
-                    | nix::fcntl::OFlag::O_NOFOLLOW
-                    | nix::fcntl::OFlag::O_CLOEXEC,
-                nix::sys::stat::Mode::empty(),
-            )
-            .step(format!("open the input folder {}", dir.display()))?,
-        ),
-        None => None,
-    };
+    let work_fd = hold(setup.work_dir.as_deref(), "work")?;
+    let input_fd = hold(setup.input_dir.as_deref(), "input")?;
     mount(
         Some("tmpfs"),
         NEW_ROOT,
@@ -213,57 +187,14 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
     fs::create_dir_all(&work).step("create /work in the new root")?;
     fs::set_permissions(&work, fs::Permissions::from_mode(0o700)).step("make /work private")?;
     if let Some(fd) = &work_fd {
-        use std::os::fd::AsRawFd as _;
-        let source = format!("/proc/self/fd/{}", fd.as_raw_fd());
-        mount(
-            Some(source.as_str()),
-            &work,
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .step("bind the work folder")?;
-        mount(
-            None::<&str>,
-            &work,
-            None::<&str>,
-            MsFlags::MS_REMOUNT
-                | MsFlags::MS_BIND
-                | MsFlags::MS_NOSUID
-                | MsFlags::MS_NODEV
-                | MsFlags::MS_NOEXEC,
-            None::<&str>,
-        )
-        .step("remount the work folder nosuid,nodev,noexec")?;
+        bind_held(fd, &work, MsFlags::empty(), "work")?;
     }
     drop(work_fd);
     if setup.work_dir.is_some() {
         let input = root.join("input");
         fs::create_dir_all(&input).step("create /input in the new root")?;
         if let Some(fd) = &input_fd {
-            use std::os::fd::AsRawFd as _;
-            let source = format!("/proc/self/fd/{}", fd.as_raw_fd());
-            mount(
-                Some(source.as_str()),
-                &input,
-                None::<&str>,
-                MsFlags::MS_BIND | MsFlags::MS_REC,
-                None::<&str>,
-            )
-            .step("bind the input folder")?;
-            mount(
-                None::<&str>,
-                &input,
-                None::<&str>,
-                MsFlags::MS_REMOUNT
-                    | MsFlags::MS_BIND
-                    | MsFlags::MS_RDONLY
-                    | MsFlags::MS_NOSUID
-                    | MsFlags::MS_NODEV
-                    | MsFlags::MS_NOEXEC,
-                None::<&str>,
-            )
-            .step("remount the input folder read-only, nosuid,nodev,noexec")?;
+            bind_held(fd, &input, MsFlags::MS_RDONLY, "input")?;
         }
     }
     drop(input_fd);
@@ -296,6 +227,58 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
         None::<&str>,
     )
     .step("remount the root read-only")?;
+    Ok(())
+}
+
+/// Opens the host folder `dir` (the `what` folder) to bind later: a symbolic link in its
+/// place is refused (`O_NOFOLLOW` with `O_DIRECTORY`), never followed to another folder.
+fn hold(dir: Option<&Path>, what: &str) -> Result<Option<std::os::fd::OwnedFd>, InitError> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    nix::fcntl::open(
+        dir,
+        nix::fcntl::OFlag::O_PATH
+            | nix::fcntl::OFlag::O_DIRECTORY
+            | nix::fcntl::OFlag::O_NOFOLLOW
+            | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .map(Some)
+    .step(format!("open the {what} folder {}", dir.display()))
+}
+
+/// Binds the folder held by `fd` at `target`, then remounts it `nosuid,nodev,noexec` and
+/// `extra` (`MS_RDONLY` for the inputs).
+fn bind_held(
+    fd: &std::os::fd::OwnedFd,
+    target: &Path,
+    extra: MsFlags,
+    what: &str,
+) -> Result<(), InitError> {
+    use std::os::fd::AsRawFd as _;
+    let source = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    mount(
+        Some(source.as_str()),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .step(format!("bind the {what} folder"))?;
+    mount(
+        None::<&str>,
+        target,
+        None::<&str>,
+        MsFlags::MS_REMOUNT
+            | MsFlags::MS_BIND
+            | MsFlags::MS_NOSUID
+            | MsFlags::MS_NODEV
+            | MsFlags::MS_NOEXEC
+            | extra,
+        None::<&str>,
+    )
+    .step(format!("remount the {what} folder nosuid,nodev,noexec"))?;
     Ok(())
 }
 

@@ -134,3 +134,15 @@ pub fn api_key(id: &str, scopes: &[&str], extra: &str) -> String {
         scopes.join(", ")
     )
 }
+
+/// A configuration with `extra` (tables before the keys) and two callers, `alice` and
+/// `mallory`, each with `execute`, `jobs:read` and `jobs:write` and no rate limit.
+#[allow(dead_code)]
+pub fn two_callers(extra: &str) -> String {
+    let all = ["execute", "jobs:read", "jobs:write"];
+    format!(
+        "{extra}\n[auth]\nrate_per_sec = 0\n{}{}",
+        api_key("alice", &all, ""),
+        api_key("mallory", &all, "")
+    )
+}

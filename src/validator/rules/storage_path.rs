@@ -232,9 +232,11 @@ fn path_is_safe(
                         rest.push_str(&text.value);
                     }
                     InterpolatedStringElement::Interpolation(value) if first => {
+                        plain_interpolation(value)?;
                         path_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                     }
                     InterpolatedStringElement::Interpolation(value) => {
+                        plain_interpolation(value)?;
                         value_piece_is_safe(checker, io, &value.expression, depth + 1, budget)?;
                         rest.push_str(&piece_text(checker, &value.expression));
                     }
@@ -394,6 +396,37 @@ fn value_piece_is_safe(
             }
         }
         _ => Err("a path piece computed at run time could climb out of the output folder; use a literal or a number".to_owned()),
+    }
+}
+
+/// An f-string field in a path adds only its value's text: no `=` (the expression's own
+/// text), and a format spec only of the numeric kind (`03d`, `.2f`, `,`): a fill character
+/// needs an alignment (`<`, `>`, `^`, `=`), and `{'':.>2}` is `..`, `{'':/>1}` is `/`.
+fn plain_interpolation(value: &ruff_python_ast::InterpolatedElement) -> Result<(), String> {
+    if value.debug_text.is_some() {
+        return Err("a path field with `=` adds the expression's text to the path".to_owned());
+    }
+    let Some(spec) = &value.format_spec else {
+        return Ok(());
+    };
+    let mut text = String::new();
+    for element in spec.elements.iter() {
+        match element {
+            InterpolatedStringElement::Literal(literal) => text.push_str(&literal.value),
+            InterpolatedStringElement::Interpolation(_) => {
+                return Err("a computed format spec in a path cannot be checked".to_owned())
+            }
+        }
+    }
+    let numeric = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || "+- ,_.dxXobnfFeEgG%".contains(c));
+    if numeric {
+        Ok(())
+    } else {
+        Err(format!(
+            "the format spec {text:?} in a path could add text (fill and alignment); only numeric specs such as `03d` are allowed"
+        ))
     }
 }
 
