@@ -71,10 +71,7 @@ impl Storage {
         // Installing twice is a no-op.
         opendal_http_transport_reqwest::install_default();
         let root = settings.root.trim_matches('/');
-        let plain = root
-            .split('/')
-            .all(|part| !part.is_empty() && part != "." && part != ".." && part.trim() == part);
-        if settings.backend != StorageBackend::Fs && !root.is_empty() && !plain {
+        if settings.backend != StorageBackend::Fs && !root.is_empty() && !plain_path(root) {
             return Err(StorageError::BadRoot(settings.root.clone()));
         }
         let (op, base) = match settings.backend {
@@ -207,6 +204,14 @@ impl Storage {
     pub fn location(&self, path: &str) -> String {
         join(&self.base, path)
     }
+}
+
+/// Whether every `/`-separated part of `path` is a plain name: not empty, `.` or `..`, and
+/// without blanks at its ends (which the storage layer would trim: it would read another
+/// key than the one checked).
+pub fn plain_path(path: &str) -> bool {
+    path.split('/')
+        .all(|part| !part.is_empty() && part != "." && part != ".." && part.trim() == part)
 }
 
 fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, StorageError> {

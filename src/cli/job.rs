@@ -327,7 +327,7 @@ async fn upload(api: &Api, path: &Path, format: Format) -> anyhow::Result<Upload
     }
     let sha256 = hasher
         .lock()
-        .map(|h| crate::jobs::inputs::hex(&h.clone().finalize()))
+        .map(|h| crate::history::hex(&h.clone().finalize()))
         .unwrap_or_default();
     if uploaded.sha256 != sha256 || uploaded.size != size {
         bail!(

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch, Notify};
 
-pub use record::{code_hash, millis, now_ms, parse_time, sha256_hex, Received, Row};
+pub use record::{code_hash, hex, millis, now_ms, parse_time, sha256_hex, Received, Row};
 use store::Store;
 pub use store::{Filter, Kind};
 

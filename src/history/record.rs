@@ -34,8 +34,12 @@ pub fn code_hash(code: &str) -> String {
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = <sha2::Sha256 as sha2::Digest>::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}
+
+/// `bytes` (a digest) as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// One request's row.

@@ -278,13 +278,12 @@ pub fn check_object_key(
     if key.is_empty() || key.ends_with('/') {
         return Err("names a folder, not a file".to_owned());
     }
+    if !crate::storage::plain_path(key) {
+        return Err(
+            "the path has an empty, '.' or '..' part, or a part with blanks at its ends".to_owned(),
+        );
+    }
     for segment in key.split('/') {
-        if segment.is_empty() || segment == "." || segment == ".." {
-            return Err("the path has an empty, '.' or '..' part".to_owned());
-        }
-        if segment.trim() != segment {
-            return Err("a part of the path begins or ends with whitespace".to_owned());
-        }
         // Azure Blob drops a trailing dot from a name part: `root./x` would read `root/x`.
         if segment.ends_with('.') {
             return Err("a part of the path ends with a dot".to_owned());
@@ -346,10 +345,7 @@ pub async fn stage(
         };
         let (store, key, expected, name) = match &input.location {
             InputLocation::Upload { key } => {
-                let plain = key.split('/').all(|part| {
-                    !part.is_empty() && part != "." && part != ".." && part.trim() == part
-                });
-                if !plain || !key.starts_with(&format!("{UPLOADS}/")) {
+                if !crate::storage::plain_path(key) || !key.starts_with(&format!("{UPLOADS}/")) {
                     return Err(fail(&input.name, "not an upload's place".to_owned()));
                 }
                 let record = match storage.read(&record_key(key)).await {
@@ -503,15 +499,7 @@ async fn copy(
     file.flush()
         .await
         .map_err(|e| format!("writing it to the input folder failed: {e}"))?;
-    Ok((copied, hex(&hasher.finalize())))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    Ok((copied, crate::history::hex(&hasher.finalize())))
 }
 
 /// Where the resolved inputs travel to the runner: the `INPUTS` variable.

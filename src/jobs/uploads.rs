@@ -108,7 +108,7 @@ impl JobService {
             file_id,
             name: name.to_owned(),
             size,
-            sha256: super::inputs::hex(&hasher.finalize()),
+            sha256: crate::history::hex(&hasher.finalize()),
             created_at: now_rfc3339(),
         };
         let json =
