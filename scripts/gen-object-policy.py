@@ -275,6 +275,137 @@ def generate(tier):
     return entries, missing, walked
 
 
+def parameters(holder, name, obj):
+    """(positional slots, keyword names, takes *args) of a callable, or None when it has no
+    readable signature (C methods such as numpy.ndarray.tofile). A method reached through
+    its class loses its `self` (it is called on an instance)."""
+    drop_first = False
+    if isinstance(holder, type):
+        # Called on an instance: the first parameter is the instance, unless the member is a
+        # static method or already bound (a class method).
+        raw = static_member_raw(holder, name)
+        bound = inspect.ismethod(obj) or (
+            isinstance(obj, types.BuiltinMethodType) and getattr(obj, "__self__", None) is not None
+        )
+        drop_first = not isinstance(raw, staticmethod) and not bound
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return None
+    positional, keywords, star = [], [], False
+    for i, (pname, param) in enumerate(signature.parameters.items()):
+        if drop_first and i == 0:
+            continue
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            positional.append(pname)
+        if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+            keywords.append(pname)
+        if param.kind == param.VAR_POSITIONAL:
+            star = True
+    return positional, keywords, star
+
+
+def static_member_raw(cls, name):
+    try:
+        return inspect.getattr_static(cls, name)
+    except Exception:
+        return None
+
+
+def io_signatures(entries):
+    """The parameters of every data I/O function and method of heavy.toml [io], read from the
+    real runtime: the validator accepts only these keywords (less the forbidden ones) in a
+    data I/O call, and maps positional arguments to them, so a library upgrade that adds a
+    parameter shows up here and in review. Methods (`to_csv`) are called on values of unknown
+    type: every callable of that name the walk reached counts, position by position."""
+    io_policy = load_toml("heavy.toml")["io"]
+    forbidden = set(io_policy.get("forbidden_keywords", []))
+    forwards = io_policy.get("forwards", {})
+
+    def holder_and_object(path):
+        parent, _, name = path.rpartition(".")
+        holder = resolve(parent) if parent else None
+        return holder, name, (getattr(holder, name, None) if holder is not None else None)
+
+    def describe(candidates, extra):
+        # A C method without a signature (numpy.ndarray.dump) adds no positions; the
+        # positions are unknown only when no candidate has a signature.
+        readable = [params for params in candidates if params is not None]
+        slots, names, star, unknown = [], set(), False, not readable
+        for params in readable:
+            positional, keywords, takes_star = params
+            for i, pname in enumerate(positional):
+                while len(slots) <= i:
+                    slots.append(set())
+                slots[i].add(pname)
+            names.update(keywords)
+            star = star or takes_star
+        for params in extra:
+            if params is not None:
+                names.update(params[1])
+        names -= forbidden
+        positional = "?" if unknown or not candidates else ",".join("|".join(sorted(s)) for s in slots)
+        if star:
+            positional += ",*"
+        return positional, ",".join(sorted(names)) or "-"
+
+    path_keywords = {f["path"]: f["keyword"] for f in io_policy["functions"]}
+
+    def forwarded(key):
+        """The parameters of where `key`'s **kwargs go, less the target's own path (the
+        caller's path is the one checked)."""
+        out = []
+        for target in forwards.get(key, []):
+            holder, name, obj = holder_and_object(target)
+            if obj is None:
+                raise SystemExit(f"heavy.toml [io.forwards] {key}: {target} not found")
+            params = parameters(holder, name, obj)
+            if params is not None:
+                own_path = path_keywords.get(target)
+                params = (params[0], [k for k in params[1] if k != own_path], params[2])
+            out.append(params)
+        return out
+
+    lines = []
+    for entry in io_policy["functions"]:
+        path = entry["path"]
+        if path.endswith("*"):
+            parent, _, prefix = path[:-1].rpartition(".")
+            holder = resolve(parent)
+            names = [n for n in public_names(holder) if n.startswith(prefix)] if holder is not None else []
+            targets = [f"{parent}.{n}" for n in names]
+        else:
+            targets = [path]
+        for target in targets:
+            holder, name, obj = holder_and_object(target)
+            if obj is None or not callable(obj) or isinstance(obj, types.ModuleType):
+                continue
+            positional, keywords = describe([parameters(holder, name, obj)], forwarded(target))
+            lines.append(("function", target, positional, keywords))
+    for method in io_policy["methods"]["names"]:
+        candidates = []
+        for path in sorted(entries):
+            if path.rpartition(".")[2] != method or entries[path][0] != "ok":
+                continue
+            holder, name, obj = holder_and_object(path)
+            if obj is not None and callable(obj):
+                candidates.append(parameters(holder, name, obj))
+        positional, keywords = describe(candidates, forwarded(method))
+        lines.append(("method", method, positional, keywords))
+    return sorted(set(lines))
+
+
+def render_signatures(lines):
+    out = io.StringIO()
+    version = ".".join(map(str, sys.version_info[:3]))
+    out.write("# Parameters of the heavy tier's data I/O functions and methods: generated by\n")
+    out.write(f"# scripts/gen-object-policy.py heavy from Python {version} and the heavy runtime. Do not edit.\n")
+    out.write("# kind<TAB>name<TAB>positional slots (names|of|candidates, * = takes *args, ? = unknown)<TAB>keywords accepted (- = none)\n")
+    for kind, name, positional, keywords in lines:
+        out.write(f"{kind}\t{name}\t{positional}\t{keywords}\n")
+    return out.getvalue()
+
+
 def render(tier, entries, missing):
     out = io.StringIO()
     version = ".".join(map(str, sys.version_info[:3]))
@@ -294,22 +425,9 @@ def render(tier, entries, missing):
     return out.getvalue()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("tier", choices=["lightweight", "heavy"])
-    parser.add_argument("--check", action="store_true", help="compare with the file on disk")
-    parser.add_argument("--out", help="where to write (default roles/policy/objects/TIER.tsv)")
-    args = parser.parse_args()
-    warnings.simplefilter("ignore")
-    # Importing some libraries prints; keep the table clean.
-    real_stdout, sys.stdout = sys.stdout, io.StringIO()
-    try:
-        entries, missing, _ = generate(args.tier)
-    finally:
-        sys.stdout = real_stdout
-    text = render(args.tier, entries, missing)
-    path = args.out or os.path.join(POLICY, "objects", f"{args.tier}.tsv")
-    if args.check:
+def write_or_check(path, text, check, summary):
+    """Writes `text` to `path`, or with `check` fails when the file on disk differs."""
+    if check:
         try:
             with open(path, encoding="utf-8") as f:
                 current = f.read()
@@ -323,16 +441,49 @@ def main():
             shown = list(diff)
             print("\n".join(shown[:80]), file=sys.stderr)
             print(f"{path} is out of date ({len(shown)} diff lines): regenerate it", file=sys.stderr)
-            sys.exit(1)
-        print(f"{path}: up to date ({len(entries)} objects)")
-        return
+            return False
+        print(f"{path}: up to date ({summary})")
+        return True
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
+    print(f"{path}: {summary}")
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tier", choices=["lightweight", "heavy"])
+    parser.add_argument("--check", action="store_true", help="compare with the files on disk")
+    parser.add_argument("--out", help="folder to write into (default roles/policy/objects)")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    # Importing some libraries prints; keep the table clean.
+    real_stdout, sys.stdout = sys.stdout, io.StringIO()
+    try:
+        entries, missing, _ = generate(args.tier)
+        signatures = io_signatures(entries) if args.tier == "heavy" else None
+    finally:
+        sys.stdout = real_stdout
+    folder = args.out or os.path.join(POLICY, "objects")
     counts = {}
     for verdict, _ in entries.values():
         counts[verdict] = counts.get(verdict, 0) + 1
-    print(f"{path}: {len(entries)} objects {counts}; not importable: {missing}")
+    ok = write_or_check(
+        os.path.join(folder, f"{args.tier}.tsv"),
+        render(args.tier, entries, missing),
+        args.check,
+        f"{len(entries)} objects {counts}; not importable: {missing}",
+    )
+    if signatures is not None:
+        ok = write_or_check(
+            os.path.join(folder, "io-signatures.tsv"),
+            render_signatures(signatures),
+            args.check,
+            f"{len(signatures)} data I/O functions and methods",
+        ) and ok
+    if not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

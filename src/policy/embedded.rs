@@ -37,6 +37,10 @@ const POLICY_FILES: &[(&str, &str)] = &[
         "objects/heavy.tsv",
         include_str!("../../roles/policy/objects/heavy.tsv"),
     ),
+    (
+        "objects/io-signatures.tsv",
+        include_str!("../../roles/policy/objects/io-signatures.tsv"),
+    ),
 ];
 
 impl Embedded {

@@ -15,7 +15,7 @@ use serde::Deserialize;
 pub use deny::{DenyEntry, DenyList};
 pub use embedded::{read_policy_file, Embedded, PolicyFiles};
 pub use objects::{Danger, Lookup, ObjectTable};
-pub use tier::{IoFunction, IoPolicy, TierPolicy};
+pub use tier::{IoFunction, IoPolicy, Signature, TierPolicy};
 
 use crate::models::Tier;
 
@@ -65,6 +65,11 @@ impl PolicySet {
             &sources.policy_file("heavy.toml")?,
             Some(&lightweight),
         )?;
+        let mut heavy = heavy;
+        if let Some(io) = heavy.io.as_mut() {
+            let file = "objects/io-signatures.tsv";
+            io.load_signatures(file, &sources.policy_file(file)?)?;
+        }
         let deny = DenyList::parse("denylist.toml", &sources.policy_file("denylist.toml")?)?;
         let attributes = parse_toml::<AttributePolicy>(
             "attributes.toml",
@@ -190,5 +195,53 @@ mod tests {
                 "{module} is both allowed and denied"
             );
         }
+    }
+
+    #[test]
+    fn io_parameters_come_from_the_runtime_less_the_forbidden_ones() {
+        let policy = PolicySet::embedded().expect("embedded policy is valid");
+        let io = policy.heavy.io.as_ref().expect("the heavy tier has [io]");
+        let read_csv = io
+            .function_signature("pandas.read_csv")
+            .expect("pandas.read_* expanded to read_csv");
+        assert!(read_csv.keywords.contains("sep"));
+        let load = io.function_signature("numpy.load").expect("numpy.load");
+        assert!(!load.keywords.contains("allow_pickle"));
+        assert!(!load.keywords.contains("mmap_mode"));
+        // Positions keep the forbidden names: numpy.load(file, mmap_mode, allow_pickle).
+        assert_eq!(load.slot(2), Some(&["allow_pickle".to_owned()][..]));
+        let to_csv = io.method_signature("to_csv").expect("to_csv");
+        assert!(to_csv.keywords.contains("index"));
+        assert!(!to_csv.keywords.contains("filesystem"));
+    }
+
+    /// The policy files with one replaced.
+    struct Replaced(&'static str, String);
+
+    impl PolicyFiles for Replaced {
+        fn policy_file(&self, name: &str) -> Result<String, PolicyError> {
+            if name == self.0 {
+                return Ok(self.1.clone());
+            }
+            Embedded.policy_file(name)
+        }
+    }
+
+    #[test]
+    fn io_parameters_missing_for_a_listed_function_are_refused() {
+        let file = "objects/io-signatures.tsv";
+        let full = Embedded::policy_file(file).expect("built in");
+        let without_load: String = full
+            .lines()
+            .filter(|line| !line.starts_with("function\tnumpy.load\t"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let err = PolicySet::load(&Replaced(file, without_load)).expect_err("numpy.load missing");
+        assert!(err.to_string().contains(file), "{err}");
+        let message = format!("{err:?}");
+        assert!(message.contains("numpy.load"), "{message}");
+        let err = PolicySet::load(&Replaced(file, "function\tx\t?\n".to_owned()))
+            .expect_err("three fields");
+        assert!(format!("{err:?}").contains("four tab-separated fields"));
     }
 }

@@ -43,9 +43,84 @@ pub struct IoPolicy {
     /// system or open files another way (`allow_pickle`, `filesystem`...).
     #[serde(default)]
     pub forbidden_keywords: Vec<String>,
+    /// Callables whose `**kwargs` go on to another one, by function path or method name
+    /// (`savefig` passes its keywords to `print_figure`): the generator adds the targets'
+    /// parameters to the keywords accepted. Read by `scripts/gen-object-policy.py` only.
+    #[serde(default)]
+    #[allow(dead_code)]
+    forwards: BTreeMap<String, Vec<String>>,
     /// Indices into `functions`, built after loading: the validator looks up every call.
     #[serde(skip)]
     index: IoIndex,
+    /// The parameters of every function and method, from `objects/io-signatures.tsv`.
+    #[serde(skip)]
+    signatures: Signatures,
+}
+
+/// The parameters of the data I/O functions and methods, read from the real runtime by
+/// `scripts/gen-object-policy.py` (`objects/io-signatures.tsv`).
+#[derive(Debug, Clone, Default)]
+struct Signatures {
+    functions: FxHashMap<String, Signature>,
+    methods: FxHashMap<String, Signature>,
+}
+
+/// What a call to one I/O function or method may pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signature {
+    /// The parameter names each position may fill (several for a method: every callable of
+    /// that name counts); `None` when no candidate has a readable signature.
+    pub slots: Option<Vec<Vec<String>>>,
+    /// Some candidate takes `*args`: positions past `slots` are its data.
+    pub star: bool,
+    /// The keywords accepted, less the forbidden ones.
+    pub keywords: FxHashSet<String>,
+}
+
+impl Signature {
+    /// The parameter names position `index` may fill, or `None` when unknown (no signature,
+    /// or past the listed positions of a callable taking `*args`).
+    pub fn slot(&self, index: usize) -> Option<&[String]> {
+        self.slots.as_ref()?.get(index).map(Vec::as_slice)
+    }
+
+    fn parse(file: &str, positional: &str, keywords: &str) -> Result<Self, PolicyError> {
+        let invalid = |message: String| PolicyError::Invalid {
+            file: file.to_owned(),
+            message,
+        };
+        let mut star = false;
+        let slots = match positional {
+            "?" => None,
+            "?,*" => {
+                star = true;
+                None
+            }
+            _ => {
+                let mut slots = Vec::new();
+                for slot in positional.split(',').filter(|s| !s.is_empty()) {
+                    if slot == "*" {
+                        star = true;
+                        continue;
+                    }
+                    if star {
+                        return Err(invalid(format!("`*` before a position in `{positional}`")));
+                    }
+                    slots.push(slot.split('|').map(str::to_owned).collect());
+                }
+                Some(slots)
+            }
+        };
+        let keywords = match keywords {
+            "-" => FxHashSet::default(),
+            _ => keywords.split(',').map(str::to_owned).collect(),
+        };
+        Ok(Self {
+            slots,
+            star,
+            keywords,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -65,6 +140,10 @@ pub struct IoFunction {
     pub arg: usize,
     /// Keyword of the path argument.
     pub keyword: String,
+    /// Its `**kwargs` are data, named by the caller (`numpy.savez(file, a=x)` names arrays):
+    /// any keyword but the forbidden ones is accepted.
+    #[serde(default)]
+    pub any_keyword: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,6 +188,76 @@ impl IoPolicy {
             .iter()
             .find(|(glob, _)| part.starts_with(glob.as_str()))?;
         self.functions.get(i)
+    }
+
+    /// Loads `objects/io-signatures.tsv`: `kind<TAB>name<TAB>positions<TAB>keywords` lines.
+    /// Every function and method the policy lists must have one (the generator writes them
+    /// all); a function matched by a pattern (`pandas.read_*`) has one per name found.
+    pub fn load_signatures(&mut self, file: &str, text: &str) -> Result<(), PolicyError> {
+        let mut signatures = Signatures::default();
+        for (number, line) in text.lines().enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [kind, name, positional, keywords] = fields[..] else {
+                return Err(PolicyError::Invalid {
+                    file: file.to_owned(),
+                    message: format!("line {}: expected four tab-separated fields", number + 1),
+                });
+            };
+            let signature = Signature::parse(file, positional, keywords)?;
+            let table = match kind {
+                "function" => &mut signatures.functions,
+                "method" => &mut signatures.methods,
+                other => {
+                    return Err(PolicyError::Invalid {
+                        file: file.to_owned(),
+                        message: format!("line {}: unknown kind `{other}`", number + 1),
+                    })
+                }
+            };
+            table.insert(name.to_owned(), signature);
+        }
+        let missing = self
+            .functions
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|p| !p.ends_with('*') && !signatures.functions.contains_key(*p))
+            .chain(
+                self.methods
+                    .names
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|m| !signatures.methods.contains_key(*m)),
+            )
+            .collect::<Vec<_>>();
+        if !missing.is_empty() {
+            return Err(PolicyError::Invalid {
+                file: file.to_owned(),
+                message: format!(
+                    "no parameters for {} (regenerate it with scripts/gen-object-policy.py heavy)",
+                    missing.join(", ")
+                ),
+            });
+        }
+        self.signatures = signatures;
+        Ok(())
+    }
+
+    /// The parameters of the I/O function `path` (as the function lookup matched it); `None`
+    /// for a function the runtime does not have (only its path keyword is then accepted).
+    pub fn function_signature(&self, path: &str) -> Option<&Signature> {
+        self.signatures.functions.get(path)
+    }
+
+    /// The parameters every callable named `method` takes.
+    pub fn method_signature(&self, method: &str) -> Option<&Signature> {
+        self.signatures.methods.get(method)
+    }
+
+    pub fn is_forbidden_keyword(&self, name: &str) -> bool {
+        self.forbidden_keywords.iter().any(|k| k == name)
     }
 
     pub fn is_method(&self, name: &str) -> bool {

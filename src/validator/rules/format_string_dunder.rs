@@ -1,4 +1,4 @@
-use ruff_python_ast::{Expr, ExprCall};
+use ruff_python_ast::{Expr, ExprCall, Operator};
 use ruff_text_size::{Ranged, TextRange};
 
 use super::declare_rule;
@@ -104,25 +104,131 @@ pub(crate) fn check_format_call(checker: &mut Checker<'_, '_>, call: &ExprCall) 
     if matches!(attribute.value.as_ref(), Expr::StringLiteral(_)) {
         return;
     }
-    // A name only ever assigned literal templates (each of which is scanned where it
-    // stands): `TEMPLATE = "..."` then `TEMPLATE.format(...)`.
-    if let Expr::Name(name) = attribute.value.as_ref() {
-        let id = name.id.as_str();
-        // The program's own name here (not a builtin such as `str`), only ever assigned
-        // literals.
-        let literal_only = checker.is_local(id)
-            && checker.bindings.assignments(id).is_some_and(|values| {
-                values
-                    .iter()
-                    .all(|v| matches!(v, Some(Expr::StringLiteral(_))))
-            });
-        if literal_only {
-            return;
-        }
+    let mut budget = TEMPLATE_STEPS;
+    if template_is_known(checker, attribute.value.as_ref(), 0, &mut budget) {
+        return;
     }
     checker.report(
         &FORMAT_STRING_DUNDER,
         call.range(),
-        format!("`.{method}()` on a format string that is not a literal; use an f-string, a literal template, or format(value, spec)"),
+        format!("`.{method}()` on a format string built from values the validator cannot see; use an f-string, a template of literal pieces, format(value, spec), or string.Template(text).substitute(...) for a template that comes from data"),
     );
+}
+
+/// Most expressions visited to decide whether one template is known.
+const TEMPLATE_STEPS: u32 = 256;
+/// Deepest chain of names followed.
+const TEMPLATE_DEPTH: u8 = 8;
+
+/// True when every replacement field of the template is written in the program, where the
+/// string scan checks it: the template is built only from literal pieces each of whose fields
+/// closes within the piece (`"{:<10}" * n`, `"{} " + "| {}"`, `" | ".join(["{:>8}"] * 3)`),
+/// joined by `+`, repeated by `*` or `str.join`, chosen by `if`/`else`, or held by the
+/// program's own name only ever assigned such templates. Pieces that close their fields
+/// cannot make a new field when joined, so the fields of the whole are the pieces' fields.
+fn template_is_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &mut u32) -> bool {
+    if depth > TEMPLATE_DEPTH || *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let known = |e: &Expr, budget: &mut u32| template_is_known(checker, e, depth + 1, budget);
+    match expr {
+        Expr::StringLiteral(literal) => fields_close_within(literal.value.to_str()),
+        Expr::BinOp(binop) => match binop.op {
+            Operator::Add => known(&binop.left, budget) && known(&binop.right, budget),
+            // A known template repeated: the other operand is a count (str * str is a
+            // TypeError), whatever it is.
+            Operator::Mult => known(&binop.left, budget) || known(&binop.right, budget),
+            _ => false,
+        },
+        Expr::If(choice) => known(&choice.body, budget) && known(&choice.orelse, budget),
+        Expr::Call(call) => {
+            // `sep.join([piece, ...])`, `sep.join([piece] * n)`.
+            let Expr::Attribute(join) = call.func.as_ref() else {
+                return false;
+            };
+            if join.attr.id.as_str() != "join"
+                || !call.arguments.keywords.is_empty()
+                || call.arguments.args.len() != 1
+            {
+                return false;
+            }
+            known(&join.value, budget) && pieces_are_known(checker, &call.arguments.args[0], depth + 1, budget)
+        }
+        Expr::Name(name) => {
+            let id = name.id.as_str();
+            // The program's own name here (not a builtin such as `str`), only ever assigned
+            // known templates.
+            checker.is_local(id)
+                && checker.bindings.assignments(id).is_some_and(|values| {
+                    !values.is_empty()
+                        && values
+                            .iter()
+                            .all(|v| v.is_some_and(|v| known(v, budget)))
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The sequence handed to `str.join` in a known template: a list or tuple of known
+/// templates, or such a list repeated.
+fn pieces_are_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &mut u32) -> bool {
+    match expr {
+        Expr::List(list) => list
+            .elts
+            .iter()
+            .all(|e| template_is_known(checker, e, depth, budget)),
+        Expr::Tuple(tuple) => tuple
+            .elts
+            .iter()
+            .all(|e| template_is_known(checker, e, depth, budget)),
+        Expr::BinOp(binop) if binop.op == Operator::Mult => {
+            pieces_are_known(checker, &binop.left, depth, budget)
+                || pieces_are_known(checker, &binop.right, depth, budget)
+        }
+        _ => false,
+    }
+}
+
+/// True when every `{` of `text` that opens a replacement field is closed within `text`
+/// (format specs may nest one more field, `{:{width}}`), and every `}` closes one or is
+/// doubled: joined with other such pieces, it starts and ends outside any field. A field
+/// with brackets does not count as closed.
+fn fields_close_within(text: &str) -> bool {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+            }
+            '}' => return false,
+            '{' => {
+                let mut open = 1u32;
+                for c in chars.by_ref() {
+                    match c {
+                        // Brackets change where str.format ends a field name: a piece that
+                        // indexes is judged only as a whole literal.
+                        '[' | ']' => return false,
+                        '{' => open += 1,
+                        '}' => {
+                            open -= 1;
+                            if open == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if open != 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
 }

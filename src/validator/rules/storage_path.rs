@@ -3,7 +3,7 @@ use ruff_text_size::Ranged;
 
 use super::declare_rule;
 use crate::names::bindings::Resolved;
-use crate::policy::IoPolicy;
+use crate::policy::{IoPolicy, Signature};
 use crate::validator::checker::Checker;
 
 declare_rule! {
@@ -67,11 +67,27 @@ pub(crate) fn check_io_call(
     let function = resolved.iter().find_map(|r| {
         let function = io.function(&r.path)?;
         let exact = !function.path.ends_with('*');
-        (exact || checker.policy.deny.find(&r.path).is_none())
-            .then_some((function.arg, function.keyword.as_str()))
+        (exact || checker.policy.deny.find(&r.path).is_none()).then_some((r.path.as_str(), function))
     });
     let (position, keyword, handled) = match function {
-        Some((position, keyword)) => (position, keyword, true),
+        Some((path, function)) => {
+            let callee = Callee {
+                name: path,
+                signature: io.function_signature(path),
+                any_keyword: function.any_keyword,
+                path_position: function.arg,
+                path_keywords: std::slice::from_ref(&function.keyword),
+            };
+            if let Some(why) = refused_arguments(checker, io, call, &callee) {
+                checker.report(
+                    &STORAGE_PATH,
+                    call.range(),
+                    format!("data I/O call refused: {why}"),
+                );
+                return true;
+            }
+            (function.arg, function.keyword.as_str(), true)
+        }
         None => {
             // A library function that reads or writes by path, under a name the policy does
             // not list (numpy.genfromtxt, pandas.io.parsers.read_csv).
@@ -97,20 +113,12 @@ pub(crate) fn check_io_call(
             }
             match call.func.as_ref() {
                 Expr::Attribute(attr) if io.is_method(attr.attr.id.as_str()) => {
-                    return check_method_call(checker, io, call);
+                    return check_method_call(checker, io, call, attr.attr.id.as_str());
                 }
                 _ => return false,
             }
         }
     };
-    if let Some(why) = hidden_arguments(io, call, position) {
-        checker.report(
-            &STORAGE_PATH,
-            call.range(),
-            format!("data I/O call refused: {why}"),
-        );
-        return handled;
-    }
     let argument = call.arguments.args.get(position).or_else(|| {
         call.arguments
             .keywords
@@ -134,8 +142,20 @@ pub(crate) fn check_io_call(
 }
 
 /// A data method (`df.to_csv`): its first argument and every path keyword are checked.
-fn check_method_call(checker: &mut Checker<'_, '_>, io: &IoPolicy, call: &ExprCall) -> bool {
-    if let Some(why) = hidden_arguments(io, call, 0) {
+fn check_method_call(
+    checker: &mut Checker<'_, '_>,
+    io: &IoPolicy,
+    call: &ExprCall,
+    method: &str,
+) -> bool {
+    let callee = Callee {
+        name: method,
+        signature: io.method_signature(method),
+        any_keyword: false,
+        path_position: 0,
+        path_keywords: &io.methods.path_keywords,
+    };
+    if let Some(why) = refused_arguments(checker, io, call, &callee) {
         checker.report(
             &STORAGE_PATH,
             call.range(),
@@ -167,36 +187,167 @@ fn check_method_call(checker: &mut Checker<'_, '_>, io: &IoPolicy, call: &ExprCa
     false
 }
 
-/// Arguments that could carry a path, a file system or an unpickling switch past the check:
-/// `**kwargs`, `*args` up to the path's position, and the policy's forbidden keywords.
-fn hidden_arguments(io: &IoPolicy, call: &ExprCall, position: usize) -> Option<String> {
+/// The I/O function or method a call reaches, and what it may be given.
+struct Callee<'p> {
+    /// `pandas.read_csv`, or a method's name.
+    name: &'p str,
+    signature: Option<&'p Signature>,
+    any_keyword: bool,
+    path_position: usize,
+    /// Keywords that carry the path (checked as paths, so accepted here).
+    path_keywords: &'p [String],
+}
+
+/// Arguments that could carry a path, a file system or an unpickling switch past the check,
+/// or that the policy cannot see into: `**kwargs` and `*args`; keywords the policy forbids or
+/// that are not parameters of the callee as the real runtime declares them; positional
+/// arguments that fill a forbidden parameter, or whose parameter is unknown; options dicts
+/// not written out with literal keys.
+fn refused_arguments(
+    checker: &Checker<'_, '_>,
+    io: &IoPolicy,
+    call: &ExprCall,
+    callee: &Callee<'_>,
+) -> Option<String> {
+    let name = callee.name;
     for keyword in &call.arguments.keywords {
-        match &keyword.arg {
-            None => {
-                return Some(
-                    "`**` arguments hide what the call reads or writes; pass them by name"
-                        .to_owned(),
-                )
+        let Some(arg) = &keyword.arg else {
+            return Some(
+                "`**` arguments hide what the call reads or writes; pass them by name".to_owned(),
+            );
+        };
+        let arg = arg.id.as_str();
+        if io.is_forbidden_keyword(arg) {
+            return Some(format!(
+                "keyword `{arg}` is not allowed in data I/O (it unpickles, maps files or brings its own file system)"
+            ));
+        }
+        let known = callee.any_keyword
+            || callee.path_keywords.iter().any(|k| k == arg)
+            || callee
+                .signature
+                .is_some_and(|s| s.keywords.contains(arg));
+        if !known {
+            return Some(format!(
+                "`{name}` has no parameter `{arg}` that the policy knows; pass only its documented parameters"
+            ));
+        }
+        if is_options_keyword(arg) {
+            let mut budget = MAX_STEPS;
+            if let Err(why) = options_are_plain(checker, io, &keyword.value, 0, &mut budget) {
+                return Some(format!("`{arg}=`: {why}"));
             }
-            Some(name) if io.forbidden_keywords.iter().any(|k| k == name.id.as_str()) => {
-                return Some(format!(
-                    "keyword `{}` is not allowed in data I/O (it unpickles, maps files or brings its own file system)",
-                    name.id
-                ))
-            }
-            Some(_) => {}
         }
     }
-    if call
-        .arguments
-        .args
-        .iter()
-        .take(position + 1)
-        .any(Expr::is_starred_expr)
-    {
-        return Some("`*` arguments hide the path; pass it directly".to_owned());
+    for (index, argument) in call.arguments.args.iter().enumerate() {
+        if argument.is_starred_expr() {
+            return Some(
+                "`*` arguments hide which parameters they fill; pass the path and options directly"
+                    .to_owned(),
+            );
+        }
+        if index == callee.path_position {
+            continue;
+        }
+        let signature = callee.signature;
+        match signature.and_then(|s| s.slot(index)) {
+            Some(names) => {
+                if let Some(forbidden) = names.iter().find(|n| io.is_forbidden_keyword(n)) {
+                    return Some(format!(
+                        "argument {} of `{name}` is `{forbidden}`, which is not allowed in data I/O",
+                        index + 1
+                    ));
+                }
+            }
+            // Past the positions of a callable taking `*args`: its data (`numpy.savez`).
+            None if signature.is_some_and(|s| s.slots.is_some() && s.star) => {}
+            // Past every position: Python refuses the call itself.
+            None if signature.is_some_and(|s| s.slots.is_some()) => {}
+            None => {
+                return Some(format!(
+                    "the parameters of `{name}` are unknown to the policy, so argument {} cannot be checked; pass options by keyword",
+                    index + 1
+                ))
+            }
+        }
     }
     None
+}
+
+/// Keywords whose value is a dict of further options handed to a library or file system
+/// (`storage_options`, `cloud_options`, `engine_kwargs`): a forbidden key inside one is the
+/// forbidden keyword again.
+fn is_options_keyword(name: &str) -> bool {
+    name.ends_with("_options") || name.ends_with("_kwargs")
+}
+
+/// An options dict written out: a dict literal (or `dict(...)` with keywords) whose keys are
+/// literal strings none of which the policy forbids, nested dicts likewise, no `**`; or a name
+/// only ever assigned such dicts; or `None`.
+fn options_are_plain(
+    checker: &Checker<'_, '_>,
+    io: &IoPolicy,
+    expr: &Expr,
+    depth: u8,
+    budget: &mut u32,
+) -> Result<(), String> {
+    take_step(depth, budget)?;
+    let forbidden = |key: &str| {
+        if io.is_forbidden_keyword(key) {
+            Err(format!("option `{key}` is not allowed in data I/O"))
+        } else {
+            Ok(())
+        }
+    };
+    match expr {
+        Expr::NoneLiteral(_)
+        | Expr::StringLiteral(_)
+        | Expr::NumberLiteral(_)
+        | Expr::BooleanLiteral(_) => Ok(()),
+        Expr::Dict(dict) => {
+            for item in &dict.items {
+                let Some(Expr::StringLiteral(key)) = &item.key else {
+                    return Err("write the options out as a dict with literal string keys".to_owned());
+                };
+                forbidden(key.value.to_str())?;
+                options_are_plain(checker, io, &item.value, depth + 1, budget)?;
+            }
+            Ok(())
+        }
+        Expr::Call(call)
+            if call.arguments.args.is_empty()
+                && matches!(call.func.as_ref(), Expr::Name(n) if n.id.as_str() == "dict" && !checker.is_local("dict")) =>
+        {
+            for keyword in &call.arguments.keywords {
+                let Some(arg) = &keyword.arg else {
+                    return Err("`**` hides which options are given".to_owned());
+                };
+                forbidden(arg.id.as_str())?;
+                options_are_plain(checker, io, &keyword.value, depth + 1, budget)?;
+            }
+            Ok(())
+        }
+        Expr::Name(name) if checker.is_local(name.id.as_str()) => {
+            let values = checker
+                .bindings
+                .assignments(name.id.as_str())
+                .ok_or("the options come from a name assigned elsewhere")?;
+            for value in values {
+                let value = value.ok_or("the options come from a value that cannot be read statically")?;
+                options_are_plain(checker, io, value, depth + 1, budget)?;
+            }
+            Ok(())
+        }
+        Expr::List(list) => list
+            .elts
+            .iter()
+            .try_for_each(|e| options_are_plain(checker, io, e, depth + 1, budget)),
+        Expr::Tuple(tuple) => tuple
+            .elts
+            .iter()
+            .try_for_each(|e| options_are_plain(checker, io, e, depth + 1, budget)),
+        _ => Err("write the options out as a dict of literal values".to_owned()),
+    }
 }
 
 /// One expression of a path check: refused past the assignment depth or the step budget.
