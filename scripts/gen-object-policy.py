@@ -136,6 +136,13 @@ class Seeds:
                 self.ids.setdefault(id(obj), f"identity:{entry['path']}")
                 self.keep.append(obj)
         self.patterns = generator.get("third_party_name_patterns", [])
+        # Readers and writers by their parameters (heavy tier only: the lightweight tier has
+        # no third-party modules).
+        self.path_parameters = generator.get("path_parameters", [])
+        io_policy = load_toml("heavy.toml")["io"]
+        self.io_exact = {f["path"] for f in io_policy["functions"] if not f["path"].endswith("*")}
+        self.io_globs = [f["path"][:-1] for f in io_policy["functions"] if f["path"].endswith("*")]
+        self.io_methods = set(io_policy["methods"]["names"])
 
     def add(self, obj, shown, seed):
         if obj is None or isinstance(obj, (int, float, str, bytes, bool, type(None))):
@@ -189,6 +196,30 @@ class Seeds:
                 for pattern in self.patterns:
                     if fnmatch.fnmatchcase(name, pattern["name"]):
                         return f"pattern:{pattern['name']}"
+                return self.judge_parameters(obj, name, path, defined_in)
+        return None
+
+    def judge_parameters(self, obj, name, path, defined_in):
+        """`parameter:NAME` when a third-party callable takes a path parameter and is not a
+        data I/O function or method the validator checks."""
+        if path is None or not self.path_parameters:
+            return None
+        if path in self.io_exact or any(path.startswith(g) for g in self.io_globs):
+            return None
+        if name in self.io_methods:
+            return None
+        try:
+            parameters = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            return None
+        package = defined_in.split(".")[0]
+        for group in self.path_parameters:
+            modules = group.get("modules")
+            if modules is not None and package not in modules:
+                continue
+            for parameter in parameters:
+                if parameter in group["names"]:
+                    return f"parameter:{parameter}"
         return None
 
 

@@ -90,7 +90,8 @@ impl Classifier<'_, '_> {
     fn check_call(&mut self, call: &ruff_python_ast::ExprCall) {
         let Some(io) = self.io else { return };
         if let Expr::Attribute(attr) = call.func.as_ref() {
-            if io.is_method(attr.attr.id.as_str()) {
+            // A module's function of that name (`json.dump`) is no data method.
+            if io.is_method(attr.attr.id.as_str()) && !self.bindings.is_import_path(&call.func) {
                 let detail = format!(".{}()", attr.attr.id);
                 self.note(ReasonKind::StorageIo, detail, call.start());
                 return;

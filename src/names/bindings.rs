@@ -175,6 +175,24 @@ impl<'a> Bindings<'a> {
         self.assignments.get(name).map(Vec::as_slice)
     }
 
+    /// True when `func` is an attribute chain on a name bound only by imports and never
+    /// assigned (`json.dump`): a module's function, which the object table judges, not a
+    /// method of a value.
+    pub fn is_import_path(&self, func: &Expr) -> bool {
+        if !func.is_attribute_expr() {
+            return false;
+        }
+        let mut current = func;
+        while let Expr::Attribute(attribute) = current {
+            current = &attribute.value;
+        }
+        let Expr::Name(name) = current else {
+            return false;
+        };
+        let id = name.id.as_str();
+        !self.imports(id).is_empty() && self.assignments(id).is_none()
+    }
+
     /// Resolution steps taken so far.
     pub fn work(&self) -> u64 {
         self.work.get()
@@ -273,6 +291,29 @@ impl<'a> Visitor<'a> for Bindings<'a> {
             // `for x in [literals]` and `for i in range(n)`: what the loop variable can be is
             // known (the path check uses it for names inside paths).
             Stmt::For(for_loop) => {
+                // `for i, item in enumerate(...)`: `i` is an integer (recorded as the call);
+                // the other targets cannot be read statically.
+                if let (Expr::Tuple(targets), Expr::Call(call)) =
+                    (for_loop.target.as_ref(), for_loop.iter.as_ref())
+                {
+                    if let (Some(Expr::Name(index)), true) = (
+                        targets.elts.first(),
+                        matches!(call.func.as_ref(), Expr::Name(f) if f.id.as_str() == "enumerate"),
+                    ) {
+                        self.assign(index.id.as_str(), Some(&for_loop.iter));
+                        let mut rest = Vec::new();
+                        for target in &targets.elts[1..] {
+                            stored_names(target, &mut rest);
+                        }
+                        for id in rest {
+                            self.assign(id, None);
+                        }
+                        self.visit_expr(&for_loop.iter);
+                        self.visit_body(&for_loop.body);
+                        self.visit_body(&for_loop.orelse);
+                        return;
+                    }
+                }
                 if let Expr::Name(name) = for_loop.target.as_ref() {
                     let id = name.id.as_str();
                     match for_loop.iter.as_ref() {

@@ -133,6 +133,10 @@ impl PolicySet {
 pub struct AttributePolicy {
     pub safe_dunders: HashSet<String>,
     pub escape_attributes: HashSet<String>,
+    /// Dunders a class may define (methods, or class-body names).
+    pub definable_dunders: HashSet<String>,
+    /// Dunder attributes a value may be given.
+    pub assignable_dunders: HashSet<String>,
 }
 
 impl AttributePolicy {

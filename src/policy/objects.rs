@@ -62,6 +62,20 @@ struct GeneratorFile {
     #[allow(dead_code)]
     #[serde(default)]
     defining_modules: HashMap<String, String>,
+    #[serde(default)]
+    path_parameters: Vec<PathParameters>,
+}
+
+/// Parameter names that make a third-party callable a reader or writer by path.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathParameters {
+    names: Vec<String>,
+    #[allow(dead_code)]
+    #[serde(default)]
+    modules: Option<Vec<String>>,
+    rule: String,
+    reason: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,6 +234,18 @@ fn danger(seed: &str, deny: &DenyList, generator: &GeneratorFile) -> Option<Dang
             rule: pattern.rule.clone(),
             reason: pattern.reason.clone(),
             seed: name.to_owned(),
+        });
+    }
+    if let Some(name) = seed.strip_prefix("parameter:") {
+        let group = generator
+            .path_parameters
+            .iter()
+            .find(|g| g.names.iter().any(|n| n == name))?;
+        return Some(Danger {
+            rule: group.rule.clone(),
+            reason: group.reason.clone(),
+            // `source=`: what the validator's message names.
+            seed: format!("{name}="),
         });
     }
     let (rule, reason) = match deny.find(seed) {

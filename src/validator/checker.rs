@@ -86,6 +86,9 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// Allowed callables with a keyword that makes them open a file, checked at each call.
+const KEYWORD_CHECKED: &[(&str, &str)] = &[("logging.basicConfig", "filename")];
+
 /// The public API of namedtuple instances: the only private-looking attributes allowed.
 const NAMEDTUPLE_API: &[&str] = &["_replace", "_asdict", "_fields", "_make", "_field_defaults"];
 
@@ -197,9 +200,20 @@ impl<'a, 'b> Checker<'a, 'b> {
     /// and functools.singledispatch evaluate: it must be a plain (dotted, subscripted) type
     /// name, and every name in it is judged as if written as code.
     fn check_string_annotation(&mut self, text: &str, range: TextRange) {
-        let type_like = text
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | ',' | ' ' | '[' | ']' | '|'));
+        self.check_string_annotation_at(text, range, 0);
+    }
+
+    /// A string annotation (or a forward reference nested in one, `"List['Node']"`, at
+    /// `depth`): parsed as an expression, it may hold only dotted names, subscripts, `|`,
+    /// tuples and lists of those, and constants (`...`, `None`, numbers; strings inside
+    /// `Literal[...]` are values, other strings are checked as annotations again).
+    fn check_string_annotation_at(&mut self, text: &str, range: TextRange, depth: u8) {
+        let mut names = Vec::new();
+        let mut nested = Vec::new();
+        let type_like = depth < 4
+            && text.len() <= 1024
+            && ruff_python_parser::parse_expression(text.trim())
+                .is_ok_and(|parsed| type_expression(parsed.expr(), &mut names, &mut nested));
         if !type_like {
             self.report(
                 &rules::DYNAMIC_CODE,
@@ -208,10 +222,10 @@ impl<'a, 'b> Checker<'a, 'b> {
             );
             return;
         }
-        for dotted in text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .filter(|d| !d.is_empty())
-        {
+        for inner in &nested {
+            self.check_string_annotation_at(inner, range, depth + 1);
+        }
+        for dotted in names.iter().map(String::as_str) {
             let mut parts = dotted.split('.');
             let root = parts.next().unwrap_or_default();
             for part in dotted.split('.') {
@@ -401,6 +415,41 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.check_chain(expr);
             }
             other => self.visit_expr(other),
+        }
+    }
+
+    /// A dunder a class body binds (`def __setstate__`, `__dict__ = property(...)`): only the
+    /// protocols of `definable_dunders`, which library code calls with the program's own
+    /// values. Others receive what the library holds: copy hands `__setstate__` an object's
+    /// whole state, private attributes included.
+    fn check_class_dunder(&mut self, name: &str, range: TextRange) {
+        let in_class = self.scopes.last().is_some_and(|scope| scope.class);
+        if in_class
+            && crate::policy::is_dunder(name)
+            && !self.policy.attributes.definable_dunders.contains(name)
+        {
+            self.report(
+                &rules::DUNDER_ACCESS,
+                range,
+                format!("a class may not define `{name}`: library code calls it with the internals of the objects it handles; define ordinary methods (or __init__, __repr__, __eq__... and the operator methods)"),
+            );
+        }
+    }
+
+    /// `x.__dunder__ = ...` (or `del`, or a loop or `with` target): only metadata strings.
+    /// Any other dunder store changes what library code reads from the object
+    /// (`Cls.__dataclass_fields__ = {...}` makes dataclasses.replace read chosen attributes).
+    fn check_dunder_store(&mut self, attribute: &ExprAttribute) {
+        let name = attribute.attr.id.as_str();
+        if crate::policy::is_dunder(name)
+            && name != "__match_args__"
+            && !self.policy.attributes.assignable_dunders.contains(name)
+        {
+            self.report(
+                &rules::DUNDER_ACCESS,
+                attribute.attr.range,
+                format!("assigning or deleting `{name}` changes what library code reads from the object; only __doc__, __name__ and __qualname__ may be set"),
+            );
         }
     }
 
@@ -666,9 +715,28 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// A callable with a keyword that turns it into file access, used as a value (`configure
+    /// = logging.basicConfig`): its calls under the other name would not be checked.
+    fn check_keyword_checked_value(&mut self, expr: &Expr) {
+        if self.callees.contains(&expr.range()) {
+            return;
+        }
+        let resolved = self.resolve(expr);
+        if let Some((path, keyword)) = KEYWORD_CHECKED
+            .iter()
+            .find(|(path, _)| resolved.iter().any(|r| r.path == *path))
+        {
+            self.report(
+                &rules::FILE_IO,
+                expr.range(),
+                format!("`{path}` used as a value: its `{keyword}=` would go unchecked; call it directly"),
+            );
+        }
+    }
+
     /// Keywords that turn an allowed call into file access.
     fn check_forbidden_keywords(&mut self, call: &ExprCall, resolved: &[Resolved]) {
-        const FORBIDDEN: &[(&str, &str)] = &[("logging.basicConfig", "filename")];
+        const FORBIDDEN: &[(&str, &str)] = KEYWORD_CHECKED;
         for (path, keyword) in FORBIDDEN {
             if !resolved.iter().any(|r| r.path == *path) {
                 continue;
@@ -694,6 +762,8 @@ impl<'a, 'b> Checker<'a, 'b> {
         self.check_forbidden_keywords(call, &resolved);
         rules::check_reflective_call(self, call, &resolved);
         rules::check_format_call(self, call);
+        rules::check_brace_style_call(self, call);
+        rules::check_expression_method(self, call);
         let handled = rules::check_io_call(self, call, &resolved);
         if handled {
             for arg in &call.arguments.args {
@@ -716,10 +786,12 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
             Stmt::Import(import) => rules::check_import(self, import),
             Stmt::ImportFrom(import) => rules::check_import_from(self, import),
             Stmt::FunctionDef(def) => {
+                self.check_class_dunder(def.name.id.as_str(), def.name.range);
                 self.visit_function(def);
                 return;
             }
             Stmt::ClassDef(class) => {
+                self.check_class_dunder(class.name.id.as_str(), class.name.range);
                 // Decorators, bases and keywords in the enclosing scope; the body in its own.
                 for decorator in &class.decorator_list {
                     self.visit_expr(&decorator.expression);
@@ -767,10 +839,20 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
             Expr::Name(name) => {
                 rules::check_escape_name(self, name.id.as_str(), name.range);
                 if name.ctx.is_load() {
+                    self.check_keyword_checked_value(expr);
                     self.check_chain(expr);
+                } else {
+                    self.check_class_dunder(name.id.as_str(), name.range);
                 }
             }
-            Expr::Attribute(attribute) => self.visit_attribute_chain(expr, attribute),
+            Expr::Attribute(attribute) => {
+                if attribute.ctx.is_load() {
+                    self.check_keyword_checked_value(expr);
+                } else {
+                    self.check_dunder_store(attribute);
+                }
+                self.visit_attribute_chain(expr, attribute)
+            }
             Expr::Call(call) => {
                 self.callees.insert(call.func.range());
                 if !self.visit_call(call) {
@@ -859,5 +941,75 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
             rules::check_match_class(self, class);
         }
         walk_pattern(self, pattern);
+    }
+}
+
+/// Whether `expr` is a plain type expression (see `check_string_annotation_at`), collecting
+/// its dotted names and the strings that are evaluated as annotations again.
+fn type_expression(expr: &Expr, names: &mut Vec<String>, nested: &mut Vec<String>) -> bool {
+    match expr {
+        Expr::Name(name) => {
+            names.push(name.id.to_string());
+            true
+        }
+        Expr::Attribute(_) => match dotted_name(expr) {
+            Some(dotted) => {
+                names.push(dotted);
+                true
+            }
+            None => false,
+        },
+        Expr::Subscript(subscript) => {
+            let literal = matches!(
+                dotted_name(&subscript.value),
+                Some(d) if d == "Literal" || d.ends_with(".Literal")
+            );
+            if !type_expression(&subscript.value, names, nested) {
+                return false;
+            }
+            if literal {
+                // `Literal['red', 'blue']`: the strings are values, never evaluated.
+                let values: &[Expr] = match subscript.slice.as_ref() {
+                    Expr::Tuple(tuple) => &tuple.elts,
+                    other => std::slice::from_ref(other),
+                };
+                return values.iter().all(|v| {
+                    matches!(
+                        v,
+                        Expr::StringLiteral(_)
+                            | Expr::NumberLiteral(_)
+                            | Expr::BooleanLiteral(_)
+                            | Expr::NoneLiteral(_)
+                    ) || matches!(v, Expr::UnaryOp(op) if op.operand.is_number_literal_expr())
+                });
+            }
+            type_expression(&subscript.slice, names, nested)
+        }
+        Expr::Tuple(tuple) => tuple.elts.iter().all(|e| type_expression(e, names, nested)),
+        Expr::List(list) => list.elts.iter().all(|e| type_expression(e, names, nested)),
+        Expr::BinOp(binop) if binop.op == ruff_python_ast::Operator::BitOr => {
+            type_expression(&binop.left, names, nested)
+                && type_expression(&binop.right, names, nested)
+        }
+        Expr::StringLiteral(literal) => {
+            nested.push(literal.value.to_str().to_owned());
+            true
+        }
+        Expr::EllipsisLiteral(_) | Expr::NoneLiteral(_) | Expr::NumberLiteral(_) => true,
+        _ => false,
+    }
+}
+
+/// `a.b.c` as text when `expr` is a chain of attributes on a name.
+fn dotted_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attribute) => {
+            let mut base = dotted_name(&attribute.value)?;
+            base.push('.');
+            base.push_str(attribute.attr.id.as_str());
+            Some(base)
+        }
+        _ => None,
     }
 }

@@ -44,6 +44,9 @@ HEAVY_DENIED_EVENTS = (
     "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "socket.", "pty.", "sys.addaudithook",
     "sys.settrace", "sys.setprofile", "cpython.run_",
     "webbrowser.", "sys.monitoring",
+    # Unpickling a class or function (what a pickle exploit names): the data libraries never
+    # unpickle for a job; numpy's allow_pickle and pandas' read_pickle are refused statically.
+    "pickle.find_class",
 )
 
 # The wrappers user code gets in place of builtins. Compiled in `_sealed()` with a globals dict
@@ -142,6 +145,23 @@ def sealed_user_str():
 # the calling code (which are the user's): datetime.strptime and time.strptime import
 # _strptime. The zygote imports them before any user code runs.
 INTERNAL_IMPORTS = frozenset({"_strptime"})
+
+# Private modules (a leading underscore: C accelerators and internals) the standard library
+# imports lazily, inside functions, after the modules user code may import are loaded. Any other
+# private module not loaded when the hook is installed is refused: the runtime holds CPython's
+# test modules (_testcapi runs code in a sub-interpreter that has no audit hook), and a private
+# name is no reason to trust a module. Found by scripts/gen-object-policy.py's walk and a scan of
+# the allowed modules' sources; the benign corpus runs with exactly this list.
+LAZY_INTERNALS = frozenset({
+    "_strptime",          # datetime.strptime
+    "_threading_local",   # threading.local's pure-Python fallback
+    "_tokenize",          # tokenize
+    "_pydecimal",         # decimal without _decimal
+    "_md5", "_sha1", "_sha256", "_sha512", "_sha3", "_blake2",  # hashlib without OpenSSL
+})
+# Top-level module names the heavy tier's libraries never import and user code must not reach:
+# test and sub-interpreter modules (a new interpreter has no audit hook).
+HEAVY_DENIED_IMPORTS = ("_test", "_xx", "xx", "_ctypes_test")
 
 # Attributes of a restricted module user code may assign (`sys.stdout = buffer`).
 WRITABLE = {"sys": frozenset({"stdout", "stderr"})}
@@ -342,7 +362,17 @@ def install_audit_hook(allowed, heavy, trusted):
     arguments unless the argument is exactly a `str` (a subclass could run code inside it)."""
     import _thread
 
+    import os
+
     allowed = frozenset(allowed)
+    # Private modules already loaded (by the modules user code may import, and the zygote) and
+    # those the standard library loads lazily; every other one is refused.
+    private_modules = frozenset(n for n in sys.modules if n.startswith("_")) | LAZY_INTERNALS
+    heavy_denied_imports = HEAVY_DENIED_IMPORTS
+    # os.open reports its mode as None: its flags decide. Read only, nothing created or cut.
+    write_flags = os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_EXCL
+    access_mode, read_only = os.O_ACCMODE, os.O_RDONLY
+    int_ = int
     denied = HEAVY_DENIED_EVENTS if heavy else DENIED_EVENTS
     denied_setattr = DENIED_SETATTR
     # Identities, held by the tuple so that an id is never reused while the hook lives.
@@ -404,15 +434,22 @@ def install_audit_hook(allowed, heavy, trusted):
             return
         if event == "import":
             name = args[0]
-            if type_(name) is str_ and (is_permitted(name) or name.startswith(("_", "encodings"))):
+            if type_(name) is str_ and (
+                is_permitted(name) or name in private_modules or name.startswith("encodings.")
+                or name == "encodings"
+            ):
                 return
             shown = repr(name) if type_(name) is str_ else "a module"
             raise ImportError_(f"blocked by the sandbox: import of {shown} outside the allowlist")
         if event == "open":
-            path, mode = args[0], args[1]
+            path, mode, flags = args[0], args[1], args[2]
+            if mode is None:
+                reading = (type_(flags) is int_ and flags & access_mode == read_only
+                           and not flags & write_flags)
+            else:
+                reading = type_(mode) is str_ and mode in ("r", "rb")
             if (type_(path) is str_ and path.startswith(("/usr/lib/python3", "/lib/python3", "/usr/share/zoneinfo/"))
-                    and ".." not in path.split("/")
-                    and (mode is None or (type_(mode) is str_ and mode in ("r", "rb")))):
+                    and ".." not in path.split("/") and reading):
                 return
             raise PermissionError_("blocked by the sandbox: open")
         if event == "object.__setattr__":
@@ -427,6 +464,12 @@ def install_audit_hook(allowed, heavy, trusted):
     def heavy_hook(event, args):
         # "exec" events here are libraries importing their modules lazily; user code cannot
         # call exec() (not in its builtins, and the validator refuses it).
+        if event == "import":
+            name = args[0]
+            if type_(name) is not str_ or name.startswith(heavy_denied_imports):
+                shown = repr(name) if type_(name) is str_ else "a module"
+                raise ImportError_(f"blocked by the sandbox: import of {shown}")
+            return
         if event.startswith(denied):
             raise PermissionError_(f"blocked by the sandbox: {event}")
 

@@ -8,8 +8,11 @@ declare_rule! {
     /// ## What it does
     /// Flags `str.format` replacement fields that walk into private, dunder or frame
     /// attributes (`"{0.__class__}"`, `"{f.__globals__}"`), in any string constant or
-    /// f-string text, and `.format`/`.format_map` calls on a format string that is not a
-    /// literal (so its fields cannot be checked).
+    /// f-string text, and `.format`/`.format_map` calls on a template the validator cannot
+    /// see whole: a template must be a literal, or joined from literal pieces each of which
+    /// closes its own fields (`"{:<10}" * 3`, `" | ".join(["{:>8}"] * n)`). The same holds
+    /// for templates handed to a library with the `{` style (`logging.Formatter(fmt,
+    /// style="{")`). A template that comes from data goes through `string.Template`.
     ///
     /// ## Why is this bad
     /// `str.format` performs attribute access itself: `"{0.__init__.__globals__}".format(obj)`
@@ -115,6 +118,48 @@ pub(crate) fn check_format_call(checker: &mut Checker<'_, '_>, call: &ExprCall) 
     );
 }
 
+/// A call handed the brace style marker `"{"` (`logging.Formatter(fmt, style="{")`,
+/// `logging.basicConfig(format=..., style="{")`, a subclass's `super().__init__(fmt, None,
+/// "{")`): the library formats its template with `str.format`, which walks the attributes
+/// its fields name. Every other argument must then be a known template or a constant.
+pub(crate) fn check_brace_style_call(checker: &mut Checker<'_, '_>, call: &ExprCall) {
+    let is_marker = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "{");
+    let arguments = call
+        .arguments
+        .args
+        .iter()
+        .chain(call.arguments.keywords.iter().map(|k| &k.value));
+    let style_computed = call.arguments.keywords.iter().any(|k| {
+        k.arg.as_ref().is_some_and(|a| a.id.as_str() == "style")
+            && !matches!(&k.value, Expr::StringLiteral(_))
+    });
+    if !style_computed && !arguments.clone().any(is_marker) {
+        return;
+    }
+    let unpacked = call.arguments.keywords.iter().any(|k| k.arg.is_none());
+    for argument in arguments {
+        if is_marker(argument) {
+            continue;
+        }
+        let constant = matches!(
+            argument,
+            Expr::NoneLiteral(_) | Expr::BooleanLiteral(_) | Expr::NumberLiteral(_)
+        );
+        let mut budget = TEMPLATE_STEPS;
+        if unpacked
+            || argument.is_starred_expr()
+            || !(constant || template_is_known(checker, argument, 0, &mut budget))
+        {
+            checker.report(
+                &FORMAT_STRING_DUNDER,
+                argument.range(),
+                "a `{`-style template is formatted with str.format, which reads the attributes its fields name: write it as a literal (or literal pieces), or use style=\"%\" or \"$\"".to_owned(),
+            );
+            return;
+        }
+    }
+}
+
 /// Most expressions visited to decide whether one template is known.
 const TEMPLATE_STEPS: u32 = 256;
 /// Deepest chain of names followed.
@@ -153,7 +198,8 @@ fn template_is_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: 
             {
                 return false;
             }
-            known(&join.value, budget) && pieces_are_known(checker, &call.arguments.args[0], depth + 1, budget)
+            known(&join.value, budget)
+                && pieces_are_known(checker, &call.arguments.args[0], depth + 1, budget)
         }
         Expr::Name(name) => {
             let id = name.id.as_str();
@@ -161,10 +207,7 @@ fn template_is_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: 
             // known templates.
             checker.is_local(id)
                 && checker.bindings.assignments(id).is_some_and(|values| {
-                    !values.is_empty()
-                        && values
-                            .iter()
-                            .all(|v| v.is_some_and(|v| known(v, budget)))
+                    !values.is_empty() && values.iter().all(|v| v.is_some_and(|v| known(v, budget)))
                 })
         }
         _ => false,

@@ -24,7 +24,9 @@ mod too_deeply_nested;
 mod validation_budget;
 
 pub(crate) use dunder_access::{check_escape_name, check_escape_string};
-pub(crate) use format_string_dunder::{check_format_call, check_format_fields};
+pub(crate) use format_string_dunder::{
+    check_brace_style_call, check_format_call, check_format_fields,
+};
 pub(crate) use import_not_allowed::{check_import, check_import_from};
 pub(crate) use match_class_dunder::check_match_class;
 pub(crate) use module_reexport::check_module_path;
@@ -90,7 +92,7 @@ pub static RULES: &[&Rule] = &[
 ];
 
 pub(crate) use dunder_access::DUNDER_ACCESS;
-pub(crate) use dynamic_code::DYNAMIC_CODE;
+pub(crate) use dynamic_code::{check_expression_method, DYNAMIC_CODE};
 pub(crate) use file_io::FILE_IO;
 pub(crate) use format_string_dunder::FORMAT_STRING_DUNDER;
 pub(crate) use import_not_allowed::IMPORT_NOT_ALLOWED;

@@ -90,6 +90,12 @@ pub(crate) fn check_module_path(
             let rule = super::by_name(&danger.rule).unwrap_or(&MODULE_REEXPORT);
             let message = if danger.seed == path {
                 format!("`{path}` is not allowed: {}", danger.reason)
+            } else if danger.seed.ends_with('=') {
+                // Found by its parameters (generator.toml `path_parameters`).
+                format!(
+                    "`{path}` is not allowed: it takes a path as `{}` and {}",
+                    danger.seed, danger.reason
+                )
             } else {
                 format!(
                     "`{path}` is not allowed: it is `{}` ({})",

@@ -32,6 +32,15 @@ declare_rule! {
 
 const REFLECTIVE: &[&str] = &["builtins.getattr", "builtins.setattr", "builtins.delattr"];
 
+/// Methods that read attributes named in their arguments (`str.format` walks `{0.a.b}`): under
+/// a literal name in getattr or operator's getters they are the method as a value, whose
+/// template the format rule never sees (`getattr(template, "format")(obj)`).
+const NAME_READING_METHODS: &[&str] = &["format", "format_map", "vformat", "get_field"];
+
+fn name_reading(name: &str) -> bool {
+    NAME_READING_METHODS.contains(&name)
+}
+
 /// `operator.attrgetter("a.b", "c")` and `operator.methodcaller("name", ...)`: the names
 /// must be literals, public, and no escape.
 fn check_getter_call(checker: &mut Checker<'_, '_>, call: &ExprCall, resolved: &[Resolved]) {
@@ -68,6 +77,14 @@ fn check_getter_call(checker: &mut Checker<'_, '_>, call: &ExprCall, resolved: &
             continue;
         };
         let text = literal.value.to_str();
+        if text.split('.').any(name_reading) {
+            checker.report(
+                &REFLECTIVE_BUILTIN,
+                name.range(),
+                format!("`operator.{function}` of {text:?}, which reads attributes named in a template; call `.{text}` on a literal template"),
+            );
+            continue;
+        }
         if text.split('.').any(|part| {
             part.is_empty() || part.starts_with('_') || checker.policy.attributes.is_escape(part)
         }) {
@@ -103,10 +120,13 @@ pub(crate) fn check_reflective_call(
     let message = match name_arg {
         Some(Expr::StringLiteral(literal)) => {
             let name = literal.value.to_str();
-            if !name.starts_with('_') {
+            if name_reading(name) {
+                format!("`{function}` of {name:?}, which reads attributes named in a template; call `.{name}` on a literal template")
+            } else if !name.starts_with('_') {
                 return;
+            } else {
+                format!("`{function}` with private attribute name {name:?}")
             }
-            format!("`{function}` with private attribute name {name:?}")
         }
         Some(_) => format!("`{function}` with a computed attribute name; write `obj.name` instead"),
         None if call.arguments.args.iter().any(|a| a.is_starred_expr()) => {

@@ -21,11 +21,14 @@ declare_rule! {
     /// other schemes such as `file:` or `http://`, values computed at run time) is refused.
     /// Pieces placed inside a path after its start (`f"out/{name}.csv"`) must be literals,
     /// numbers, numbers formatted with a numeric spec (`{i:03d}`), or loop variables over a
-    /// literal list or `range()`. `**` arguments, `*` arguments up to the path, and the
-    /// keywords `[io].forbidden_keywords` lists (`allow_pickle`, `filesystem`...) are refused:
-    /// they would carry a path, a file system or unpickling past the check. Readers and writers
-    /// the policy does not list are refused by the object table (`numpy.fromfile`,
-    /// `pyarrow.memory_map`, `fsspec.filesystem`).
+    /// literal list or `range()`, or the index of `enumerate()`. The arguments of an I/O call
+    /// are an allowlist: only parameters the real runtime declares for that function or method
+    /// (`roles/policy/objects/io-signatures.tsv`), never the `[io].forbidden_keywords`
+    /// (`allow_pickle`, `filesystem`...) by keyword or by position, in any call of the heavy
+    /// tier; no `**` or `*` arguments; options dicts (`storage_options=`, `*_options=`,
+    /// `*_kwargs=`) written out with literal keys. Readers and writers the policy does not
+    /// list are refused by the object table (`numpy.fromfile`, `pyarrow.memory_map`,
+    /// `fsspec.filesystem`, and any library callable with a path parameter).
     ///
     /// ## Why is this bad
     /// Heavy jobs may read and write data, but only their inputs in storage and their own
@@ -67,7 +70,8 @@ pub(crate) fn check_io_call(
     let function = resolved.iter().find_map(|r| {
         let function = io.function(&r.path)?;
         let exact = !function.path.ends_with('*');
-        (exact || checker.policy.deny.find(&r.path).is_none()).then_some((r.path.as_str(), function))
+        (exact || checker.policy.deny.find(&r.path).is_none())
+            .then_some((r.path.as_str(), function))
     });
     let (position, keyword, handled) = match function {
         Some((path, function)) => {
@@ -112,10 +116,30 @@ pub(crate) fn check_io_call(
                 return false;
             }
             match call.func.as_ref() {
-                Expr::Attribute(attr) if io.is_method(attr.attr.id.as_str()) => {
+                // A module's function (`json.dump(obj, sys.stdout)`) is judged by the object
+                // table, not as a method of a data value.
+                Expr::Attribute(attr)
+                    if io.is_method(attr.attr.id.as_str())
+                        && !checker.bindings.is_import_path(&call.func) =>
+                {
                     return check_method_call(checker, io, call, attr.attr.id.as_str());
                 }
-                _ => return false,
+                _ => {
+                    // Any other call, a loader the policy does not list included
+                    // (`numpy.lib.npyio.NpzFile(path, allow_pickle=True)`).
+                    if let Some(keyword) = call.arguments.keywords.iter().find_map(|k| {
+                        k.arg
+                            .as_ref()
+                            .filter(|a| io.is_forbidden_keyword(a.id.as_str()))
+                    }) {
+                        checker.report(
+                            &STORAGE_PATH,
+                            keyword.range(),
+                            format!("keyword `{}` is not allowed in any call of the heavy tier (it unpickles, maps files or brings its own file system)", keyword.id),
+                        );
+                    }
+                    return false;
+                }
             }
         }
     };
@@ -224,9 +248,7 @@ fn refused_arguments(
         }
         let known = callee.any_keyword
             || callee.path_keywords.iter().any(|k| k == arg)
-            || callee
-                .signature
-                .is_some_and(|s| s.keywords.contains(arg));
+            || callee.signature.is_some_and(|s| s.keywords.contains(arg));
         if !known {
             return Some(format!(
                 "`{name}` has no parameter `{arg}` that the policy knows; pass only its documented parameters"
@@ -307,7 +329,9 @@ fn options_are_plain(
         Expr::Dict(dict) => {
             for item in &dict.items {
                 let Some(Expr::StringLiteral(key)) = &item.key else {
-                    return Err("write the options out as a dict with literal string keys".to_owned());
+                    return Err(
+                        "write the options out as a dict with literal string keys".to_owned()
+                    );
                 };
                 forbidden(key.value.to_str())?;
                 options_are_plain(checker, io, &item.value, depth + 1, budget)?;
@@ -333,7 +357,8 @@ fn options_are_plain(
                 .assignments(name.id.as_str())
                 .ok_or("the options come from a name assigned elsewhere")?;
             for value in values {
-                let value = value.ok_or("the options come from a value that cannot be read statically")?;
+                let value =
+                    value.ok_or("the options come from a value that cannot be read statically")?;
                 options_are_plain(checker, io, value, depth + 1, budget)?;
             }
             Ok(())
@@ -438,6 +463,8 @@ fn path_is_safe(
                 _ => Err(format!("`{id}` is not a checked path")),
             }
         }
+        // The program's standard streams (`df.to_csv(sys.stdout)`): written, never opened.
+        Expr::Attribute(_) if is_standard_stream(checker, expr) => Ok(()),
         Expr::Call(call) => {
             let in_memory = checker
                 .resolve(&call.func)
@@ -453,6 +480,15 @@ fn path_is_safe(
             Err("a path must be a storage URL, a relative path or built from OUTPUT_DIR".to_owned())
         }
     }
+}
+
+/// `sys.stdout` or `sys.stderr`, through an import of `sys`.
+fn is_standard_stream(checker: &Checker<'_, '_>, expr: &Expr) -> bool {
+    let resolved = checker.resolve(expr);
+    !resolved.is_empty()
+        && resolved
+            .iter()
+            .all(|r| r.binding.is_some() && matches!(r.path.as_str(), "sys.stdout" | "sys.stderr"))
 }
 
 /// The operands of a chain of `+`, left to right.
@@ -514,6 +550,9 @@ fn value_piece_is_safe(
         // Only a call known to be `range`: a callee that resolves to nothing (a method of a
         // literal, `"..".strip()`, `b"".join(...)`) is a value computed at run time.
         Expr::Call(call) if is_range(checker, call) => Ok(()),
+        // The index of `for i, item in enumerate(...)` (the bindings record the call for it):
+        // always an integer.
+        Expr::Call(call) if is_builtin_call(checker, call, "enumerate") => Ok(()),
         Expr::Name(name) => {
             let id = name.id.as_str();
             if !checker.bindings.imports(id).is_empty() {
@@ -583,10 +622,17 @@ fn plain_interpolation(value: &ruff_python_ast::InterpolatedElement) -> Result<(
 
 /// Whether `call` calls the builtin `range` (resolved, and never rebound).
 fn is_range(checker: &Checker<'_, '_>, call: &ExprCall) -> bool {
+    is_builtin_call(checker, call, "range")
+}
+
+/// Whether `call` calls the builtin `name` (resolved, and never rebound).
+fn is_builtin_call(checker: &Checker<'_, '_>, call: &ExprCall, name: &str) -> bool {
     let resolved = checker.resolve(&call.func);
     !resolved.is_empty()
-        && resolved.iter().all(|r| r.path == "builtins.range")
-        && checker.bindings.assignments("range").is_none()
+        && resolved
+            .iter()
+            .all(|r| r.path.strip_prefix("builtins.") == Some(name))
+        && checker.bindings.assignments(name).is_none()
 }
 
 /// `text` is a whole path (`leading`) or a piece after a checked prefix.
