@@ -167,6 +167,9 @@ fn build_root(setup: &Setup) -> Result<(), InitError> {
     for path in &paths {
         expose(root, path).step(format!("expose {}", path.display()))?;
     }
+    for path in &setup.runtime_paths {
+        mask_test_modules(root, path).step(format!("hide test modules in {}", path.display()))?;
+    }
     // Device nodes read-only: reading and writing the device still work (a read-only mount
     // does not stop I/O on a device), but its inode (timestamps, mode, owner) cannot change.
     for device in DEVICES {
@@ -363,6 +366,63 @@ fn expose(root: &Path, path: &Path) -> std::io::Result<()> {
         return Ok(());
     }
     bind(root, path, Bind::ReadOnly)
+}
+
+/// File names of CPython's test and example extension modules: `_testcapi` runs code in a
+/// sub-interpreter that has no audit hook, `_testinternalcapi` and `_ctypes_test` reach memory
+/// directly. No program needs them.
+const TEST_MODULE_PREFIXES: &[&str] = &["_test", "_xx", "xx", "_ctypes_test"];
+
+/// Covers every test extension module in the runtime's `lib-dynload` folders (at `path` or
+/// one level below it: `/usr/lib/python3.11/lib-dynload`) with `/dev/null`, bound read-only
+/// and without device semantics: loading one fails, under any name and by any loader.
+fn mask_test_modules(root: &Path, path: &Path) -> std::io::Result<()> {
+    let mut folders = vec![path.join("lib-dynload")];
+    if let Ok(entries) = fs::read_dir(path) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with("python3") {
+                folders.push(entry.path().join("lib-dynload"));
+            }
+        }
+    }
+    for folder in folders {
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if !name.ends_with(".so") || !TEST_MODULE_PREFIXES.iter().any(|p| name.starts_with(p)) {
+                continue;
+            }
+            let target = inside(root, &entry.path());
+            if !fs::symlink_metadata(&target).is_ok_and(|m| m.is_file()) {
+                continue;
+            }
+            mount(
+                Some("/dev/null"),
+                &target,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(std::io::Error::from)?;
+            mount(
+                None::<&str>,
+                &target,
+                None::<&str>,
+                MsFlags::MS_REMOUNT
+                    | MsFlags::MS_BIND
+                    | MsFlags::MS_RDONLY
+                    | MsFlags::MS_NOSUID
+                    | MsFlags::MS_NODEV
+                    | MsFlags::MS_NOEXEC,
+                None::<&str>,
+            )
+            .map_err(std::io::Error::from)?;
+        }
+    }
+    Ok(())
 }
 
 /// How a host path is bound into the slot's root.

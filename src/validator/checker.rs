@@ -89,6 +89,12 @@ impl<'a> Scope<'a> {
 /// Allowed callables with a keyword that makes them open a file, checked at each call.
 const KEYWORD_CHECKED: &[(&str, &str)] = &[("logging.basicConfig", "filename")];
 
+/// Allowed callables with an argument that hands library internals to a program's object:
+/// `copy.deepcopy(x, memo)` calls `memo.get` for every object it visits and keeps every
+/// original it copied in `memo` (a private attribute's value included). Path, position,
+/// keyword.
+const CALLBACK_ARGUMENTS: &[(&str, usize, &str)] = &[("copy.deepcopy", 1, "memo")];
+
 /// The public API of namedtuple instances: the only private-looking attributes allowed.
 const NAMEDTUPLE_API: &[&str] = &["_replace", "_asdict", "_fields", "_make", "_field_defaults"];
 
@@ -383,6 +389,17 @@ impl<'a, 'b> Checker<'a, 'b> {
                     "`.{method}` used as a value; call it on a literal template where it is used"
                 ),
             );
+        } else if !matches!(method, "format" | "format_map")
+            && !self.callees.contains(&expr.range())
+            && rules::call_checked_method(self, method)
+            && !self.bindings.is_import_path(expr)
+        {
+            // `run = df.eval`, `partial(df.to_csv, path)`, `map(df.query, exprs)`.
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                expr.range(),
+                format!("`.{method}` used as a value: its arguments are checked only where it is called; call `.{method}(...)` directly"),
+            );
         }
         let mut root: &Expr = expr;
         while let Expr::Attribute(inner) = root {
@@ -669,6 +686,12 @@ impl<'a, 'b> Checker<'a, 'b> {
             "collections.namedtuple",
             "typing.NamedTuple",
             "dataclasses.make_dataclass",
+            // The functional API: member names become class attributes, dunders included.
+            "enum.Enum",
+            "enum.IntEnum",
+            "enum.StrEnum",
+            "enum.Flag",
+            "enum.IntFlag",
         ];
         if !resolved.iter().any(|r| MAKERS.contains(&r.path.as_str())) {
             return;
@@ -678,9 +701,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                 .keywords
                 .iter()
                 .find(|k| {
-                    k.arg
-                        .as_ref()
-                        .is_some_and(|a| matches!(a.id.as_str(), "field_names" | "fields"))
+                    k.arg.as_ref().is_some_and(|a| {
+                        matches!(a.id.as_str(), "field_names" | "fields" | "names")
+                    })
                 })
                 .map(|k| &k.value)
         }) else {
@@ -704,6 +727,11 @@ impl<'a, 'b> Checker<'a, 'b> {
             Expr::StringLiteral(_) => public(fields),
             Expr::List(l) => l.elts.iter().all(public),
             Expr::Tuple(t) => t.elts.iter().all(public),
+            // Enum("Color", {"RED": 1}): the keys are the names.
+            Expr::Dict(d) => d
+                .items
+                .iter()
+                .all(|item| item.key.as_ref().is_some_and(&public)),
             _ => false,
         };
         if !literal || call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
@@ -734,6 +762,80 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// Arguments that hand library internals to the program (`CALLBACK_ARGUMENTS`), and
+    /// classes built from a namespace the validator cannot see: `type(name, bases, ns)`,
+    /// `make_dataclass(..., namespace=...)` (a computed `__setstate__` key is a dunder
+    /// definition no class statement shows).
+    fn check_callback_arguments(&mut self, call: &ExprCall, resolved: &[Resolved]) {
+        for (path, position, keyword) in CALLBACK_ARGUMENTS {
+            if !resolved.iter().any(|r| r.path == *path) {
+                continue;
+            }
+            let given = call.arguments.args.len() > *position
+                || call.arguments.args.iter().any(Expr::is_starred_expr)
+                || call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .any(|k| k.arg.as_ref().is_none_or(|a| a.id.as_str() == *keyword));
+            if given {
+                self.report(
+                    &rules::REFLECTIVE_BUILTIN,
+                    call.range(),
+                    format!("`{path}` with `{keyword}`: the library hands it every object it visits; call it without"),
+                );
+            }
+        }
+        let builds_class = resolved.iter().any(|r| r.path == "builtins.type")
+            && (call.arguments.args.len() > 1
+                || call.arguments.args.iter().any(Expr::is_starred_expr)
+                || !call.arguments.keywords.is_empty());
+        let namespace = resolved
+            .iter()
+            .any(|r| r.path == "dataclasses.make_dataclass")
+            && call.arguments.keywords.iter().any(|k| {
+                k.arg
+                    .as_ref()
+                    .is_none_or(|a| matches!(a.id.as_str(), "namespace" | "bases"))
+            });
+        if builds_class || namespace {
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                call.range(),
+                "a class built from a namespace or bases given as values: write a class statement (its methods and bases are checked there)".to_owned(),
+            );
+        }
+    }
+
+    /// Calling a class reached through a value: `type(x)(...)`, `x.__class__(...)`, or a name
+    /// assigned one of those. The class is whatever the value's is (`io.FileIO` from
+    /// `sys.stdout.buffer.raw`), which no check of paths or objects sees.
+    fn check_class_of_value_call(&mut self, call: &ExprCall) {
+        let class_of_value = |checker: &Self, e: &Expr| match e {
+            Expr::Call(inner) => checker
+                .resolve(&inner.func)
+                .iter()
+                .any(|r| r.path == "builtins.type"),
+            Expr::Attribute(a) => a.attr.id.as_str() == "__class__",
+            _ => false,
+        };
+        let direct = class_of_value(self, &call.func);
+        let through_name = match call.func.as_ref() {
+            Expr::Name(name) => self
+                .bindings
+                .assignments(name.id.as_str())
+                .is_some_and(|values| values.iter().flatten().any(|v| class_of_value(self, v))),
+            _ => false,
+        };
+        if direct || through_name {
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                call.func.range(),
+                "calling the class of a value (`type(x)(...)`, `x.__class__(...)`): it may be any class the value has; name the class you mean".to_owned(),
+            );
+        }
+    }
+
     /// Keywords that turn an allowed call into file access.
     fn check_forbidden_keywords(&mut self, call: &ExprCall, resolved: &[Resolved]) {
         const FORBIDDEN: &[(&str, &str)] = KEYWORD_CHECKED;
@@ -760,6 +862,8 @@ impl<'a, 'b> Checker<'a, 'b> {
         self.check_wrapper_names(call, &resolved);
         self.check_field_names(call, &resolved);
         self.check_forbidden_keywords(call, &resolved);
+        self.check_callback_arguments(call, &resolved);
+        self.check_class_of_value_call(call);
         rules::check_reflective_call(self, call, &resolved);
         rules::check_format_call(self, call);
         rules::check_brace_style_call(self, call);

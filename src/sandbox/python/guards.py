@@ -107,6 +107,31 @@ def make_user_str(str, BaseException, type):
         return text if type(text) is str else "<exception str() failed>"
     return user_str
 
+def make_brace_format(formatter_parser, str_format, type, str, dict, ValueError):
+    def check(template, depth):
+        for _literal, field, spec, _conversion in formatter_parser(template):
+            if field is None:
+                continue
+            if "." in field or "[" in field or depth > 1:
+                raise ValueError("a {-style logging format may name record fields only (no attributes or indexes) in the sandbox")
+            if spec:
+                check(spec, depth + 1)
+
+    def _format(self, record):
+        """logging.StrFormatStyle._format: str.format with the record's fields, after checking
+        that the template names fields only: str.format would walk the attributes and
+        indexes a field names (`{msg.__globals__}`), whatever template the program built."""
+        fmt = self._fmt
+        if type(fmt) is not str:
+            raise ValueError("a logging format must be a str")
+        check(fmt, 0)
+        values = record.__dict__
+        defaults = self._defaults
+        if defaults:
+            values = dict(defaults) | dict(values)
+        return str_format(fmt, **values)
+    return _format
+
 def make_checked(function, label, AttributeError, isinstance, str):
     def checked(obj, name, *rest):
         if not isinstance(name, str) or name.startswith("_"):
@@ -139,6 +164,19 @@ def sealed_user_str():
     import builtins
 
     return _sealed()["make_user_str"](builtins.str, builtins.BaseException, builtins.type)
+
+
+def seal_logging(logging):
+    """Replaces logging's `{`-style formatting with one that refuses attribute and index fields
+    (made in the sealed scope: its globals hold nothing). The validator refuses templates it
+    cannot see; this holds for any template that reaches logging at run time."""
+    import _string
+    import builtins
+
+    logging.StrFormatStyle._format = _sealed()["make_brace_format"](
+        _string.formatter_parser, builtins.str.format, builtins.type, builtins.str,
+        builtins.dict, builtins.ValueError,
+    )
 
 
 # Modules the interpreter's C code imports on behalf of allowed ones, through the builtins of
@@ -434,6 +472,15 @@ def install_audit_hook(allowed, heavy, trusted):
             return
         if event == "import":
             name = args[0]
+            # The file loaded, judged by its own module name: `_imp.create_dynamic` takes a
+            # spec of any name (`json._testcapi`) for `_testcapi`'s file.
+            filename = args[1] if len(args) > 1 else None
+            if filename is not None:
+                base = filename.rpartition("/")[2].partition(".")[0] if type_(filename) is str_ else ""
+                if not base or (base.startswith("_") and base != "__init__"
+                                and base not in private_modules and not is_permitted(base)) \
+                        or base.startswith(heavy_denied_imports):
+                    raise ImportError_("blocked by the sandbox: loading that file as a module")
             if type_(name) is str_ and (
                 is_permitted(name) or name in private_modules or name.startswith("encodings.")
                 or name == "encodings"
@@ -466,7 +513,11 @@ def install_audit_hook(allowed, heavy, trusted):
         # call exec() (not in its builtins, and the validator refuses it).
         if event == "import":
             name = args[0]
-            if type_(name) is not str_ or name.startswith(heavy_denied_imports):
+            filename = args[1] if len(args) > 1 else None
+            base = filename.rpartition("/")[2] if type_(filename) is str_ else ""
+            if type_(name) is not str_ or name.rpartition(".")[2].startswith(heavy_denied_imports) \
+                    or base.startswith(heavy_denied_imports) \
+                    or (filename is not None and type_(filename) is not str_):
                 shown = repr(name) if type_(name) is str_ else "a module"
                 raise ImportError_(f"blocked by the sandbox: import of {shown}")
             return

@@ -283,6 +283,7 @@ def main():
     # format shows none of those fields.
     import logging
     logging._srcfile = None
+    guards.seal_logging(logging)
     USER_STR = guards.sealed_user_str()
     # The zygote ignores every signal it can: nothing may stop the fork server, whatever
     # reaches it (PID 1 of a namespace already ignores signals from inside without a handler).

@@ -123,7 +123,10 @@ pub(crate) fn check_format_call(checker: &mut Checker<'_, '_>, call: &ExprCall) 
 /// "{")`): the library formats its template with `str.format`, which walks the attributes
 /// its fields name. Every other argument must then be a known template or a constant.
 pub(crate) fn check_brace_style_call(checker: &mut Checker<'_, '_>, call: &ExprCall) {
-    let is_marker = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "{");
+    let is_marker = |e: &Expr| {
+        let mut budget = TEMPLATE_STEPS;
+        holds_marker(checker, e, 0, &mut budget)
+    };
     let arguments = call
         .arguments
         .args
@@ -141,6 +144,15 @@ pub(crate) fn check_brace_style_call(checker: &mut Checker<'_, '_>, call: &ExprC
         if is_marker(argument) {
             continue;
         }
+        if unpacked || argument.is_starred_expr() {
+            checker.report(
+                &FORMAT_STRING_DUNDER,
+                argument.range(),
+                "a `{`-style call with unpacked arguments: pass the template and style directly"
+                    .to_owned(),
+            );
+            return;
+        }
         let constant = matches!(
             argument,
             Expr::NoneLiteral(_) | Expr::BooleanLiteral(_) | Expr::NumberLiteral(_)
@@ -157,6 +169,29 @@ pub(crate) fn check_brace_style_call(checker: &mut Checker<'_, '_>, call: &ExprC
             );
             return;
         }
+    }
+}
+
+/// Whether `expr` is, or carries, the brace style marker `"{"`: the literal, a name ever
+/// assigned it, a dict, list or tuple holding it (`**{"style": "{"}`, `*[None, "{"]`).
+/// The run-time guard refuses attribute fields in logging's `{` style whatever the spelling.
+fn holds_marker(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &mut u32) -> bool {
+    if depth > TEMPLATE_DEPTH || *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    let inner = |e: &Expr, budget: &mut u32| holds_marker(checker, e, depth + 1, budget);
+    match expr {
+        Expr::StringLiteral(s) => s.value.to_str() == "{",
+        Expr::Starred(starred) => inner(&starred.value, budget),
+        Expr::List(list) => list.elts.iter().any(|e| inner(e, budget)),
+        Expr::Tuple(tuple) => tuple.elts.iter().any(|e| inner(e, budget)),
+        Expr::Dict(dict) => dict.items.iter().any(|item| inner(&item.value, budget)),
+        Expr::Name(name) => checker
+            .bindings
+            .assignments(name.id.as_str())
+            .is_some_and(|values| values.iter().flatten().any(|v| inner(v, budget))),
+        _ => false,
     }
 }
 
@@ -181,9 +216,14 @@ fn template_is_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: 
         Expr::StringLiteral(literal) => fields_close_within(literal.value.to_str()),
         Expr::BinOp(binop) => match binop.op {
             Operator::Add => known(&binop.left, budget) && known(&binop.right, budget),
-            // A known template repeated: the other operand is a count (str * str is a
-            // TypeError), whatever it is.
-            Operator::Mult => known(&binop.left, budget) || known(&binop.right, budget),
+            // A known template repeated by a count the validator can see: an integer
+            // literal, `len(...)`, or a name only ever assigned those. Any other operand's
+            // `__rmul__`/`__mul__` could return any string.
+            Operator::Mult => {
+                (known(&binop.left, budget) && is_count(checker, &binop.right, depth + 1, budget))
+                    || (known(&binop.right, budget)
+                        && is_count(checker, &binop.left, depth + 1, budget))
+            }
             _ => false,
         },
         Expr::If(choice) => known(&choice.body, budget) && known(&choice.orelse, budget),
@@ -214,6 +254,41 @@ fn template_is_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: 
     }
 }
 
+/// An integer the program cannot make into anything else: an int literal, `len(...)` (the
+/// builtin, never rebound: it always returns an int), arithmetic of those, or the program's
+/// own name only ever assigned such.
+fn is_count(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &mut u32) -> bool {
+    if depth > TEMPLATE_DEPTH || *budget == 0 {
+        return false;
+    }
+    *budget -= 1;
+    match expr {
+        Expr::NumberLiteral(number) => number.value.is_int(),
+        Expr::Call(call) => {
+            let resolved = checker.resolve(&call.func);
+            !resolved.is_empty()
+                && resolved.iter().all(|r| r.path == "builtins.len")
+                && checker.bindings.assignments("len").is_none()
+        }
+        Expr::BinOp(binop) => {
+            matches!(binop.op, Operator::Add | Operator::Sub | Operator::Mult)
+                && is_count(checker, &binop.left, depth + 1, budget)
+                && is_count(checker, &binop.right, depth + 1, budget)
+        }
+        Expr::Name(name) => {
+            let id = name.id.as_str();
+            checker.is_local(id)
+                && checker.bindings.assignments(id).is_some_and(|values| {
+                    !values.is_empty()
+                        && values
+                            .iter()
+                            .all(|v| v.is_some_and(|v| is_count(checker, v, depth + 1, budget)))
+                })
+        }
+        _ => false,
+    }
+}
+
 /// The sequence handed to `str.join` in a known template: a list or tuple of known
 /// templates, or such a list repeated.
 fn pieces_are_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &mut u32) -> bool {
@@ -227,8 +302,10 @@ fn pieces_are_known(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &
             .iter()
             .all(|e| template_is_known(checker, e, depth, budget)),
         Expr::BinOp(binop) if binop.op == Operator::Mult => {
-            pieces_are_known(checker, &binop.left, depth, budget)
-                || pieces_are_known(checker, &binop.right, depth, budget)
+            (pieces_are_known(checker, &binop.left, depth, budget)
+                && is_count(checker, &binop.right, depth + 1, budget))
+                || (pieces_are_known(checker, &binop.right, depth, budget)
+                    && is_count(checker, &binop.left, depth + 1, budget))
         }
         _ => false,
     }

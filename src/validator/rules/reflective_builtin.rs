@@ -37,8 +37,22 @@ const REFLECTIVE: &[&str] = &["builtins.getattr", "builtins.setattr", "builtins.
 /// template the format rule never sees (`getattr(template, "format")(obj)`).
 const NAME_READING_METHODS: &[&str] = &["format", "format_map", "vformat", "get_field"];
 
-fn name_reading(name: &str) -> bool {
+/// Methods whose arguments are checked where they are called: templates, pandas
+/// expressions (`eval`, `query`), data paths (the heavy tier's `[io.methods]`). Under a
+/// literal name in getattr or operator's getters, or as a value (`run = df.eval`,
+/// `partial(df.to_csv, path)`), their arguments would go unchecked.
+pub(crate) fn call_checked_method(checker: &Checker<'_, '_>, name: &str) -> bool {
     NAME_READING_METHODS.contains(&name)
+        || matches!(name, "eval" | "query")
+        || checker
+            .tier
+            .io
+            .as_ref()
+            .is_some_and(|io| io.is_method(name))
+}
+
+fn name_reading(checker: &Checker<'_, '_>, name: &str) -> bool {
+    call_checked_method(checker, name)
 }
 
 /// `operator.attrgetter("a.b", "c")` and `operator.methodcaller("name", ...)`: the names
@@ -77,11 +91,11 @@ fn check_getter_call(checker: &mut Checker<'_, '_>, call: &ExprCall, resolved: &
             continue;
         };
         let text = literal.value.to_str();
-        if text.split('.').any(name_reading) {
+        if text.split('.').any(|part| name_reading(checker, part)) {
             checker.report(
                 &REFLECTIVE_BUILTIN,
                 name.range(),
-                format!("`operator.{function}` of {text:?}, which reads attributes named in a template; call `.{text}` on a literal template"),
+                format!("`operator.{function}` of {text:?}, whose arguments are checked only where it is called; call `.{text}(...)` directly"),
             );
             continue;
         }
@@ -120,8 +134,8 @@ pub(crate) fn check_reflective_call(
     let message = match name_arg {
         Some(Expr::StringLiteral(literal)) => {
             let name = literal.value.to_str();
-            if name_reading(name) {
-                format!("`{function}` of {name:?}, which reads attributes named in a template; call `.{name}` on a literal template")
+            if name_reading(checker, name) {
+                format!("`{function}` of {name:?}, whose arguments are checked only where it is called; call `.{name}(...)` directly")
             } else if !name.starts_with('_') {
                 return;
             } else {
