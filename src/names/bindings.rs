@@ -61,6 +61,8 @@ pub(crate) struct Bindings<'a> {
     top_level: HashMap<&'a str, TextSize>,
     /// Names deleted anywhere (`del x`): after that, the builtin shows through again.
     deleted: std::collections::HashSet<&'a str>,
+    /// How many `def` statements bind each name (each is also a `None` in `assignments`).
+    defs: HashMap<&'a str, usize>,
 }
 
 impl<'a> Bindings<'a> {
@@ -191,6 +193,12 @@ impl<'a> Bindings<'a> {
         };
         let id = name.id.as_str();
         !self.imports(id).is_empty() && self.assignments(id).is_none()
+    }
+
+    /// How many `def` statements bind `name`: as many of its unreadable bindings are
+    /// functions.
+    pub fn defs(&self, name: &str) -> usize {
+        self.defs.get(name).copied().unwrap_or(0)
     }
 
     /// Resolution steps taken so far.
@@ -333,7 +341,10 @@ impl<'a> Visitor<'a> for Bindings<'a> {
                     return;
                 }
             }
-            Stmt::FunctionDef(def) => self.assign(def.name.id.as_str(), None),
+            Stmt::FunctionDef(def) => {
+                self.assign(def.name.id.as_str(), None);
+                *self.defs.entry(def.name.id.as_str()).or_default() += 1;
+            }
             Stmt::ClassDef(def) => self.assign(def.name.id.as_str(), None),
             _ => {}
         }

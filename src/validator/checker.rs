@@ -95,6 +95,16 @@ const KEYWORD_CHECKED: &[(&str, &str)] = &[("logging.basicConfig", "filename")];
 /// keyword.
 const CALLBACK_ARGUMENTS: &[(&str, usize, &str)] = &[("copy.deepcopy", 1, "memo")];
 
+/// What functools.wraps/update_wrapper copy by default (`WRAPPER_ASSIGNMENTS`, `WRAPPER_UPDATES`).
+const WRAPPER_DEFAULTS: &[&str] = &[
+    "__module__",
+    "__name__",
+    "__qualname__",
+    "__doc__",
+    "__annotations__",
+    "__dict__",
+];
+
 /// The public API of namedtuple instances: the only private-looking attributes allowed.
 const NAMEDTUPLE_API: &[&str] = &["_replace", "_asdict", "_fields", "_make", "_field_defaults"];
 
@@ -108,6 +118,11 @@ const NO_ALIAS: &[&str] = &[
     "builtins.str.format_map",
     "operator.attrgetter",
     "operator.methodcaller",
+    // Their other arguments are checked at the call: the attribute names they copy, the
+    // memo deepcopy hands every original (`map(copy.deepcopy, xs, memos)` would skip it).
+    "functools.update_wrapper",
+    "functools.wraps",
+    "copy.deepcopy",
 ];
 
 impl<'a, 'b> Checker<'a, 'b> {
@@ -441,6 +456,18 @@ impl<'a, 'b> Checker<'a, 'b> {
     /// whole state, private attributes included.
     fn check_class_dunder(&mut self, name: &str, range: TextRange) {
         let in_class = self.scopes.last().is_some_and(|scope| scope.class);
+        // A private name a class defines (`_module = property(...)`, `_stream = "modules"`):
+        // a library base assigns or reads its internals through it (catch_warnings stores the
+        // real warnings module in `self._module`). No program can read one anyway: private
+        // attributes are refused on every value. `_` alone is dataclasses' `_: KW_ONLY`.
+        if in_class && name.starts_with('_') && name != "_" && !crate::policy::is_dunder(name) {
+            self.report(
+                &rules::DUNDER_ACCESS,
+                range,
+                format!("a class may not define the private name `{name}`: a library base class would store or read its internals through it; name it without a leading underscore"),
+            );
+            return;
+        }
         if in_class
             && crate::policy::is_dunder(name)
             && !self.policy.attributes.definable_dunders.contains(name)
@@ -663,16 +690,24 @@ impl<'a, 'b> Checker<'a, 'b> {
             .map(|k| &k.value);
         let positional = call.arguments.args.iter().skip(first_name_arg);
         for value in positional.chain(named) {
+            // Names the wrapper may copy: public ones, and the defaults functools copies.
+            let allowed = |e: &Expr| match e {
+                Expr::StringLiteral(s) => {
+                    let name = s.value.to_str();
+                    !name.starts_with('_') || WRAPPER_DEFAULTS.contains(&name)
+                }
+                _ => false,
+            };
             let literal = match value {
-                Expr::Tuple(t) => t.elts.iter().all(Expr::is_string_literal_expr),
-                Expr::List(l) => l.elts.iter().all(Expr::is_string_literal_expr),
+                Expr::Tuple(t) => t.elts.iter().all(allowed),
+                Expr::List(l) => l.elts.iter().all(allowed),
                 _ => false,
             };
             if !literal {
                 self.report(
                     &rules::REFLECTIVE_BUILTIN,
                     value.range(),
-                    "the attribute names functools.wraps/update_wrapper copy must be a literal tuple of names".to_owned(),
+                    "the attribute names functools.wraps/update_wrapper copy must be a literal tuple of public names (or its defaults)".to_owned(),
                 );
             }
         }
@@ -868,6 +903,7 @@ impl<'a, 'b> Checker<'a, 'b> {
         rules::check_format_call(self, call);
         rules::check_brace_style_call(self, call);
         rules::check_expression_method(self, call);
+        rules::check_string_dispatch(self, call);
         let handled = rules::check_io_call(self, call, &resolved);
         if handled {
             for arg in &call.arguments.args {

@@ -150,3 +150,192 @@ fn plain_node(expr: &ruff_python_ast::Expr) -> Result<(), String> {
         _ => Err("only column names, constants, comparisons and arithmetic are checked".to_owned()),
     }
 }
+
+/// Methods of the data libraries that call another method named by a string
+/// (`df.agg("sum")`: pandas' `apply_str` does `getattr(df, name)(*args, **kwargs)`).
+const STRING_DISPATCH: &[&str] = &["agg", "aggregate", "apply", "transform"];
+
+/// Keywords of those methods that are options or the function's own arguments, never a
+/// method name.
+const PASSED_THROUGH: &[&str] = &[
+    "axis",
+    "args",
+    "raw",
+    "result_type",
+    "engine",
+    "engine_kwargs",
+    "by_row",
+    "numeric_only",
+    "skipna",
+    "include_groups",
+    "convert_dtype",
+    "na_action",
+    "kwargs",
+];
+
+/// Heavy tier: `df.agg(...)`, `.apply`, `.transform` may name methods by strings, and pandas
+/// then calls them for the program (`df.agg("eval", expr=...)`, `df.agg("to_csv", path)`),
+/// past every check made where a method is called. Every string such a call can receive
+/// must be visible (literals, or names only ever assigned them, in lists, tuples, dicts and
+/// calls such as `pd.NamedAgg`) and name no method whose arguments are checked at its call
+/// (`eval`, `query`, the writers, `format`) or a private one.
+pub(crate) fn check_string_dispatch(
+    checker: &mut crate::validator::checker::Checker<'_, '_>,
+    call: &ruff_python_ast::ExprCall,
+) {
+    use ruff_python_ast::Expr;
+    use ruff_text_size::Ranged;
+    if checker.tier.io.is_none() {
+        return;
+    }
+    let Expr::Attribute(attribute) = call.func.as_ref() else {
+        return;
+    };
+    let method = attribute.attr.id.as_str();
+    if !STRING_DISPATCH.contains(&method) || checker.bindings.is_import_path(&call.func) {
+        return;
+    }
+    let mut budget: u32 = 1024;
+    // The function (first argument or `func=`) and named aggregations (`total=("v", "sum")`);
+    // the options pandas passes through to the function are not method names.
+    let arguments = call.arguments.args.iter().take(1).chain(
+        call.arguments
+            .keywords
+            .iter()
+            .filter(|k| {
+                k.arg
+                    .as_ref()
+                    .is_some_and(|a| !PASSED_THROUGH.contains(&a.id.as_str()))
+            })
+            .map(|k| &k.value),
+    );
+    for argument in arguments {
+        if let Err(why) = dispatch_argument(checker, argument, 0, &mut budget) {
+            checker.report(
+                &DYNAMIC_CODE,
+                argument.range(),
+                format!("`.{method}()` calls the methods its strings name: {why}"),
+            );
+            return;
+        }
+    }
+    if call.arguments.keywords.iter().any(|k| k.arg.is_none()) {
+        checker.report(
+            &DYNAMIC_CODE,
+            call.range(),
+            format!(
+                "`.{method}()` with `**` arguments: the method names they carry cannot be checked"
+            ),
+        );
+    }
+}
+
+fn dispatch_argument(
+    checker: &crate::validator::checker::Checker<'_, '_>,
+    expr: &ruff_python_ast::Expr,
+    depth: u8,
+    budget: &mut u32,
+) -> Result<(), String> {
+    use ruff_python_ast::Expr;
+    if depth > 8 || *budget == 0 {
+        return Err("it is built in too many steps to check".to_owned());
+    }
+    *budget -= 1;
+    let inner = |e: &Expr, budget: &mut u32| dispatch_argument(checker, e, depth + 1, budget);
+    match expr {
+        Expr::StringLiteral(literal) => {
+            let name = literal.value.to_str();
+            if name.starts_with('_') || super::call_checked_method(checker, name) {
+                Err(format!(
+                    "{name:?} names a method checked only where it is called"
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Expr::NumberLiteral(_)
+        | Expr::BooleanLiteral(_)
+        | Expr::NoneLiteral(_)
+        | Expr::Lambda(_) => Ok(()),
+        Expr::List(list) => list.elts.iter().try_for_each(|e| inner(e, budget)),
+        Expr::Tuple(tuple) => tuple.elts.iter().try_for_each(|e| inner(e, budget)),
+        Expr::Set(set) => set.elts.iter().try_for_each(|e| inner(e, budget)),
+        Expr::Dict(dict) => dict
+            .items
+            .iter()
+            .try_for_each(|item| inner(&item.value, budget)),
+        // `np.mean`, `pd.Series.nunique`: functions, through an import.
+        Expr::Attribute(_) if checker.bindings.is_import_path(expr) => Ok(()),
+        Expr::Name(name) => {
+            let id = name.id.as_str();
+            if !checker.is_local(id) && checker.bindings.assignments(id).is_none() {
+                // A builtin (`sum`, `max`) or an import.
+                return Ok(());
+            }
+            let Some(values) = checker.bindings.assignments(id) else {
+                return Err(format!("`{id}` may hold a string computed at run time"));
+            };
+            // Unreadable bindings: a `def` (a function, safe) or a parameter, loop variable,
+            // `+=`... (anything): every one of them must be a def.
+            let unreadable = values.iter().filter(|v| v.is_none()).count();
+            if unreadable > checker.bindings.defs(id) {
+                return Err(format!("`{id}` may hold a string computed at run time"));
+            }
+            values
+                .iter()
+                .flatten()
+                .try_for_each(|value| inner(value, budget))
+        }
+        // polars expressions (`pl.col("v").sum()`): Expr objects, never strings.
+        Expr::Call(_) if polars_expression(checker, expr) => Ok(()),
+        // `pd.NamedAgg(column="x", aggfunc="sum")`: its arguments are what pandas dispatches.
+        Expr::Call(call)
+            if checker.resolve(&call.func).iter().any(|r| {
+                r.binding.is_some() && r.path.starts_with("pandas") && r.path.ends_with(".NamedAgg")
+            }) =>
+        {
+            call.arguments
+                .args
+                .iter()
+                .chain(call.arguments.keywords.iter().map(|k| &k.value))
+                .try_for_each(|e| inner(e, budget))
+        }
+        _ => Err("only literal method names, functions and lambdas can be checked".to_owned()),
+    }
+}
+
+/// A method chain rooted at a call of the imported `polars` module (`pl.col("v").sum()`,
+/// `pl.len()`): an expression object. `.meta` is refused: its methods return names.
+fn polars_expression(
+    checker: &crate::validator::checker::Checker<'_, '_>,
+    expr: &ruff_python_ast::Expr,
+) -> bool {
+    use ruff_python_ast::Expr;
+    let mut current = expr;
+    let mut calls = 0;
+    loop {
+        match current {
+            Expr::Call(call) => {
+                calls += 1;
+                current = &call.func;
+            }
+            Expr::Attribute(attribute) => {
+                if attribute.attr.id.as_str() == "meta" {
+                    return false;
+                }
+                current = &attribute.value;
+            }
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                let bindings = checker.bindings.imports(id);
+                return calls > 0
+                    && !bindings.is_empty()
+                    && checker.bindings.assignments(id).is_none()
+                    && bindings
+                        .iter()
+                        .all(|b| b.path == "polars" || b.path.starts_with("polars."));
+            }
+            _ => return false,
+        }
+    }
+}
