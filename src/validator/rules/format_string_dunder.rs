@@ -264,12 +264,7 @@ fn is_count(checker: &Checker<'_, '_>, expr: &Expr, depth: u8, budget: &mut u32)
     *budget -= 1;
     match expr {
         Expr::NumberLiteral(number) => number.value.is_int(),
-        Expr::Call(call) => {
-            let resolved = checker.resolve(&call.func);
-            !resolved.is_empty()
-                && resolved.iter().all(|r| r.path == "builtins.len")
-                && checker.bindings.assignments("len").is_none()
-        }
+        Expr::Call(call) => super::storage_path::is_builtin_call(checker, call, "len"),
         Expr::BinOp(binop) => {
             matches!(binop.op, Operator::Add | Operator::Sub | Operator::Mult)
                 && is_count(checker, &binop.left, depth + 1, budget)

@@ -51,10 +51,6 @@ pub(crate) fn call_checked_method(checker: &Checker<'_, '_>, name: &str) -> bool
             .is_some_and(|io| io.is_method(name))
 }
 
-fn name_reading(checker: &Checker<'_, '_>, name: &str) -> bool {
-    call_checked_method(checker, name)
-}
-
 /// `operator.attrgetter("a.b", "c")` and `operator.methodcaller("name", ...)`: the names
 /// must be literals, public, and no escape.
 fn check_getter_call(checker: &mut Checker<'_, '_>, call: &ExprCall, resolved: &[Resolved]) {
@@ -91,7 +87,10 @@ fn check_getter_call(checker: &mut Checker<'_, '_>, call: &ExprCall, resolved: &
             continue;
         };
         let text = literal.value.to_str();
-        if text.split('.').any(|part| name_reading(checker, part)) {
+        if text
+            .split('.')
+            .any(|part| call_checked_method(checker, part))
+        {
             checker.report(
                 &REFLECTIVE_BUILTIN,
                 name.range(),
@@ -134,7 +133,7 @@ pub(crate) fn check_reflective_call(
     let message = match name_arg {
         Some(Expr::StringLiteral(literal)) => {
             let name = literal.value.to_str();
-            if name_reading(checker, name) {
+            if call_checked_method(checker, name) {
                 format!("`{function}` of {name:?}, whose arguments are checked only where it is called; call `.{name}(...)` directly")
             } else if !name.starts_with('_') {
                 return;

@@ -82,12 +82,7 @@ pub(crate) fn check_io_call(
                 path_position: function.arg,
                 path_keywords: std::slice::from_ref(&function.keyword),
             };
-            if let Some(why) = refused_arguments(checker, io, call, &callee) {
-                checker.report(
-                    &STORAGE_PATH,
-                    call.range(),
-                    format!("data I/O call refused: {why}"),
-                );
+            if arguments_refused(checker, io, call, &callee) {
                 return true;
             }
             (function.arg, function.keyword.as_str(), true)
@@ -179,12 +174,7 @@ fn check_method_call(
         path_position: 0,
         path_keywords: &io.methods.path_keywords,
     };
-    if let Some(why) = refused_arguments(checker, io, call, &callee) {
-        checker.report(
-            &STORAGE_PATH,
-            call.range(),
-            format!("data I/O call refused: {why}"),
-        );
+    if arguments_refused(checker, io, call, &callee) {
         return false;
     }
     let keywords = call.arguments.keywords.iter().filter(|k| {
@@ -220,6 +210,24 @@ struct Callee<'p> {
     path_position: usize,
     /// Keywords that carry the path (checked as paths, so accepted here).
     path_keywords: &'p [String],
+}
+
+/// Reports the call when `refused_arguments` finds a reason; true when it did.
+fn arguments_refused(
+    checker: &mut Checker<'_, '_>,
+    io: &IoPolicy,
+    call: &ExprCall,
+    callee: &Callee<'_>,
+) -> bool {
+    let Some(why) = refused_arguments(checker, io, call, callee) else {
+        return false;
+    };
+    checker.report(
+        &STORAGE_PATH,
+        call.range(),
+        format!("data I/O call refused: {why}"),
+    );
+    true
 }
 
 /// Arguments that could carry a path, a file system or an unpickling switch past the check,
@@ -626,7 +634,7 @@ fn is_range(checker: &Checker<'_, '_>, call: &ExprCall) -> bool {
 }
 
 /// Whether `call` calls the builtin `name` (resolved, and never rebound).
-fn is_builtin_call(checker: &Checker<'_, '_>, call: &ExprCall, name: &str) -> bool {
+pub(crate) fn is_builtin_call(checker: &Checker<'_, '_>, call: &ExprCall, name: &str) -> bool {
     let resolved = checker.resolve(&call.func);
     !resolved.is_empty()
         && resolved
