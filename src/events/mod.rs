@@ -22,6 +22,7 @@ mod amqp_source;
 pub mod consumer;
 pub mod eventhubs;
 pub mod job_run;
+pub mod ledger;
 pub mod sink;
 pub mod source;
 

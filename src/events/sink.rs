@@ -12,7 +12,6 @@
 //! message annotation `x-opt-partition-key` = the request id (Event Hubs' partition key),
 //! durable.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +21,11 @@ use fe2o3_amqp::types::messaging::{
 };
 use fe2o3_amqp::types::primitives::Binary;
 use fe2o3_amqp::Sender;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::mpsc;
 
 use super::amqp::{connect, Link};
 use super::eventhubs::Hub;
+use super::ledger::{Ledger, Settled};
 use super::EventsError;
 use crate::config::{AmqpEndpoint, EventKind, EventSinkSettings};
 use crate::metrics::Metrics;
@@ -33,10 +33,9 @@ use crate::models::{CompletionEvent, CompletionSink};
 
 /// The request path's handle on the sink.
 pub struct Publisher {
-    queue: mpsc::Sender<CompletionEvent>,
-    /// Events queued or being published.
-    pending: Arc<AtomicUsize>,
-    drained: Arc<Notify>,
+    queue: mpsc::Sender<(u64, CompletionEvent)>,
+    /// Every event's ticket and how it ended.
+    ledger: Arc<Ledger>,
     metrics: Option<Arc<Metrics>>,
     capacity: usize,
 }
@@ -49,16 +48,16 @@ impl std::fmt::Debug for Publisher {
 
 impl CompletionSink for Publisher {
     fn publish(&self, event: CompletionEvent) {
-        self.pending.fetch_add(1, Ordering::Relaxed);
-        match self.queue.try_send(event) {
+        let ticket = self.ledger.issue();
+        match self.queue.try_send((ticket, event)) {
             Ok(()) => {
                 if let Some(metrics) = &self.metrics {
-                    metrics.events_publish_queued(self.pending.load(Ordering::Relaxed));
+                    metrics.events_publish_queued(self.ledger.pending());
                 }
             }
             Err(err) => {
-                self.done(1);
-                let event = match err {
+                ended(&self.ledger, self.metrics.as_deref(), ticket, false);
+                let (_, event) = match err {
                     mpsc::error::TrySendError::Full(e) | mpsc::error::TrySendError::Closed(e) => e,
                 };
                 if let Some(metrics) = &self.metrics {
@@ -87,8 +86,7 @@ impl Publisher {
         let (queue, rx) = mpsc::channel(capacity);
         let publisher = Arc::new(Self {
             queue,
-            pending: Arc::new(AtomicUsize::new(0)),
-            drained: Arc::new(Notify::new()),
+            ledger: Arc::new(Ledger::default()),
             metrics,
             capacity,
         });
@@ -99,8 +97,7 @@ impl Publisher {
             max_batch: settings.max_batch.max(1),
             max_attempts: settings.max_attempts.max(1),
             backoff: Duration::from_millis(settings.retry_backoff_ms.max(1)),
-            pending: Arc::clone(&publisher.pending),
-            drained: Arc::clone(&publisher.drained),
+            ledger: Arc::clone(&publisher.ledger),
             metrics: publisher.metrics.clone(),
         };
         tracing::info!(%url, %address, "completion events: publishing");
@@ -108,37 +105,36 @@ impl Publisher {
         Ok(publisher)
     }
 
-    fn done(&self, n: usize) {
-        done(&self.pending, &self.drained, self.metrics.as_deref(), n);
-    }
-
     /// Events queued or in the publisher's hands.
     pub fn queued(&self) -> usize {
-        self.pending.load(Ordering::Relaxed)
+        self.ledger.pending()
     }
 
-    /// Waits until every queued event is published (or given up), or `within` runs out.
+    /// A mark: every event queued before this call has a ticket below it.
+    pub fn mark(&self) -> u64 {
+        self.ledger.mark()
+    }
+
+    /// Waits until every event queued before `mark` has ended (published or given up), or
+    /// `within` runs out, and says whether one queued in `[since, mark)` was not published.
+    /// Events queued after the mark never hold it up.
+    pub async fn settled(&self, since: u64, mark: u64, within: Duration) -> Settled {
+        self.ledger.settled(since, mark, within).await
+    }
+
+    /// Waits until every event queued so far is published (or given up), or `within` runs
+    /// out (a stopping service, whose request paths are closed).
     pub async fn flush(&self, within: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let notified = self.drained.notified();
-            if self.queued() == 0 {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.queued() == 0;
-            }
-        }
+        let mark = self.mark();
+        self.settled(mark, mark, within).await != Settled::Pending
     }
 }
 
-fn done(pending: &AtomicUsize, drained: &Notify, metrics: Option<&Metrics>, n: usize) {
-    let left = pending.fetch_sub(n, Ordering::Relaxed).saturating_sub(n);
+/// Records the end of one event (published or not) and the queue's depth.
+fn ended(ledger: &Ledger, metrics: Option<&Metrics>, ticket: u64, published: bool) {
+    let left = ledger.end(ticket, published);
     if let Some(metrics) = metrics {
         metrics.events_publish_queued(left);
-    }
-    if left == 0 {
-        drained.notify_waiters();
     }
 }
 
@@ -179,10 +175,12 @@ struct Task {
     max_batch: usize,
     max_attempts: u32,
     backoff: Duration,
-    pending: Arc<AtomicUsize>,
-    drained: Arc<Notify>,
+    ledger: Arc<Ledger>,
     metrics: Option<Arc<Metrics>>,
 }
+
+/// An event being published: (its ticket, attempts so far, the event).
+type Attempt = (u64, u32, CompletionEvent);
 
 /// An open sender link with its connection.
 struct Open {
@@ -191,34 +189,34 @@ struct Open {
 }
 
 impl Task {
-    async fn run(self, mut rx: mpsc::Receiver<CompletionEvent>) {
+    async fn run(self, mut rx: mpsc::Receiver<(u64, CompletionEvent)>) {
         let mut open: Option<Open> = None;
-        let mut batch: Vec<CompletionEvent> = Vec::with_capacity(self.max_batch);
+        let mut batch: Vec<(u64, CompletionEvent)> = Vec::with_capacity(self.max_batch);
         loop {
             if rx.recv_many(&mut batch, self.max_batch).await == 0 {
                 break;
             }
-            let count = batch.len();
-            let mut attempts = vec![0u32; count];
-            let mut todo: Vec<(usize, CompletionEvent)> = batch.drain(..).enumerate().collect();
+            let mut todo: Vec<Attempt> = batch.drain(..).map(|(t, e)| (t, 0, e)).collect();
             let mut delay = self.backoff;
             while !todo.is_empty() {
                 let (sent, failed) = self.send_batch(&mut open, todo).await;
                 if let Some(metrics) = &self.metrics {
-                    metrics.events_published(sent);
+                    metrics.events_published(sent.len());
                 }
-                done(&self.pending, &self.drained, self.metrics.as_deref(), sent);
+                for ticket in sent {
+                    ended(&self.ledger, self.metrics.as_deref(), ticket, true);
+                }
                 todo = Vec::new();
-                for (i, event, why) in failed {
-                    attempts[i] += 1;
-                    if attempts[i] >= self.max_attempts {
+                for ((ticket, attempts, event), why) in failed {
+                    let attempts = attempts + 1;
+                    if attempts >= self.max_attempts {
                         if let Some(metrics) = &self.metrics {
                             metrics.event_publish_failed();
                         }
-                        tracing::error!(request_id = %event.request_id, event_id = %event.event_id, attempts = attempts[i], error = %why, "completion event NOT published: every attempt failed (counted in pyexec_events_publish_failures_total)");
-                        done(&self.pending, &self.drained, self.metrics.as_deref(), 1);
+                        tracing::error!(request_id = %event.request_id, event_id = %event.event_id, attempts, error = %why, "completion event NOT published: every attempt failed (counted in pyexec_events_publish_failures_total)");
+                        ended(&self.ledger, self.metrics.as_deref(), ticket, false);
                     } else {
-                        todo.push((i, event));
+                        todo.push((ticket, attempts, event));
                     }
                 }
                 if !todo.is_empty() {
@@ -238,64 +236,61 @@ impl Task {
         }
     }
 
-    /// Sends `events` (each unsettled, not waiting), then awaits their outcomes: how many
-    /// the broker accepted, and the others with why.
+    /// Sends `events` (each unsettled, not waiting), then awaits their outcomes: the
+    /// tickets the broker accepted, and the others with why.
     async fn send_batch(
         &self,
         open: &mut Option<Open>,
-        events: Vec<(usize, CompletionEvent)>,
-    ) -> (usize, Vec<(usize, CompletionEvent, String)>) {
+        events: Vec<Attempt>,
+    ) -> (Vec<u64>, Vec<(Attempt, String)>) {
         if open.is_none() {
             match self.open().await {
                 Ok(o) => *open = Some(o),
                 Err(err) => {
                     let why = crate::telemetry::error_chain(&err);
                     return (
-                        0,
-                        events
-                            .into_iter()
-                            .map(|(i, e)| (i, e, why.clone()))
-                            .collect(),
+                        Vec::new(),
+                        events.into_iter().map(|a| (a, why.clone())).collect(),
                     );
                 }
             }
         }
         let Some(link) = open.as_mut() else {
-            return (0, Vec::new());
+            return (Vec::new(), Vec::new());
         };
         let mut futures = Vec::with_capacity(events.len());
         let mut failed = Vec::new();
         let mut broken = false;
-        for (i, event) in events {
+        for attempt in events {
             if broken {
-                failed.push((i, event, "the link failed".to_owned()));
+                failed.push((attempt, "the link failed".to_owned()));
                 continue;
             }
-            let message = match message_of(&event) {
+            let message = match message_of(&attempt.2) {
                 Ok(m) => m,
                 Err(why) => {
-                    failed.push((i, event, why));
+                    failed.push((attempt, why));
                     continue;
                 }
             };
             match link.sender.send_batchable(message).await {
-                Ok(fut) => futures.push((i, event, fut)),
+                Ok(fut) => futures.push((attempt, fut)),
                 Err(e) => {
                     broken = true;
-                    failed.push((i, event, e.to_string()));
+                    failed.push((attempt, e.to_string()));
                 }
             }
         }
-        let mut sent = 0;
-        for (i, event, fut) in futures {
+        let mut sent = Vec::with_capacity(futures.len());
+        for (attempt, fut) in futures {
             match fut.await {
-                Ok(Outcome::Accepted(_)) => sent += 1,
-                Ok(other) => failed.push((i, event, format!("the broker answered {other:?}"))),
+                Ok(Outcome::Accepted(_)) => sent.push(attempt.0),
+                Ok(other) => failed.push((attempt, format!("the broker answered {other:?}"))),
                 Err(e) => {
                     if matches!(e, SendError::LinkStateError(_)) {
                         broken = true;
                     }
-                    failed.push((i, event, e.to_string()));
+                    failed.push((attempt, e.to_string()));
                 }
             }
         }

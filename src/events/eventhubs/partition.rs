@@ -12,12 +12,17 @@
 //! a backoff. The checkpoint is written at most every `checkpoint_interval`, when the
 //! partition stops, and never once the lease ran out (another replica may own it then).
 //!
-//! Before a checkpoint is written the completion-event publisher is drained: a message's
-//! event is queued before the consumer settles it, so once the queue is empty every
-//! message up to the checkpoint has its event out. Without that, a replica killed between
-//! a checkpoint and the publishing of an event before it would lose that event (the
-//! message is never read again). When the queue does not drain in time the checkpoint
-//! waits for the next tick.
+//! Before a checkpoint is written, the events of the messages it passes must be out: a
+//! message's completion event is queued before the consumer settles it, so once every
+//! event queued before the checkpoint's *mark* (taken just before it is written) has been
+//! published, every message up to the checkpoint has its event out. Without that, a
+//! replica killed between a checkpoint and the publishing of an event before it would lose
+//! that event (the message is never read again). Events queued after the mark (other
+//! partitions, REST, heavy jobs) never hold a checkpoint up. When they have not all ended
+//! in time the checkpoint waits for the next tick; when one since the last checkpoint was
+//! not published (a full queue dropped it, or every attempt failed), the partition is read
+//! again from its last checkpoint (`Retry`): its messages are answered from their records
+//! and their events published again.
 
 use std::time::{Duration, Instant};
 
@@ -36,6 +41,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::store::{Checkpoint, Store};
 use super::Hub;
 use crate::events::amqp_source::{incoming_of, incoming_undecodable, undecodable_why};
+use crate::events::ledger::Settled;
 use crate::events::source::{Incoming, Position, Settlement};
 use crate::events::EventsError;
 
@@ -120,6 +126,8 @@ impl Reader {
     ) -> Ended {
         let mut last = self.from.clone();
         let mut written = self.from.as_ref().map(|c| c.sequence_number);
+        // Completion events queued from here on may be of this partition's messages.
+        let mut since = self.publisher.as_ref().map_or(0, |p| p.mark());
         let mut tick =
             tokio::time::interval(self.checkpoint_interval.max(Duration::from_millis(10)));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -129,7 +137,7 @@ impl Reader {
                 biased;
                 _ = stop.changed() => break Ended::Stopped,
                 _ = tick.tick() => {
-                    if let Err(ended) = self.flush(&last, &mut written).await {
+                    if let Err(ended) = self.flush(&last, &mut written, &mut since).await {
                         break ended;
                     }
                 }
@@ -195,7 +203,7 @@ impl Reader {
             }
         };
         if !matches!(ended, Ended::LeaseLost) {
-            if let Err(lost) = self.flush(&last, &mut written).await {
+            if let Err(lost) = self.flush(&last, &mut written, &mut since).await {
                 let _ = tokio::time::timeout(Duration::from_secs(2), receiver.detach()).await;
                 return lost;
             }
@@ -204,11 +212,13 @@ impl Reader {
         ended
     }
 
-    /// Writes the checkpoint if it moved, while the lease holds.
+    /// Writes the checkpoint if it moved, while the lease holds and once the completion
+    /// events queued since the last one (`since`) are out.
     async fn flush(
         &self,
         last: &Option<Checkpoint>,
         written: &mut Option<i64>,
+        since: &mut u64,
     ) -> Result<(), Ended> {
         let Some(checkpoint) = last else {
             return Ok(());
@@ -216,10 +226,21 @@ impl Reader {
         if *written == Some(checkpoint.sequence_number) {
             return Ok(());
         }
+        let mut mark = *since;
         if let Some(publisher) = &self.publisher {
-            if !publisher.flush(PUBLISH_DRAIN).await {
-                tracing::info!(partition = %self.partition, queued = publisher.queued(), "event hubs: completion events still being published; checkpoint deferred");
-                return Ok(());
+            mark = publisher.mark();
+            match publisher.settled(*since, mark, PUBLISH_DRAIN).await {
+                Settled::Published => {}
+                Settled::Pending => {
+                    tracing::info!(partition = %self.partition, queued = publisher.queued(), "event hubs: completion events still being published; checkpoint deferred");
+                    return Ok(());
+                }
+                Settled::Lost => {
+                    tracing::warn!(partition = %self.partition, sequence_number = checkpoint.sequence_number, "event hubs: a completion event queued since the last checkpoint was not published; reading the partition again from that checkpoint");
+                    return Err(Ended::Retry(
+                        "a completion event was not published".to_owned(),
+                    ));
+                }
             }
         }
         if Instant::now() >= *self.lease.borrow() {
@@ -228,6 +249,7 @@ impl Reader {
         match self.store.set_checkpoint(&self.partition, checkpoint).await {
             Ok(()) => {
                 *written = Some(checkpoint.sequence_number);
+                *since = mark;
                 tracing::debug!(partition = %self.partition, sequence_number = checkpoint.sequence_number, offset = %checkpoint.offset, "event hubs: checkpoint");
             }
             Err(err) => {
