@@ -14,6 +14,9 @@ struct TierFile {
     extends: Option<String>,
     imports: Vec<ImportEntry>,
     io: Option<IoPolicy>,
+    /// Attribute names refused on any value (the object table judges module paths).
+    #[serde(default)]
+    refused_attributes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -291,6 +294,10 @@ pub struct TierPolicy {
     allowed: FxHashSet<String>,
     /// Modules allowed with a short list of attributes only.
     only: FxHashMap<String, Vec<String>>,
+    /// Attribute names refused on any value: they hand out a file system object, or read,
+    /// write or load files by paths no check sees (`ds.dataset(...).filesystem`,
+    /// `lf.deserialize(path)`).
+    refused_attributes: FxHashSet<String>,
     pub io: Option<IoPolicy>,
 }
 
@@ -321,6 +328,10 @@ impl TierPolicy {
             imports.insert(entry.module, entry.reason);
         }
         let allowed = imports.keys().cloned().collect();
+        let mut refused_attributes = base
+            .map(|b| b.refused_attributes.clone())
+            .unwrap_or_default();
+        refused_attributes.extend(parsed.refused_attributes);
         let mut io = parsed.io;
         if let Some(io) = io.as_mut() {
             io.build_index();
@@ -329,8 +340,14 @@ impl TierPolicy {
             imports,
             allowed,
             only,
+            refused_attributes,
             io,
         })
+    }
+
+    /// True when `name` may not be read on a value (see `refused_attributes`).
+    pub fn refuses_attribute(&self, name: &str) -> bool {
+        self.refused_attributes.contains(name)
     }
 
     /// True when `module` (a full dotted name) may be imported.

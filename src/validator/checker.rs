@@ -49,6 +49,9 @@ pub(crate) struct Checker<'a, 'b> {
     scopes: Vec<Scope<'a>>,
     /// Ranges of the callees of the calls seen so far.
     callees: FxHashSet<TextRange>,
+    /// Ranges of expressions in a place where the class of a value may stand: compared,
+    /// named (`.__name__`), printed, tested with `isinstance`, looked up as a key, a base.
+    class_places: FxHashSet<TextRange>,
     budget: Budget,
     /// Expressions visited, for the periodic budget check.
     expressions: u32,
@@ -144,6 +147,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             chains: FxHashMap::default(),
             scopes: Vec::new(),
             callees: FxHashSet::default(),
+            class_places: FxHashSet::default(),
             budget,
             in_annotation: 0,
             expressions: 0,
@@ -416,6 +420,19 @@ impl<'a, 'b> Checker<'a, 'b> {
                 format!("`.{method}` used as a value: its arguments are checked only where it is called; call `.{method}(...)` directly"),
             );
         }
+        // An I/O or dispatch method through its class (`pd.DataFrame.to_csv(df, path)`,
+        // `map(np.ndarray.tofile, ...)`, `pd.DataFrame.agg(df, "eval")`): the receiver moves
+        // to the first argument, where no check looks for the path or the method's name.
+        if (rules::call_checked_method(self, method) || rules::STRING_DISPATCH.contains(&method))
+            && self.bindings.is_import_path(expr)
+            && !self.is_module_path(&attribute.value)
+        {
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                expr.range(),
+                format!("`.{method}` through its class: call it on the value (`df.{method}(...)`), where its arguments are checked"),
+            );
+        }
         let mut root: &Expr = expr;
         while let Expr::Attribute(inner) = root {
             root = &inner.value;
@@ -432,6 +449,13 @@ impl<'a, 'b> Checker<'a, 'b> {
             let private = name.starts_with('_') && !crate::policy::is_dunder(name);
             let module_path =
                 on_module && matches!(inner.value.as_ref(), Expr::Name(_) | Expr::Attribute(_));
+            if !module_path && self.tier.refuses_attribute(name) {
+                self.report(
+                    &rules::FILE_IO,
+                    inner.attr.range,
+                    format!("`.{name}` of a value hands out a file system or reaches files by a path no check sees; read and write through the listed data functions (pd.read_parquet, df.to_csv...) with storage URLs or OUTPUT_DIR/INPUT_DIR paths"),
+                );
+            }
             if private && !module_path && !NAMEDTUPLE_API.contains(&name) {
                 self.report(
                     &rules::DUNDER_ACCESS,
@@ -842,6 +866,126 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// `type(x)` with one argument, or `x.__class__`: the class of a value, which may be any
+    /// class the program can reach a value of (`io.FileIO` from `sys.stdout.buffer.raw`).
+    fn is_class_of_value(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Call(call) => {
+                call.arguments.args.len() == 1
+                    && call.arguments.keywords.is_empty()
+                    && self.is_type_builtin(&call.func)
+            }
+            Expr::Attribute(a) => a.attr.id.as_str() == "__class__" && a.ctx.is_load(),
+            _ => false,
+        }
+    }
+
+    /// True when `expr` names a module (through an import), as the object table knows it.
+    fn is_module_path(&self, expr: &Expr) -> bool {
+        self.resolve(expr).iter().any(|r| {
+            matches!(self.objects.lookup(&r.path), crate::policy::Lookup::Module(name) if name == r.path)
+        })
+    }
+
+    /// The builtin `type` itself: `builtins.type`, or the name `type` anywhere but as a
+    /// function's own parameter or local. A module-level rebinding (`for type in ("a",)`)
+    /// does not count: the check is flow-insensitive, and a read before the loop, or in a
+    /// function called before it, is the builtin. Aliases (`T = type`) are refused where
+    /// `type` is read as a value.
+    fn is_type_builtin(&self, expr: &Expr) -> bool {
+        let spelled = match expr {
+            Expr::Name(name) => {
+                name.id.as_str() == "type" && name.ctx.is_load() && !self.is_local("type")
+            }
+            Expr::Attribute(a) => a.attr.id.as_str() == "type",
+            _ => false,
+        };
+        spelled && self.resolve(expr).iter().any(|r| r.path == "builtins.type")
+    }
+
+    /// Records the places under `expr` where the class of a value (or `type`) may stand.
+    fn mark_class_places(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Compare(compare) => {
+                self.class_places.insert(compare.left.range());
+                for operand in &compare.comparators {
+                    self.class_places.insert(operand.range());
+                }
+            }
+            Expr::Attribute(a)
+                if matches!(
+                    a.attr.id.as_str(),
+                    "__name__" | "__qualname__" | "__module__"
+                ) =>
+            {
+                self.class_places.insert(a.value.range());
+            }
+            Expr::Call(call) if call.arguments.keywords.is_empty() => {
+                let inspects = self.resolve(&call.func).iter().any(|r| {
+                    matches!(
+                        r.path.as_str(),
+                        "builtins.isinstance"
+                            | "builtins.issubclass"
+                            | "builtins.print"
+                            | "builtins.str"
+                            | "builtins.repr"
+                            | "builtins.format"
+                    )
+                });
+                if inspects {
+                    for argument in &call.arguments.args {
+                        self.class_places.insert(argument.range());
+                    }
+                }
+            }
+            Expr::FString(fstring) => {
+                for element in fstring.value.elements() {
+                    if let InterpolatedStringElement::Interpolation(i) = element {
+                        self.class_places.insert(i.expression.range());
+                    }
+                }
+            }
+            Expr::Subscript(subscript) if subscript.ctx.is_load() => {
+                // A lookup (`handlers[type(x)]`) or a type expression (`type[int]`).
+                self.class_places.insert(subscript.slice.range());
+                self.class_places.insert(subscript.value.range());
+            }
+            Expr::Tuple(tuple) if self.class_places.contains(&tuple.range) => {
+                // `isinstance(x, (int, type(y)))`, `type(x) in (int, float)`.
+                for element in &tuple.elts {
+                    self.class_places.insert(element.range());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The class of a value, or `type` itself, anywhere but in the places above: stored,
+    /// passed, returned or called, it becomes a constructor nothing checks
+    /// (`[type(f)][0](path)`, `partial(type(f), path)`, `map(type, values)`).
+    fn check_class_of_value(&mut self, expr: &Expr) {
+        let range = expr.range();
+        if self.in_annotation > 0
+            || self.callees.contains(&range)
+            || self.class_places.contains(&range)
+        {
+            return;
+        }
+        if self.is_class_of_value(expr) {
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                range,
+                "the class of a value (`type(x)`, `x.__class__`) may only be compared, named (`.__name__`), printed or tested with isinstance: used as a value it is a constructor of whatever class the value has; name the class you mean".to_owned(),
+            );
+        } else if matches!(expr, Expr::Name(_) | Expr::Attribute(_)) && self.is_type_builtin(expr) {
+            self.report(
+                &rules::REFLECTIVE_BUILTIN,
+                range,
+                "`type` as a value: it hands out the class of whatever it is given; call `type(x)` where you compare or print it".to_owned(),
+            );
+        }
+    }
+
     /// Calling a class reached through a value: `type(x)(...)`, `x.__class__(...)`, or a name
     /// assigned one of those. The class is whatever the value's is (`io.FileIO` from
     /// `sys.stdout.buffer.raw`), which no check of paths or objects sees.
@@ -940,6 +1084,9 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                     self.visit_type_params(type_params);
                 }
                 if let Some(arguments) = &class.arguments {
+                    for base in arguments.args.iter() {
+                        self.class_places.insert(base.range());
+                    }
                     self.visit_arguments(arguments);
                 }
                 self.check_private_fields(&class.body);
@@ -975,6 +1122,8 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
         {
             return;
         }
+        self.mark_class_places(expr);
+        self.check_class_of_value(expr);
         match expr {
             Expr::Name(name) => {
                 rules::check_escape_name(self, name.id.as_str(), name.range);

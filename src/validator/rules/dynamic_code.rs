@@ -153,7 +153,7 @@ fn plain_node(expr: &ruff_python_ast::Expr) -> Result<(), String> {
 
 /// Methods of the data libraries that call another method named by a string
 /// (`df.agg("sum")`: pandas' `apply_str` does `getattr(df, name)(*args, **kwargs)`).
-const STRING_DISPATCH: &[&str] = &["agg", "aggregate", "apply", "transform"];
+pub(crate) const STRING_DISPATCH: &[&str] = &["agg", "aggregate", "apply", "transform"];
 
 /// Keywords of those methods that are options or the function's own arguments, never a
 /// method name.

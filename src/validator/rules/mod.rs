@@ -92,7 +92,9 @@ pub static RULES: &[&Rule] = &[
 ];
 
 pub(crate) use dunder_access::DUNDER_ACCESS;
-pub(crate) use dynamic_code::{check_expression_method, check_string_dispatch, DYNAMIC_CODE};
+pub(crate) use dynamic_code::{
+    check_expression_method, check_string_dispatch, DYNAMIC_CODE, STRING_DISPATCH,
+};
 pub(crate) use file_io::FILE_IO;
 pub(crate) use format_string_dunder::FORMAT_STRING_DUNDER;
 pub(crate) use import_not_allowed::IMPORT_NOT_ALLOWED;
