@@ -115,3 +115,48 @@ fn errors_read_like_python_from_the_users_first_line() {
     assert!(stderr.ends_with("ValueError: no k\n"), "{result}");
     assert!(!stderr.contains("zygote"), "{result}");
 }
+
+/// The heavy tier's guards with the validator off (`pyexec job-run --no-validate`): the probes
+/// in tests/escape/heavy_guards/ run as jobs, and every check in them holds.
+#[test]
+fn heavy_guard_probes_hold_with_the_validator_off() {
+    let probes = common::python_files("../escape/heavy_guards");
+    assert!(!probes.is_empty());
+    for probe in probes {
+        let code = std::fs::read_to_string(&probe).expect("probe");
+        let held: usize = common::header(&code, "held")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{} has no `# held: N` header", probe.display()));
+        let store = tempfile::tempdir().expect("temp dir");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"))
+            .args(["job-run", "--no-validate"])
+            .env_remove("CODE")
+            .env("CODE_FILE", &probe)
+            .env("REQUEST_ID", "heavy-guard-probe")
+            .env("RESULT_KEY", "heavy-guard-probe")
+            .env("TIMEOUT", "60")
+            .env("PYEXEC_STORAGE__ROOT", store.path())
+            .output()
+            .expect("job-run runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let result: Value = stdout
+            .lines()
+            .rev()
+            .find_map(|line| serde_json::from_str(line).ok())
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no result: {stdout}\n{}",
+                    probe.display(),
+                    String::from_utf8_lossy(&output.stderr)
+                )
+            });
+        let text = format!("{}{}", result["stdout"], result["stderr"]);
+        assert!(!text.contains("ESCAPED"), "{}: {text}", probe.display());
+        assert_eq!(
+            text.matches("HELD").count(),
+            held,
+            "{}: every check must run and hold: {text}",
+            probe.display()
+        );
+    }
+}

@@ -49,15 +49,28 @@ pub enum SeccompError {
     Compile(#[source] seccompiler::Error),
     #[error("seccomp policy has no `child` filter")]
     NoChildFilter,
+    #[error("seccomp policy: {0}")]
+    Policy(String),
 }
 
 /// Compiles the seccomp policy to the BPF bytes `prctl(PR_SET_SECCOMP)` takes.
-pub fn seccomp_program(policy_json: &str) -> Result<Vec<u8>, SeccompError> {
+///
+/// `lightweight`: the lightweight sandbox may not install signal handlers
+/// (`rt_sigaction` only with a null new action, to read one): a handler is called with
+/// the interrupted frame and no audit event, and from that frame the zygote's (seventh
+/// review). The heavy tier keeps them: pyarrow installs its own SIGINT handler around
+/// long reads.
+pub fn seccomp_program(policy_json: &str, lightweight: bool) -> Result<Vec<u8>, SeccompError> {
     let arch = std::env::consts::ARCH;
     let target = seccompiler::TargetArch::try_from(arch)
         .map_err(|source| SeccompError::UnsupportedArch { arch, source })?;
-    let mut filters = seccompiler::compile_from_json(policy_json.as_bytes(), target)
-        .map_err(SeccompError::Compile)?;
+    let policy = if lightweight {
+        std::borrow::Cow::Owned(without_signal_handlers(policy_json)?)
+    } else {
+        std::borrow::Cow::Borrowed(policy_json)
+    };
+    let mut filters =
+        seccompiler::compile_from_json(policy.as_bytes(), target).map_err(SeccompError::Compile)?;
     let program = filters.remove("child").ok_or(SeccompError::NoChildFilter)?;
     let mut bytes = Vec::with_capacity(program.len() * 8);
     for instruction in program {
@@ -69,11 +82,34 @@ pub fn seccomp_program(policy_json: &str) -> Result<Vec<u8>, SeccompError> {
     Ok(bytes)
 }
 
+/// `policy_json` with `rt_sigaction` allowed only when its new action (argument 1) is null.
+fn without_signal_handlers(policy_json: &str) -> Result<String, SeccompError> {
+    let mut policy: serde_json::Value =
+        serde_json::from_str(policy_json).map_err(|e| SeccompError::Policy(e.to_string()))?;
+    let rule = policy["child"]["filter"]
+        .as_array_mut()
+        .and_then(|rules| rules.iter_mut().find(|r| r["syscall"] == "rt_sigaction"))
+        .ok_or_else(|| SeccompError::Policy("no rt_sigaction rule".to_owned()))?;
+    rule["args"] = serde_json::json!([{
+        "index": 1,
+        "type": "qword",
+        "op": "eq",
+        "val": 0,
+        "comment": "reading a handler only: no new handler (lightweight)"
+    }]);
+    Ok(policy.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
     fn the_seccomp_policy_compiles_and_every_rule_has_a_reason() {
-        let program = super::seccomp_program(super::SECCOMP_POLICY).expect("compiles");
+        let program = super::seccomp_program(super::SECCOMP_POLICY, false).expect("compiles");
+        let lightweight = super::seccomp_program(super::SECCOMP_POLICY, true).expect("compiles");
+        assert!(
+            lightweight.len() > program.len(),
+            "the argument check adds instructions"
+        );
         assert!(program.len() > 100 * 8);
         let policy: serde_json::Value =
             serde_json::from_str(super::SECCOMP_POLICY).expect("valid JSON");

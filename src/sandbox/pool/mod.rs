@@ -184,7 +184,7 @@ impl Pool {
                 path: sandbox.python.clone(),
                 source,
             })?;
-        let seccomp = super::seccomp_program(super::SECCOMP_POLICY)?;
+        let seccomp = super::seccomp_program(super::SECCOMP_POLICY, options.heavy.is_none())?;
         let cgroup_fds: Vec<i32> = match &hierarchy {
             Some(h) if h.version == super::CgroupVersion::V1 => vec![3, 4, 5],
             Some(_) => vec![3],
@@ -203,6 +203,13 @@ impl Pool {
             landlock_read.push("/proc".to_owned());
             landlock_read.push(INPUT_DIR.to_owned());
         }
+        // What the heavy guards let Python code open (layer 2, below landlock): the runtime
+        // and the inputs to read, the work folder to write; never /proc.
+        let open_read: Vec<String> = landlock_read
+            .iter()
+            .filter(|p| p.as_str() != "/proc")
+            .cloned()
+            .collect();
         let abi = Landlock::kernel_abi();
         if abi < 1 {
             return Err(PoolError::NoLandlock);
@@ -236,6 +243,8 @@ impl Pool {
                 serde_json::json!({})
             },
             "preload": heavy.map_or_else(|| options.allowed_imports.clone(), |h| h.preload.clone()),
+            "open_read": open_read,
+            "open_write": ["/work"],
             "allowed_imports": options.allowed_imports,
             "restricted_imports": options.restricted_imports,
             "lockdown": Static {

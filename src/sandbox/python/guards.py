@@ -42,6 +42,8 @@ DENIED_SETATTR = frozenset({"__code__"})
 HEAVY_DENIED_EVENTS = (
     "subprocess.", "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.forkpty",
     "os.kill", "os.killpg", "os.putenv", "os.unsetenv", "socket.", "pty.", "sys.addaudithook",
+    # A link would carry an open past the folder check (which does not resolve links).
+    "os.symlink", "os.link",
     "sys.settrace", "sys.setprofile", "cpython.run_",
     "webbrowser.", "sys.monitoring",
     # Unpickling a class or function (what a pickle exploit names): the data libraries never
@@ -394,13 +396,23 @@ def trusted_codes(runner):
     }
 
 
-def install_audit_hook(allowed, heavy, trusted):
+def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
     """PEP 578 hook for the rest of the process's life. `trusted`: see `trusted_codes`.
     Everything it decides with is captured here, and it calls no method of an event's
-    arguments unless the argument is exactly a `str` (a subclass could run code inside it)."""
+    arguments unless the argument is exactly a `str` (a subclass could run code inside it).
+    `open_read`/`open_write`: the folders the heavy tier's Python code may open files in."""
     import _thread
 
     import os
+
+    # Heavy tier: files are opened in these folders only (absolute, normalised here, without
+    # resolving links: the hook cannot follow them, and os.symlink/os.link are refused).
+    # The working directory is the work folder (OUTPUT_DIR), the first writable folder.
+    cwd = str(open_write[0]).rstrip("/") if open_write else "/"
+    read_folders = tuple(str(p).rstrip("/") for p in open_read) + tuple(str(p).rstrip("/") for p in open_write)
+    write_folders = tuple(str(p).rstrip("/") for p in open_write)
+    fsdecode = os.fsdecode
+    bytes_ = bytes
 
     allowed = frozenset(allowed)
     # Private modules already loaded (by the modules user code may import, and the zygote) and
@@ -508,6 +520,48 @@ def install_audit_hook(allowed, heavy, trusted):
         if event.startswith(denied) and not raised_by(event):
             raise PermissionError_(f"blocked by the sandbox: {event}")
 
+    def normalized(path):
+        # Plain string work on an exact str: no method a program could have replaced.
+        if not path.startswith("/"):
+            path = cwd + "/" + path
+        parts = []
+        for part in path.split("/"):
+            if part == "" or part == ".":
+                continue
+            if part == "..":
+                if parts:
+                    parts.pop()
+                continue
+            parts.append(part)
+        return "/" + "/".join(parts)
+
+    def within(path, folders):
+        for folder in folders:
+            if path == folder or path.startswith(folder + "/"):
+                return True
+        return False
+
+    def heavy_open(args):
+        path, mode, flags = args[0], args[1], args[2]
+        if type_(path) is int_:
+            return  # a descriptor already open (os.fdopen, open(fd)): nothing new is reached
+        if type_(path) is bytes_:
+            path = fsdecode(path)
+        if type_(path) is not str_ or "\0" in path:
+            raise PermissionError_("blocked by the sandbox: open of that path")
+        if mode is None:
+            writing = not (type_(flags) is int_ and flags & access_mode == read_only
+                           and not flags & write_flags)
+        else:
+            writing = type_(mode) is not str_ or not mode or any(c in mode for c in "wax+")
+        full = normalized(path)
+        if within(full, write_folders if writing else read_folders):
+            return
+        raise PermissionError_(
+            f"blocked by the sandbox: {'writing' if writing else 'reading'} {full!r}: heavy jobs "
+            "read INPUT_DIR and the runtime, and write OUTPUT_DIR"
+        )
+
     def heavy_hook(event, args):
         # "exec" events here are libraries importing their modules lazily; user code cannot
         # call exec() (not in its builtins, and the validator refuses it).
@@ -521,6 +575,16 @@ def install_audit_hook(allowed, heavy, trusted):
                 shown = repr(name) if type_(name) is str_ else "a module"
                 raise ImportError_(f"blocked by the sandbox: import of {shown}")
             return
+        if event == "open":
+            heavy_open(args)
+            return
+        if event == "os.putenv" or event == "os.unsetenv":
+            # polars keeps its display settings (pl.Config) in POLARS_* variables; no process
+            # is started here, so they reach polars only.
+            key = args[0] if args else None
+            if (type_(key) is bytes_ and key.startswith(b"POLARS_")) \
+                    or (type_(key) is str_ and key.startswith("POLARS_")):
+                return
         if event.startswith(denied):
             raise PermissionError_(f"blocked by the sandbox: {event}")
 

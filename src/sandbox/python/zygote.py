@@ -145,7 +145,8 @@ def run_code(plan, code_r, status_w, namespace):
     try:
         if plan["guards"]:
             guards.install_audit_hook(
-                CONFIG["allowed_imports"], HEAVY, TRUSTED
+                CONFIG["allowed_imports"], HEAVY, TRUSTED,
+                CONFIG.get("open_read", ()), CONFIG.get("open_write", ()),
             )
         status = 0
         try:

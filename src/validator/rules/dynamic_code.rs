@@ -286,8 +286,13 @@ fn dispatch_argument(
                 .flatten()
                 .try_for_each(|value| inner(value, budget))
         }
-        // polars expressions (`pl.col("v").sum()`): Expr objects, never strings.
-        Expr::Call(_) if polars_expression(checker, expr) => Ok(()),
+        // polars expressions (`pl.col("v").sum()`, `pl.col("h").sum() / pl.len()`): Expr
+        // objects, never strings.
+        Expr::Call(_) | Expr::BinOp(_) | Expr::UnaryOp(_) | Expr::Compare(_)
+            if polars_expression(checker, expr) =>
+        {
+            Ok(())
+        }
         // `pd.NamedAgg(column="x", aggfunc="sum")`: its arguments are what pandas dispatches.
         Expr::Call(call)
             if checker.resolve(&call.func).iter().any(|r| {
@@ -334,6 +339,23 @@ fn polars_expression(
                     && bindings
                         .iter()
                         .all(|b| b.path == "polars" || b.path.starts_with("polars."));
+            }
+            // Arithmetic and comparisons with an expression are expressions
+            // (`(pl.col("p") * pl.col("q")).sum()`, `pl.col("s") == "x"`): polars' operators
+            // return `Expr` whatever the other operand is. (`and`/`or` return an operand, and
+            // are not accepted.)
+            // Not `%`: `"%.0seval" % pl.col("x")` is str formatting, a string.
+            Expr::BinOp(op) if op.op != ruff_python_ast::Operator::Mod => {
+                return polars_expression(checker, &op.left)
+                    || polars_expression(checker, &op.right)
+            }
+            Expr::UnaryOp(op) => return polars_expression(checker, &op.operand),
+            Expr::Compare(compare) => {
+                return polars_expression(checker, &compare.left)
+                    || compare
+                        .comparators
+                        .iter()
+                        .any(|c| polars_expression(checker, c))
             }
             _ => return false,
         }
