@@ -37,12 +37,15 @@ type Pending = FuturesUnordered<
 
 impl EventSource for AmqpSource {
     async fn run(self, deliveries: mpsc::Sender<Incoming>, mut stop: watch::Receiver<bool>) {
-        let mut backoff = Duration::from_millis(200);
+        let mut reconnect = crate::events::reconnect::Reconnect::default();
         loop {
             if *stop.borrow() {
                 return;
             }
-            match self.session(&deliveries, &mut stop).await {
+            let connected_at = std::time::Instant::now();
+            let outcome = self.session(&deliveries, &mut stop).await;
+            let backoff = reconnect.after(connected_at.elapsed());
+            match outcome {
                 Ok(()) => return,
                 Err(err) => {
                     tracing::warn!(
@@ -58,7 +61,6 @@ impl EventSource for AmqpSource {
                 _ = tokio::time::sleep(backoff) => {}
                 _ = stop.changed() => return,
             }
-            backoff = (backoff * 2).min(Duration::from_secs(10));
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod consumer;
 pub mod eventhubs;
 pub mod job_run;
 pub mod ledger;
+mod reconnect;
 pub mod sink;
 pub mod source;
 

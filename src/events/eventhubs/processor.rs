@@ -70,12 +70,15 @@ struct State {
 
 impl EventSource for EventHubsSource {
     async fn run(self, deliveries: mpsc::Sender<Incoming>, mut stop: watch::Receiver<bool>) {
-        let mut backoff = Duration::from_millis(200);
+        let mut reconnect = crate::events::reconnect::Reconnect::default();
         loop {
             if *stop.borrow() {
                 return;
             }
-            match self.connected(&deliveries, &mut stop).await {
+            let connected_at = std::time::Instant::now();
+            let outcome = self.connected(&deliveries, &mut stop).await;
+            let backoff = reconnect.after(connected_at.elapsed());
+            match outcome {
                 Ok(()) => return,
                 Err(err) => tracing::warn!(
                     hub = %self.hub.name,
@@ -89,7 +92,6 @@ impl EventSource for EventHubsSource {
                 _ = tokio::time::sleep(backoff) => {}
                 _ = stop.changed() => return,
             }
-            backoff = (backoff * 2).min(Duration::from_secs(10));
         }
     }
 }
