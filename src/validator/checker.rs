@@ -328,7 +328,17 @@ impl<'a, 'b> Checker<'a, 'b> {
         if let Some(io) = self.tier.io.as_ref() {
             // A data I/O function as a value (`reader = pd.read_csv`, `map(pd.read_csv, ...)`):
             // its path would be checked nowhere.
-            if let Some(found) = resolved.iter().find(|r| io.function(&r.path).is_some()) {
+            // So is a reader or writer under a name the policy does not list
+            // (`W = pq.ParquetWriter; W(path, schema)`): refused where it is called, and
+            // here wherever else it is named (eighth review).
+            let data_library = |path: &str| {
+                let root = path.split('.').next().unwrap_or(path);
+                !self.policy.lightweight.allows(root)
+            };
+            if let Some(found) = resolved.iter().find(|r| {
+                io.function(&r.path).is_some()
+                    || (r.binding.is_some() && data_library(&r.path) && io.looks_like_io(&r.path))
+            }) {
                 let shown = found.path.clone();
                 self.report(
                     &rules::STORAGE_PATH,
@@ -484,7 +494,14 @@ impl<'a, 'b> Checker<'a, 'b> {
         // a library base assigns or reads its internals through it (catch_warnings stores the
         // real warnings module in `self._module`). No program can read one anyway: private
         // attributes are refused on every value. `_` alone is dataclasses' `_: KW_ONLY`.
-        if in_class && name.starts_with('_') && name != "_" && !crate::policy::is_dunder(name) {
+        // Enum's hooks (`_missing_`, `_generate_next_value_`, `_ignore_`) are called by the enum
+        // machinery with the program's own values and names; no base stores anything there.
+        if in_class
+            && name.starts_with('_')
+            && name != "_"
+            && !crate::policy::is_dunder(name)
+            && !matches!(name, "_missing_" | "_generate_next_value_" | "_ignore_")
+        {
             self.report(
                 &rules::DUNDER_ACCESS,
                 range,
@@ -946,9 +963,9 @@ impl<'a, 'b> Checker<'a, 'b> {
                 }
             }
             Expr::Subscript(subscript) if subscript.ctx.is_load() => {
-                // A lookup (`handlers[type(x)]`) or a type expression (`type[int]`).
+                // A lookup (`handlers[type(x)]`). Not `type[int]` outside annotations: a
+                // subscripted `type` is callable, and the call is `type(...)` (eighth review).
                 self.class_places.insert(subscript.slice.range());
-                self.class_places.insert(subscript.value.range());
             }
             Expr::Tuple(tuple) if self.class_places.contains(&tuple.range) => {
                 // `isinstance(x, (int, type(y)))`, `type(x) in (int, float)`.
@@ -1015,6 +1032,48 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// pandas' options (`pd.set_option(key, value, ...)`, `pd.option_context`): keys are
+    /// regular expressions matched against the option names, and some options take a
+    /// template that pandas formats (`styler.format.formatter`) or name a module it imports
+    /// (`plotting.backend`). Keys must be literals away from those (eighth review).
+    fn check_pandas_options(&mut self, call: &ExprCall, resolved: &[Resolved]) {
+        if !resolved.iter().any(|r| {
+            r.binding.is_some()
+                && matches!(
+                    r.path.as_str(),
+                    "pandas.set_option" | "pandas.option_context"
+                )
+        }) {
+            return;
+        }
+        const REFUSED: &[&str] = &["styler", "plotting", "formatter", "backend"];
+        let mut why = None;
+        if !call.arguments.keywords.is_empty() {
+            why = Some("options are given as key, value pairs".to_owned());
+        }
+        for (index, argument) in call.arguments.args.iter().enumerate() {
+            if index % 2 == 1 {
+                continue;
+            }
+            match argument {
+                Expr::StringLiteral(key) => {
+                    let key = key.value.to_str().to_ascii_lowercase();
+                    if let Some(word) = REFUSED.iter().find(|w| key.contains(*w)) {
+                        why = Some(format!("option keys naming `{word}` are not available"));
+                    }
+                }
+                _ => why = Some("option keys must be literal strings".to_owned()),
+            }
+        }
+        if let Some(why) = why {
+            self.report(
+                &rules::DYNAMIC_CODE,
+                call.func.range(),
+                format!("pandas options: {why} (display.* and mode.* options are fine)"),
+            );
+        }
+    }
+
     /// Keywords that turn an allowed call into file access.
     fn check_forbidden_keywords(&mut self, call: &ExprCall, resolved: &[Resolved]) {
         const FORBIDDEN: &[(&str, &str)] = KEYWORD_CHECKED;
@@ -1043,6 +1102,7 @@ impl<'a, 'b> Checker<'a, 'b> {
         self.check_forbidden_keywords(call, &resolved);
         self.check_callback_arguments(call, &resolved);
         self.check_class_of_value_call(call);
+        self.check_pandas_options(call, &resolved);
         rules::check_reflective_call(self, call, &resolved);
         rules::check_format_call(self, call);
         rules::check_brace_style_call(self, call);

@@ -326,6 +326,10 @@ def trusted_codes(runner):
     import typing
 
     namedtuple = collections.namedtuple.__code__
+    # typing.ForwardRef compiles a string annotation (`Optional["Node"]`) to keep it; it is
+    # evaluated only by get_type_hints, through eval, which stays refused. Compiling runs
+    # nothing.
+    forward_ref = typing.ForwardRef.__init__.__code__
     create_fn = dataclasses._create_fn.__code__
     caller = typing._caller.__code__
     enum_create = enum.EnumType.__dict__["_create_"].__code__
@@ -376,7 +380,10 @@ def trusted_codes(runner):
         (create_fn, _call_sites(create_fn, {"exec"}), dataclass_callers, create_fn_pins, fields_ok),
     ]
     return {
-        "compile": code_generation,
+        "compile": code_generation + [
+            (forward_ref, _call_sites(forward_ref, {"compile"}), None,
+             _pins(forward_ref, typing.__dict__), None),
+        ],
         "exec": code_generation + [(run, _call_sites(run, {"exec"}), None, (), None)],
         # The caller's module name for __module__ (no frame is returned).
         "sys._getframe": [
@@ -460,6 +467,10 @@ def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
         if not entries:
             return False
         me = get_ident()
+        # Exempt from the hook only while it reads frames (which raise events of their own)
+        # and runs `check`, none of which calls code of the program's. The pins are compared
+        # outside: a module dict may hold a key of the program's whose __eq__ runs during the
+        # lookup, and it must run under the hook like any other code (eighth review).
         inside.add(me)
         try:
             # 0: this function, 1: the hook, 2: the frame whose operation raised the event.
@@ -470,14 +481,16 @@ def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
             offsets, callers, bindings, check = rule
             if callers is not None and (frame.f_back is None or id_(frame.f_back.f_code) not in callers):
                 return False
-            for namespace, name, expected in bindings:
-                if namespace.get(name, absent) is not expected:
-                    return False
-            return check is None or check(frame)
+            if check is not None and not check(frame):
+                return False
         except ValueError_:  # raised from C with no Python frame of the program's
             return False
         finally:
             inside.discard(me)
+        for namespace, name, expected in bindings:
+            if namespace.get(name, absent) is not expected:
+                return False
+        return True
 
     def hook(event, args):
         if get_ident() in inside:

@@ -142,6 +142,12 @@ def run_code(plan, code_r, status_w, namespace):
     lines = text.splitlines()
     del text
     status = 1
+    # What is needed after the program, held here: the zygote's namespace is emptied in
+    # this child before the program runs. Every function the zygote defined
+    # (Prepared.__init__, reachable through object.__subclasses__()) has it as __globals__,
+    # and it held CONFIG, TRUSTED, the guards module and the real builtins (eighth review).
+    stdout, stderr, user_str = STDOUT, STDERR, USER_STR
+    report_of, finished = guards.exception_report, done
     try:
         if plan["guards"]:
             guards.install_audit_hook(
@@ -149,6 +155,7 @@ def run_code(plan, code_r, status_w, namespace):
                 CONFIG.get("open_read", ()), CONFIG.get("open_write", ()),
             )
         status = 0
+        globals().clear()
         try:
             exec(code, namespace)
         except SystemExit as exit:
@@ -160,43 +167,45 @@ def run_code(plan, code_r, status_w, namespace):
             else:
                 # As CPython does: sys.exit("message") prints the message.
                 status = 1
-                STDERR.write(USER_STR(code_) + "\n")
+                stderr.write(user_str(code_) + "\n")
         except BaseException as err:
             status = 1
             # Formatted with the guards still on: user code that runs meanwhile (an
             # exception's __str__) is as confined as before.
-            report = guards.exception_report(err, lines, USER_STR)
+            report = report_of(err, lines, user_str)
             del err
-            STDOUT.flush()
-            STDERR.write(report)
+            stdout.flush()
+            stderr.write(report)
         # The zygote's own streams: user code may have replaced sys.stdout, and calling its
         # objects from here would run them in a frame whose globals are the zygote's.
-        STDOUT.flush()
-        STDERR.flush()
+        stdout.flush()
+        stderr.flush()
     except BaseException:
         status = status or 1
     finally:
         try:
-            STDERR.flush()
+            stderr.flush()
         except BaseException:
             pass
         # The child never returns into the zygote's loop, whatever happened above.
-        done(status_w, status & 0xFF, started)
+        finished(status_w, status & 0xFF, started)
 
 
-def done(status_w, status, started):
+def done(status_w, status, started, getrusage=resource.getrusage, who=resource.RUSAGE_SELF,
+         write=os.write, exit_now=os._exit):
     """Tells the service the code has finished and its output is all written, then exits.
     The service answers at once instead of waiting for the exit (tearing down a forked
     address space costs half a millisecond), and has the zygote kill and reap this process
     and any other of the slot before the next child. Untrusted all the same: code can write
     here too. The service accepts only a well-formed line with values in range, and code that
     forges one only misreports its own result."""
+    # Its modules come as defaults: the zygote's namespace is empty by the time it runs.
     try:
-        ended = resource.getrusage(resource.RUSAGE_SELF)
+        ended = getrusage(who)
         cpu = (ended.ru_utime - started.ru_utime) + (ended.ru_stime - started.ru_stime)
-        os.write(status_w, b"D %d %d %d\n" % (status, int(cpu * 1e6), ended.ru_maxrss))
+        write(status_w, b"D %d %d %d\n" % (status, int(cpu * 1e6), ended.ru_maxrss))
     finally:
-        os._exit(status)
+        exit_now(status)
 
 
 def finish(prepared):

@@ -304,6 +304,16 @@ fn refused_arguments(
     None
 }
 
+/// pyarrow's options classes, taken where its readers and writers take `*_options`.
+const PYARROW_OPTIONS: &[&str] = &[
+    "pyarrow.csv.ReadOptions",
+    "pyarrow.csv.ParseOptions",
+    "pyarrow.csv.ConvertOptions",
+    "pyarrow.csv.WriteOptions",
+    "pyarrow.json.ReadOptions",
+    "pyarrow.json.ParseOptions",
+];
+
 /// Keywords whose value is a dict of further options handed to a library or file system
 /// (`storage_options`, `cloud_options`, `engine_kwargs`): a forbidden key inside one is the
 /// forbidden keyword again.
@@ -356,6 +366,26 @@ fn options_are_plain(
                 };
                 forbidden(arg.id.as_str())?;
                 options_are_plain(checker, io, &keyword.value, depth + 1, budget)?;
+            }
+            Ok(())
+        }
+        // pyarrow's options objects (`pacsv.ConvertOptions(column_types=...)`): pyarrow takes
+        // these, not dicts. Their parameters are parsing and conversion settings; none hands in
+        // a file system or opener, and their values are judged where they are written.
+        Expr::Call(call)
+            if checker
+                .resolve(&call.func)
+                .iter()
+                .any(|r| r.binding.is_some() && PYARROW_OPTIONS.contains(&r.path.as_str())) =>
+        {
+            if !call.arguments.args.is_empty() {
+                return Err("pass pyarrow's options by keyword".to_owned());
+            }
+            for keyword in &call.arguments.keywords {
+                let Some(arg) = &keyword.arg else {
+                    return Err("`**` hides which options are given".to_owned());
+                };
+                forbidden(arg.id.as_str())?;
             }
             Ok(())
         }
@@ -645,6 +675,13 @@ pub(crate) fn is_builtin_call(checker: &Checker<'_, '_>, call: &ExprCall, name: 
 
 /// `text` is a whole path (`leading`) or a piece after a checked prefix.
 fn literal_is_safe(io: &IoPolicy, text: &str, leading: bool) -> Result<(), String> {
+    // pyarrow reads a URL's query as options (`s3://b/k?endpoint_override=host`): the
+    // endpoint is the runner's configuration (eighth review).
+    if text.contains(['?', '#']) {
+        return Err(format!(
+            "{text:?}: `?` and `#` are not allowed in paths and storage URLs (a URL's query sets options such as its endpoint)"
+        ));
+    }
     if leading && io.is_storage_url(text) {
         return no_parent(text);
     }
