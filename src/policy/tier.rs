@@ -46,6 +46,10 @@ pub struct IoPolicy {
     /// system or open files another way (`allow_pickle`, `filesystem`...).
     #[serde(default)]
     pub forbidden_keywords: Vec<String>,
+    /// The only keys a storage options dict (`storage_options=`, `cloud_options=`) may hold,
+    /// in lower case: credentials, region, anonymous access; never an endpoint or proxy.
+    #[serde(default)]
+    pub storage_option_keys: Vec<String>,
     /// Callables whose `**kwargs` go on to another one, by function path or method name
     /// (`savefig` passes its keywords to `print_figure`): the generator adds the targets'
     /// parameters to the keywords accepted. Read by `scripts/gen-object-policy.py` only.
@@ -257,6 +261,12 @@ impl IoPolicy {
     /// The parameters every callable named `method` takes.
     pub fn method_signature(&self, method: &str) -> Option<&Signature> {
         self.signatures.methods.get(method)
+    }
+
+    /// True when `key` may stand in a storage options dict (compared in lower case).
+    pub fn is_storage_option_key(&self, key: &str) -> bool {
+        let key = key.to_ascii_lowercase();
+        self.storage_option_keys.contains(&key)
     }
 
     pub fn is_forbidden_keyword(&self, name: &str) -> bool {

@@ -10,8 +10,8 @@ use ruff_python_ast::visitor::{
     walk_expr, walk_interpolated_string_element, walk_pattern, walk_stmt, Visitor,
 };
 use ruff_python_ast::{
-    Comprehension, Expr, ExprAttribute, ExprCall, ExprLambda, InterpolatedStringElement, Pattern,
-    Stmt, StmtFunctionDef,
+    CmpOp, Comprehension, Expr, ExprAttribute, ExprCall, ExprLambda, InterpolatedStringElement,
+    Pattern, Stmt, StmtFunctionDef,
 };
 use ruff_text_size::{Ranged, TextRange};
 
@@ -463,7 +463,7 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.report(
                     &rules::FILE_IO,
                     inner.attr.range,
-                    format!("`.{name}` of a value hands out a file system or reaches files by a path no check sees; read and write through the listed data functions (pd.read_parquet, df.to_csv...) with storage URLs or OUTPUT_DIR/INPUT_DIR paths"),
+                    format!("`.{name}` is refused on every value: it hands out a file system, reaches files by a path no check sees, or is a builtin that runs code or reads attributes by name; read and write through the listed data functions (pd.read_parquet, df.to_csv...) with storage URLs or OUTPUT_DIR/INPUT_DIR paths"),
                 );
             }
             if private && !module_path && !NAMEDTUPLE_API.contains(&name) {
@@ -920,13 +920,37 @@ impl<'a, 'b> Checker<'a, 'b> {
         spelled && self.resolve(expr).iter().any(|r| r.path == "builtins.type")
     }
 
-    /// Records the places under `expr` where the class of a value (or `type`) may stand.
+    /// Records the places under `expr` where the class of a value (or `type`) may stand:
+    /// where no code of the program's is handed it (ninth review: `==` calls the other
+    /// operand's `__eq__` with it, `in` a container's `__contains__`, a subscript the
+    /// container's `__getitem__`, and a defaultdict stores a key it is looked up with).
     fn mark_class_places(&mut self, expr: &Expr) {
         match expr {
             Expr::Compare(compare) => {
-                self.class_places.insert(compare.left.range());
-                for operand in &compare.comparators {
-                    self.class_places.insert(operand.range());
+                let operands: Vec<&Expr> = std::iter::once(compare.left.as_ref())
+                    .chain(compare.comparators.iter())
+                    .collect();
+                let identity = compare
+                    .ops
+                    .iter()
+                    .all(|op| matches!(op, CmpOp::Is | CmpOp::IsNot));
+                // `type(x) == int`, `type(x) in (int, float)`: the other side is a class the
+                // program names through a builtin or an import, whose metaclass is the
+                // library's, never the program's.
+                let named = |e: &Expr| match e {
+                    Expr::Tuple(t) => t.elts.iter().all(|e| self.names_library_class(e)),
+                    Expr::List(l) => l.elts.iter().all(|e| self.names_library_class(e)),
+                    Expr::Set(s) => s.elts.iter().all(|e| self.names_library_class(e)),
+                    other => self.names_library_class(other),
+                };
+                let safe = identity
+                    || operands
+                        .iter()
+                        .all(|e| self.is_class_of_value(e) || named(e));
+                if safe {
+                    for operand in operands {
+                        self.class_places.insert(operand.range());
+                    }
                 }
             }
             Expr::Attribute(a)
@@ -938,18 +962,29 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.class_places.insert(a.value.range());
             }
             Expr::Call(call) if call.arguments.keywords.is_empty() => {
-                let inspects = self.resolve(&call.func).iter().any(|r| {
-                    matches!(
-                        r.path.as_str(),
-                        "builtins.isinstance"
-                            | "builtins.issubclass"
-                            | "builtins.print"
-                            | "builtins.str"
-                            | "builtins.repr"
-                            | "builtins.format"
-                    )
-                });
-                if inspects {
+                let resolved = self.resolve(&call.func);
+                let is = |name: &str| resolved.iter().any(|r| r.path == name);
+                if is("builtins.isinstance") || is("builtins.issubclass") {
+                    // Only the class tested against: the first argument is handed to the
+                    // second's __instancecheck__/__subclasscheck__, which a program's
+                    // metaclass may define.
+                    if let Some(second) = call.arguments.args.get(1) {
+                        self.class_places.insert(second.range());
+                        if let Expr::Tuple(tuple) = second {
+                            for element in &tuple.elts {
+                                self.class_places.insert(element.range());
+                            }
+                        }
+                    }
+                } else if [
+                    "builtins.print",
+                    "builtins.str",
+                    "builtins.repr",
+                    "builtins.format",
+                ]
+                .iter()
+                .any(|name| is(name))
+                {
                     for argument in &call.arguments.args {
                         self.class_places.insert(argument.range());
                     }
@@ -962,18 +997,26 @@ impl<'a, 'b> Checker<'a, 'b> {
                     }
                 }
             }
-            Expr::Subscript(subscript) if subscript.ctx.is_load() => {
-                // A lookup (`handlers[type(x)]`). Not `type[int]` outside annotations: a
-                // subscripted `type` is callable, and the call is `type(...)` (eighth review).
-                self.class_places.insert(subscript.slice.range());
-            }
-            Expr::Tuple(tuple) if self.class_places.contains(&tuple.range) => {
-                // `isinstance(x, (int, type(y)))`, `type(x) in (int, float)`.
-                for element in &tuple.elts {
-                    self.class_places.insert(element.range());
-                }
-            }
             _ => {}
+        }
+    }
+
+    /// A class named through a builtin or an import (`int`, `pd.Timestamp`), never a name
+    /// the program binds.
+    fn names_library_class(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                !self.is_local(id)
+                    && self.bindings.assignments(id).is_none()
+                    && self
+                        .resolve(expr)
+                        .iter()
+                        .all(|r| r.binding.is_some() || r.path.starts_with("builtins."))
+            }
+            Expr::Attribute(_) => self.bindings.is_import_path(expr),
+            Expr::NoneLiteral(_) => true,
+            _ => false,
         }
     }
 
@@ -1143,10 +1186,9 @@ impl<'a> Visitor<'a> for Checker<'a, '_> {
                 if let Some(type_params) = &class.type_params {
                     self.visit_type_params(type_params);
                 }
+                // Bases are no place for `type`: a program defines no metaclass, so comparing
+                // classes with `==` never runs a program's `__eq__` (see mark_class_places).
                 if let Some(arguments) = &class.arguments {
-                    for base in arguments.args.iter() {
-                        self.class_places.insert(base.range());
-                    }
                     self.visit_arguments(arguments);
                 }
                 self.check_private_fields(&class.body);

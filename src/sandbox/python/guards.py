@@ -74,11 +74,13 @@ def make_facade(ModuleType, real, names, writable, AttributeError, getattr, seta
 
     return Facade(real.__name__)
 
-def make_import(real_import, allowed, facades, internal, ImportError, isinstance, str):
+def make_import(real_import, allowed, facades, internal, ImportError, type, str):
+    # Names exactly of type str: a subclass's __hash__/__eq__/startswith could answer
+    # anything (ninth review).
     def __import__(name, globals=None, locals=None, fromlist=(), level=0):
         if level != 0:
             raise ImportError("relative imports are not allowed in the sandbox")
-        if not isinstance(name, str):
+        if type(name) is not str:
             raise ImportError("module names are strings")
         facade = facades.get(name)
         if facade is not None:
@@ -94,7 +96,7 @@ def make_import(real_import, allowed, facades, internal, ImportError, isinstance
                 raise ImportError(f"import of {name!r} is not allowed in the sandbox")
             package = package[:cut]
         for item in fromlist or ():
-            if not isinstance(item, str) or (item.startswith("_") and item != "*"):
+            if type(item) is not str or (str.startswith(item, "_") and item != "*"):
                 raise ImportError(f"importing private name {item!r} is not allowed in the sandbox")
         return real_import(name, globals, locals, fromlist, 0)
     return __import__
@@ -134,9 +136,10 @@ def make_brace_format(formatter_parser, str_format, type, str, dict, ValueError)
         return str_format(fmt, **values)
     return _format
 
-def make_checked(function, label, AttributeError, isinstance, str):
+def make_checked(function, label, AttributeError, type, str):
+    # Exactly a str: a subclass's startswith could answer anything (ninth review).
     def checked(obj, name, *rest):
-        if not isinstance(name, str) or name.startswith("_"):
+        if type(name) is not str or str.startswith(name, "_"):
             raise AttributeError(f"{label} of private attribute {name!r} is not allowed in the sandbox")
         return function(obj, name, *rest)
     checked.__name__ = label
@@ -231,10 +234,10 @@ def guarded_builtins(allowed, heavy, restricted=None):
         builtins.__import__(name)
     safe["__import__"] = make_import(
         builtins.__import__, frozenset(allowed), facades, INTERNAL_IMPORTS, ImportError,
-        isinstance, str,
+        type, str,
     )
     for name in ("getattr", "setattr", "delattr", "hasattr"):
-        safe[name] = make_checked(getattr(builtins, name), name, AttributeError, isinstance, str)
+        safe[name] = make_checked(getattr(builtins, name), name, AttributeError, type, str)
     return safe
 
 
@@ -487,6 +490,12 @@ def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
             return False
         finally:
             inside.discard(me)
+        return pins_hold(bindings)
+
+    def pins_hold(bindings):
+        # A frame of its own, holding nothing of the hook's: a program's key in a module dict
+        # may run a C callable here (`partial(next, map(store.append, iter(locals, 1)))`),
+        # and `locals()` then hands out this frame's names (ninth review).
         for namespace, name, expected in bindings:
             if namespace.get(name, absent) is not expected:
                 return False

@@ -268,6 +268,24 @@ fn refused_arguments(
                 return Some(format!("`{arg}=`: {why}"));
             }
         }
+        if matches!(arg, "storage_options" | "cloud_options") {
+            if !matches!(
+                keyword.value,
+                Expr::Dict(_) | Expr::Call(_) | Expr::NoneLiteral(_)
+            ) {
+                return Some(format!(
+                    "`{arg}=`: write the storage options out as a dict where they are passed"
+                ));
+            }
+            if let Some(key) = storage_option_keys(&keyword.value)
+                .into_iter()
+                .find(|k| !io.is_storage_option_key(k))
+            {
+                return Some(format!(
+                    "`{arg}=`: `{key}` is not one of the storage options a job may set (credentials, region, anon); the endpoint is the service's configuration"
+                ));
+            }
+        }
     }
     for (index, argument) in call.arguments.args.iter().enumerate() {
         if argument.is_starred_expr() {
@@ -313,6 +331,28 @@ const PYARROW_OPTIONS: &[&str] = &[
     "pyarrow.json.ReadOptions",
     "pyarrow.json.ParseOptions",
 ];
+
+/// The literal keys of an options dict written out (`options_are_plain` has already refused
+/// any other shape, names only ever assigned such dicts included).
+fn storage_option_keys(expr: &Expr) -> Vec<&str> {
+    match expr {
+        Expr::Dict(dict) => dict
+            .items
+            .iter()
+            .filter_map(|item| match &item.key {
+                Some(Expr::StringLiteral(key)) => Some(key.value.to_str()),
+                _ => None,
+            })
+            .collect(),
+        Expr::Call(call) => call
+            .arguments
+            .keywords
+            .iter()
+            .filter_map(|k| k.arg.as_ref().map(|a| a.id.as_str()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 /// Keywords whose value is a dict of further options handed to a library or file system
 /// (`storage_options`, `cloud_options`, `engine_kwargs`): a forbidden key inside one is the
