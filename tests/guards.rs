@@ -23,19 +23,25 @@ fn guard_probes_reach_nothing_of_the_zygote() {
     assert!(probes.len() >= 5, "{probes:?}");
     for probe in probes {
         let code = std::fs::read_to_string(&probe).expect("probe");
-        let held: usize = common::header(&code, "held")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{} has no `# held: N` header", probe.display()));
         let result = run(&service, &code);
-        let output = format!("{}{}", result["stdout"], result["stderr"]);
-        assert!(!output.contains("ESCAPED"), "{}: {output}", probe.display());
-        assert_eq!(
-            output.matches("HELD").count(),
-            held,
-            "{}: every check must run and hold: {output}",
-            probe.display()
-        );
+        assert_probe_held(&probe, &code, &result);
     }
+}
+
+/// Nothing in the probe's output says ESCAPED, and every check it makes (its `# held: N`
+/// header) printed HELD.
+fn assert_probe_held(probe: &std::path::Path, code: &str, result: &Value) {
+    let held: usize = common::header(code, "held")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{} has no `# held: N` header", probe.display()));
+    let output = format!("{}{}", result["stdout"], result["stderr"]);
+    assert!(!output.contains("ESCAPED"), "{}: {output}", probe.display());
+    assert_eq!(
+        output.matches("HELD").count(),
+        held,
+        "{}: every check must run and hold: {output}",
+        probe.display()
+    );
 }
 
 #[test]
@@ -124,9 +130,6 @@ fn heavy_guard_probes_hold_with_the_validator_off() {
     assert!(!probes.is_empty());
     for probe in probes {
         let code = std::fs::read_to_string(&probe).expect("probe");
-        let held: usize = common::header(&code, "held")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{} has no `# held: N` header", probe.display()));
         let store = tempfile::tempdir().expect("temp dir");
         let output = std::process::Command::new(env!("CARGO_BIN_EXE_pyexec"))
             .args(["job-run", "--no-validate"])
@@ -150,13 +153,6 @@ fn heavy_guard_probes_hold_with_the_validator_off() {
                     String::from_utf8_lossy(&output.stderr)
                 )
             });
-        let text = format!("{}{}", result["stdout"], result["stderr"]);
-        assert!(!text.contains("ESCAPED"), "{}: {text}", probe.display());
-        assert_eq!(
-            text.matches("HELD").count(),
-            held,
-            "{}: every check must run and hold: {text}",
-            probe.display()
-        );
+        assert_probe_held(&probe, &code, &result);
     }
 }

@@ -202,7 +202,14 @@ fn every_library_of_the_heavy_runtime_imports_in_the_sandbox() {
             other => other.to_owned(),
         })
         .collect();
-    assert!(modules.len() >= 10, "{modules:?}");
+    // Every requirement line parsed, the data libraries among them (numba left the runtime
+    // at the ninth adversarial review).
+    for library in ["pandas", "numpy", "polars", "pyarrow", "fsspec"] {
+        assert!(
+            modules.iter().any(|m| m == library),
+            "{library}: {modules:?}"
+        );
+    }
     let code = modules
         .iter()
         .map(|m| format!("import {m}\n"))

@@ -63,6 +63,8 @@ pub(crate) struct Bindings<'a> {
     deleted: std::collections::HashSet<&'a str>,
     /// How many `def` statements bind each name (each is also a `None` in `assignments`).
     defs: HashMap<&'a str, usize>,
+    /// How many `class` statements bind each name (each is also a `None` in `assignments`).
+    classes: HashMap<&'a str, usize>,
 }
 
 impl<'a> Bindings<'a> {
@@ -199,6 +201,17 @@ impl<'a> Bindings<'a> {
     /// functions.
     pub fn defs(&self, name: &str) -> usize {
         self.defs.get(name).copied().unwrap_or(0)
+    }
+
+    /// True when every binding of `name` is a `class` statement: the name is one of the
+    /// program's classes.
+    pub fn only_classes(&self, name: &str) -> bool {
+        let count = self.classes.get(name).copied().unwrap_or(0);
+        count > 0
+            && self.imports(name).is_empty()
+            && self
+                .assignments(name)
+                .is_some_and(|values| values.len() == count && values.iter().all(Option::is_none))
     }
 
     /// Resolution steps taken so far.
@@ -345,7 +358,10 @@ impl<'a> Visitor<'a> for Bindings<'a> {
                 self.assign(def.name.id.as_str(), None);
                 *self.defs.entry(def.name.id.as_str()).or_default() += 1;
             }
-            Stmt::ClassDef(def) => self.assign(def.name.id.as_str(), None),
+            Stmt::ClassDef(def) => {
+                self.assign(def.name.id.as_str(), None);
+                *self.classes.entry(def.name.id.as_str()).or_default() += 1;
+            }
             _ => {}
         }
         walk_stmt(self, stmt);

@@ -318,7 +318,9 @@ fn exec_zygote(setup: &Setup) -> Result<std::convert::Infallible, InitError> {
         c"LANG=C.UTF-8".to_owned(),
         c"PYTHONIOENCODING=utf-8".to_owned(),
         // numba compiles array indexing without bounds checks unless told: an index past
-        // the end would read and write the process's memory from njit code.
+        // the end would read and write the process's memory from njit code. numba is not in
+        // the heavy runtime any more (its `a.flat[i]` is unchecked even so); kept for an
+        // image that adds it back.
         c"NUMBA_BOUNDSCHECK=1".to_owned(),
     ];
     execve(&python, &args, &env).step("exec the Python zygote")?;

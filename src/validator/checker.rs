@@ -430,6 +430,16 @@ impl<'a, 'b> Checker<'a, 'b> {
                 format!("`.{method}` used as a value: its arguments are checked only where it is called; call `.{method}(...)` directly"),
             );
         }
+        // `__init__` re-initialises whatever it is called on: `sys.stdin.buffer.raw.__init__(path)`
+        // is FileIO(path) on a library object (tenth review). Only `super().__init__`, a
+        // program class's or a builtin class's (`Base.__init__(self)`, `Exception.__init__`).
+        if method == "__init__" && !self.init_receiver_is_a_class(&attribute.value) {
+            self.report(
+                &rules::DUNDER_ACCESS,
+                expr.range(),
+                "`.__init__` of a value re-initialises it (a library object included); call `super().__init__(...)` or `YourClass.__init__(self, ...)`".to_owned(),
+            );
+        }
         // An I/O or dispatch method through its class (`pd.DataFrame.to_csv(df, path)`,
         // `map(np.ndarray.tofile, ...)`, `pd.DataFrame.agg(df, "eval")`): the receiver moves
         // to the first argument, where no check looks for the path or the method's name.
@@ -897,6 +907,32 @@ impl<'a, 'b> Checker<'a, 'b> {
         }
     }
 
+    /// `super()`, a class the program defines, or a builtin class never rebound.
+    fn init_receiver_is_a_class(&self, receiver: &Expr) -> bool {
+        match receiver {
+            Expr::Call(call) => {
+                call.arguments.args.is_empty()
+                    && call.arguments.keywords.is_empty()
+                    && matches!(call.func.as_ref(), Expr::Name(n) if n.id.as_str() == "super")
+                    && self
+                        .resolve(&call.func)
+                        .iter()
+                        .all(|r| r.path == "builtins.super")
+            }
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                if self.is_local(id) {
+                    return false;
+                }
+                self.bindings.only_classes(id)
+                    || (self.bindings.assignments(id).is_none()
+                        && self.bindings.imports(id).is_empty()
+                        && id.chars().next().is_some_and(char::is_uppercase))
+            }
+            _ => false,
+        }
+    }
+
     /// True when `expr` names a module (through an import), as the object table knows it.
     fn is_module_path(&self, expr: &Expr) -> bool {
         self.resolve(expr).iter().any(|r| {
@@ -1024,6 +1060,20 @@ impl<'a, 'b> Checker<'a, 'b> {
     /// passed, returned or called, it becomes a constructor nothing checks
     /// (`[type(f)][0](path)`, `partial(type(f), path)`, `map(type, values)`).
     fn check_class_of_value(&mut self, expr: &Expr) {
+        // Only calls of `type`, `.__class__` and the name `type` can be one (most nodes are
+        // neither: decide that before any lookup).
+        let candidate = match expr {
+            Expr::Call(call) => {
+                matches!(call.func.as_ref(), Expr::Name(n) if n.id.as_str() == "type")
+                    || matches!(call.func.as_ref(), Expr::Attribute(a) if a.attr.id.as_str() == "type")
+            }
+            Expr::Attribute(a) => matches!(a.attr.id.as_str(), "__class__" | "type"),
+            Expr::Name(n) => n.id.as_str() == "type",
+            _ => false,
+        };
+        if !candidate {
+            return;
+        }
         let range = expr.range();
         if self.in_annotation > 0
             || self.callees.contains(&range)

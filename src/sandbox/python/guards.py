@@ -437,14 +437,18 @@ def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
     denied_setattr = DENIED_SETATTR
     # Identities, held by the tuple so that an id is never reused while the hook lives.
     keep = tuple(entry for entries in trusted.values() for entry in entries)
-    rules = {
-        event: {
+    # Read-only views: a frame that reaches this function's locals cannot add a rule.
+    from types import MappingProxyType
+    rules = MappingProxyType({
+        event: MappingProxyType({
             id(code): (offsets, None if callers is None else frozenset(map(id, callers)),
                        bindings, check)
             for code, offsets, callers, bindings, check in entries
-        }
+        })
         for event, entries in trusted.items()
-    }
+    })
+    import gc
+    gc_isenabled, gc_disable, gc_enable = gc.isenabled, gc.disable, gc.enable
     absent = _ABSENT
     getframe = sys._getframe
     get_ident = _thread.get_ident
@@ -474,6 +478,11 @@ def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
         # and runs `check`, none of which calls code of the program's. The pins are compared
         # outside: a module dict may hold a key of the program's whose __eq__ runs during the
         # lookup, and it must run under the hook like any other code (eighth review).
+        # No garbage collection while exempt: a collection, started by any allocation here
+        # (the frame object getframe makes), runs the program's finalizers, which would run
+        # with the hook off (tenth review).
+        collecting = gc_isenabled()
+        gc_disable()
         inside.add(me)
         try:
             # 0: this function, 1: the hook, 2: the frame whose operation raised the event.
@@ -490,6 +499,8 @@ def install_audit_hook(allowed, heavy, trusted, open_read=(), open_write=()):
             return False
         finally:
             inside.discard(me)
+            if collecting:
+                gc_enable()
         return pins_hold(bindings)
 
     def pins_hold(bindings):

@@ -453,6 +453,35 @@ fn options_are_plain(
     }
 }
 
+/// `OUTPUT_DIR`/`INPUT_DIR` themselves (or a name only ever assigned one of them): what
+/// follows must start with `/`, or `OUTPUT_DIR + "x.csv"` is `/workx.csv`, outside the folder
+/// (tenth review).
+fn is_bare_folder(checker: &Checker<'_, '_>, io: &IoPolicy, expr: &Expr, depth: u8) -> bool {
+    let Expr::Name(name) = expr else {
+        return false;
+    };
+    let id = name.id.as_str();
+    if !checker.bindings.imports(id).is_empty() || depth > MAX_DEPTH {
+        return false;
+    }
+    match checker.bindings.assignments(id) {
+        None => io.output_dir_names.iter().any(|n| n == id),
+        Some(values) => values
+            .iter()
+            .any(|v| v.is_some_and(|v| is_bare_folder(checker, io, v, depth + 1))),
+    }
+}
+
+/// The piece after a bare folder name starts with a separator.
+fn separated(next: Option<String>) -> Result<(), String> {
+    match next {
+        Some(text) if !text.starts_with('/') => Err(format!(
+            "a piece joined to OUTPUT_DIR or INPUT_DIR must start with `/` ({text:?} would make a sibling of the folder); write OUTPUT_DIR + \"/name\""
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// One expression of a path check: refused past the assignment depth or the step budget.
 fn take_step(depth: u8, budget: &mut u32) -> Result<(), String> {
     if depth > MAX_DEPTH {
@@ -479,7 +508,18 @@ fn path_is_safe(
             // Everything after the start, joined: `..` may be split across pieces.
             let mut rest = String::new();
             let mut first = true;
+            let mut after_folder = false;
             for element in fstring.value.elements() {
+                if after_folder {
+                    after_folder = false;
+                    let next = match element {
+                        InterpolatedStringElement::Literal(text) => text.value.to_string(),
+                        InterpolatedStringElement::Interpolation(value) => {
+                            piece_text(checker, &value.expression)
+                        }
+                    };
+                    separated(Some(next))?;
+                }
                 match element {
                     InterpolatedStringElement::Literal(text) => {
                         literal_is_safe(io, &text.value, first)?;
@@ -488,6 +528,7 @@ fn path_is_safe(
                     InterpolatedStringElement::Interpolation(value) if first => {
                         plain_interpolation(value)?;
                         path_is_safe(checker, io, &value.expression, depth + 1, budget)?;
+                        after_folder = is_bare_folder(checker, io, &value.expression, 0);
                     }
                     InterpolatedStringElement::Interpolation(value) => {
                         plain_interpolation(value)?;
@@ -510,6 +551,9 @@ fn path_is_safe(
             flatten_add(expr, &mut operands);
             let (head, tail) = operands.split_first().ok_or("an empty path")?;
             path_is_safe(checker, io, head, depth + 1, budget)?;
+            if is_bare_folder(checker, io, head, 0) {
+                separated(tail.first().map(|first| piece_text(checker, first)))?;
+            }
             let mut rest = String::new();
             for operand in tail {
                 match operand {
@@ -717,12 +761,22 @@ pub(crate) fn is_builtin_call(checker: &Checker<'_, '_>, call: &ExprCall, name: 
 fn literal_is_safe(io: &IoPolicy, text: &str, leading: bool) -> Result<(), String> {
     // pyarrow reads a URL's query as options (`s3://b/k?endpoint_override=host`): the
     // endpoint is the runner's configuration (eighth review).
+    // `[.][.]` is a glob pattern for `..` (polars and pyarrow expand globs natively).
+    if text.contains(['[', ']', '{', '}']) {
+        return Err(format!(
+            "{text:?}: `[`, `]`, `{{` and `}}` are not allowed in paths (a glob pattern could name `..`)"
+        ));
+    }
     if text.contains(['?', '#']) {
         return Err(format!(
             "{text:?}: `?` and `#` are not allowed in paths and storage URLs (a URL's query sets options such as its endpoint)"
         ));
     }
     if leading && io.is_storage_url(text) {
+        // fsspec chains URLs with `::` (`simplecache::s3://...`, `s3://x::file://...`).
+        if text.contains("::") {
+            return Err(format!("{text:?}: `::` chains another file system"));
+        }
         return no_parent(text);
     }
     if text.contains("://") || (leading && has_scheme(text)) {
