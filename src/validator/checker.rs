@@ -331,14 +331,10 @@ impl<'a, 'b> Checker<'a, 'b> {
             // So is a reader or writer under a name the policy does not list
             // (`W = pq.ParquetWriter; W(path, schema)`): refused where it is called, and
             // here wherever else it is named (eighth review).
-            let data_library = |path: &str| {
-                let root = path.split('.').next().unwrap_or(path);
-                !self.policy.lightweight.allows(root)
-            };
-            if let Some(found) = resolved.iter().find(|r| {
-                io.function(&r.path).is_some()
-                    || (r.binding.is_some() && data_library(&r.path) && io.looks_like_io(&r.path))
-            }) {
+            if let Some(found) = resolved
+                .iter()
+                .find(|r| io.function(&r.path).is_some() || rules::is_unlisted_io(self, io, r))
+            {
                 let shown = found.path.clone();
                 self.report(
                     &rules::STORAGE_PATH,

@@ -31,7 +31,7 @@ pub(crate) use import_not_allowed::{check_import, check_import_from};
 pub(crate) use match_class_dunder::check_match_class;
 pub(crate) use module_reexport::check_module_path;
 pub(crate) use reflective_builtin::{call_checked_method, check_reflective_call};
-pub(crate) use storage_path::check_io_call;
+pub(crate) use storage_path::{check_io_call, is_unlisted_io};
 
 /// A validator rule: its identity and its documentation.
 #[derive(Debug)]

@@ -92,14 +92,7 @@ pub(crate) fn check_io_call(
             // not list (numpy.genfromtxt, pandas.io.parsers.read_csv).
             // Only the data libraries' functions: the lightweight tier's modules (json.loads)
             // take strings or file objects, never paths.
-            let data_library = |path: &str| {
-                let root = path.split('.').next().unwrap_or(path);
-                !checker.policy.lightweight.allows(root)
-            };
-            if let Some(unlisted) = resolved
-                .iter()
-                .find(|r| r.binding.is_some() && data_library(&r.path) && io.looks_like_io(&r.path))
-            {
+            if let Some(unlisted) = resolved.iter().find(|r| is_unlisted_io(checker, io, r)) {
                 checker.report(
                     &STORAGE_PATH,
                     call.func.range(),
@@ -451,6 +444,14 @@ fn options_are_plain(
             .try_for_each(|e| options_are_plain(checker, io, e, depth + 1, budget)),
         _ => Err("write the options out as a dict of literal values".to_owned()),
     }
+}
+
+/// A data library's reader or writer under a name the `[io]` functions do not list
+/// (`numpy.genfromtxt`, `pyarrow.parquet.ParquetWriter`). Only the data libraries': the
+/// lightweight tier's modules (json.loads) take strings or file objects, never paths.
+pub(crate) fn is_unlisted_io(checker: &Checker<'_, '_>, io: &IoPolicy, r: &Resolved) -> bool {
+    let root = r.path.split('.').next().unwrap_or(&r.path);
+    r.binding.is_some() && !checker.policy.lightweight.allows(root) && io.looks_like_io(&r.path)
 }
 
 /// `OUTPUT_DIR`/`INPUT_DIR` themselves (or a name only ever assigned one of them): what
